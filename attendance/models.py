@@ -1,0 +1,1 @@
+# Member, Enrollment and AttendanceRecord arrive with the attendance issue (DESIGN.md).

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from readinggroup import views
+
+admin.site.site_header = "Reading group administration"
+admin.site.site_title = "Reading group admin"
+admin.site.index_title = "Terms, weeks, papers and sections"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("syllabus.urls")),
+    path("", include("sections.urls")),
+]

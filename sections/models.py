@@ -1,0 +1,213 @@
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Prefetch, Q
+from django.urls import reverse
+
+from syllabus.models import Term, Week
+
+
+def format_clock(value: datetime.time, *, meridiem: bool = True) -> str:
+    """6 pm, 7:30 pm, 12 pm (noon); without the meridiem when a range shares it."""
+    hour = value.hour % 12 or 12
+    text = f"{hour}:{value.minute:02d}" if value.minute else f"{hour}"
+    return f"{text} {'am' if value.hour < 12 else 'pm'}" if meridiem else text
+
+
+def format_time_range(start: datetime.time, end: datetime.time) -> str:
+    """“6–8 pm”, “7:30–8:30 pm”, “11 am–1 pm”."""
+    same_half = (start.hour < 12) == (end.hour < 12)
+    return f"{format_clock(start, meridiem=not same_half)}–{format_clock(end)}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class SectionQuerySet(models.QuerySet):
+    def for_term(self, term):
+        return self.filter(term=term)
+
+    def with_leads(self):
+        user_model = get_user_model()
+        return self.prefetch_related(
+            Prefetch("leads", queryset=user_model.objects.order_by("last_name", "first_name"))
+        )
+
+
+class Section(models.Model):
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField(max_length=100, help_text="For example “Wednesday”.")
+    slug = models.SlugField(max_length=100, help_text="Used in URLs, unique within the term.")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday)
+    start_time = models.TimeField(help_text="Local time in the term's time zone.")
+    end_time = models.TimeField(help_text="Must be after the start time.")
+    room = models.CharField(max_length=100)
+    leads = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="led_sections"
+    )
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = SectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["term", "weekday", "start_time", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "slug"], name="sections_section_unique_slug"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=F("start_time")),
+                name="sections_section_ends_after_start",
+                violation_error_code="ends_before_start",
+                violation_error_message="The section must end after it starts.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.term})"
+
+    def get_absolute_url(self):
+        return reverse(
+            "sections:section-detail", kwargs={"term": self.term.slug, "section": self.slug}
+        )
+
+    def clean(self):
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            raise ValidationError(
+                {"end_time": "The end time must be after the start time."},
+                code="ends_before_start",
+            )
+
+    def unique_error_message(self, model_class, unique_check):
+        if tuple(unique_check) == ("term", "slug"):
+            return ValidationError(
+                "%(term)s already has a section with the slug “%(slug)s”.",
+                code="unique_together",
+                params={"term": self.term, "slug": self.slug},
+            )
+        return super().unique_error_message(model_class, unique_check)
+
+    @property
+    def duration(self):
+        start = datetime.datetime.combine(datetime.date.min, self.start_time)
+        return datetime.datetime.combine(datetime.date.min, self.end_time) - start
+
+    @property
+    def is_long(self):
+        """Two hours or more: the term's format note applies."""
+        return self.duration >= datetime.timedelta(hours=2)
+
+    @property
+    def when_display(self):
+        """“Wednesdays, 6–8 pm”."""
+        return f"{self.get_weekday_display()}s, {format_time_range(self.start_time, self.end_time)}"
+
+    def meeting_date(self, week):
+        starts_on = week.starts_on
+        return starts_on + datetime.timedelta(days=self.weekday) if starts_on else None
+
+    def local_times(self, week):
+        """The (start, end) aware datetimes of this section's meeting in `week`, or None."""
+        day = self.meeting_date(week)
+        if day is None:
+            return None
+        tz = self.term.tz
+        return (
+            datetime.datetime.combine(day, self.start_time, tzinfo=tz),
+            datetime.datetime.combine(day, self.end_time, tzinfo=tz),
+        )
+
+
+class MeetingQuerySet(models.QuerySet):
+    def for_term(self, term):
+        return self.filter(section__term=term)
+
+    def for_week(self, week):
+        return self.filter(week=week)
+
+    def in_section_order(self):
+        return self.select_related("section__term").order_by(
+            "section__weekday", "section__start_time", "section__name"
+        )
+
+    def attach_to_weeks(self, weeks):
+        """Set `week.section_meetings` (in section order) on each of `weeks`: one query."""
+        by_week = defaultdict(list)
+        for meeting in self.in_section_order():
+            by_week[meeting.week_id].append(meeting)
+        for week in weeks:
+            week.section_meetings = by_week.get(week.pk, [])
+        return weeks
+
+
+class Meeting(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        CANCELLED = "cancelled", "Cancelled"
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="meetings")
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="meetings")
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="Stored in UTC.")
+    ends_at = models.DateTimeField(null=True, blank=True)
+    room_override = models.CharField(
+        max_length=100, blank=True, help_text="Leave empty to meet in the section's room."
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.SCHEDULED)
+    public_note = models.CharField(
+        max_length=300, blank=True, help_text="Shown to members, e.g. “No meeting: Veterans Day”."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "week"], name="sections_meeting_unique_section_week"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True)
+                | Q(starts_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="sections_meeting_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.section.name}, week {self.week.number}"
+
+    def get_absolute_url(self):
+        return self.week.get_absolute_url() + f"#section-{self.section.slug}"
+
+    @property
+    def room(self):
+        return self.room_override or self.section.room
+
+    @property
+    def is_cancelled(self):
+        return self.status == self.Status.CANCELLED
+
+    def local_start(self):
+        return self.starts_at.astimezone(self.section.term.tz) if self.starts_at else None
+
+    def local_end(self):
+        return self.ends_at.astimezone(self.section.term.tz) if self.ends_at else None
+
+    @property
+    def when_display(self):
+        """“Wed Sep 14, 6–8 pm” in the term's time zone, or “date to be set”."""
+        start, end = self.local_start(), self.local_end()
+        if start is None or end is None:
+            return "date to be set"
+        day = f"{start:%a %b} {start.day}"
+        return f"{day}, {format_time_range(start.time(), end.time())}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SyllabusConfig(AppConfig):
+    name = "syllabus"
+    verbose_name = "Syllabus"

@@ -1,0 +1,270 @@
+import datetime
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Max, Prefetch, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            "“%(value)s” is not a known time zone; use a name such as America/New_York.",
+            code="unknown_time_zone",
+            params={"value": value},
+        )
+
+
+class TermQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(is_published=True)
+
+    def visible_to(self, user):
+        """Published terms; staff also see unpublished ones (to preview them)."""
+        return self if user.is_staff else self.published()
+
+    def with_week_count(self):
+        return self.annotate(last_week_number=Max("weeks__number"))
+
+    def current(self, today=None):
+        """The published term whose dates cover today, else the latest published one (or None).
+
+        One query: terms are few, so the choice among them is made in Python.
+        """
+        today = today or timezone.localdate()
+        terms = list(self.published().with_week_count().order_by("-first_monday", "-pk"))
+        for term in terms:
+            if term.starts_on and term.starts_on <= today <= term.ends_on:
+                return term
+        return terms[0] if terms else None
+
+
+class Term(models.Model):
+    name = models.CharField(max_length=100, help_text="For example “Fall 2022”.")
+    slug = models.SlugField(max_length=100, unique=True, help_text="Used in URLs: fall-2022.")
+    title = models.CharField(max_length=200, help_text="The group's title this term.")
+    institution = models.CharField(max_length=200, blank=True)
+    intro = models.TextField(blank=True, help_text="Welcome text, in Markdown.")
+    format_note = models.TextField(
+        blank=True,
+        help_text="How a long meeting runs; shown on sections of two hours or more.",
+    )
+    reading_list_note = models.TextField(
+        blank=True, help_text="Shown above the readings, e.g. to say where the list came from."
+    )
+    organizers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="organized_terms"
+    )
+    supporters = models.CharField(
+        max_length=300, blank=True, help_text="For example “MIT AI Alignment Club (MAIA)”."
+    )
+    first_monday = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Monday of week 1; week dates follow from it unless a week overrides them.",
+    )
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    is_published = models.BooleanField("published", default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TermQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_monday", "-pk"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("sections:term-schedule", kwargs={"term": self.slug})
+
+    def clean(self):
+        if self.first_monday and self.first_monday.weekday() != 0:
+            raise ValidationError(
+                {"first_monday": "Pick a Monday: week dates count from it."},
+                code="not_monday",
+            )
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def starts_on(self):
+        return self.first_monday
+
+    @property
+    def ends_on(self):
+        """The Sunday that closes the last week (needs `with_week_count()` or one query)."""
+        if not self.first_monday:
+            return None
+        last = getattr(self, "last_week_number", None)
+        if last is None:
+            last = self.weeks.aggregate(last=Max("number"))["last"] or 1
+        return self.first_monday + datetime.timedelta(weeks=last, days=-1)
+
+    def today(self):
+        return timezone.localdate(timezone=self.tz)
+
+
+class WeekQuerySet(models.QuerySet):
+    def with_readings(self):
+        return self.prefetch_related(
+            Prefetch(
+                "readings",
+                queryset=Reading.objects.select_related("paper"),
+            )
+        )
+
+
+class Week(models.Model):
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="weeks")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    tagline = models.CharField(
+        max_length=300, blank=True, help_text="The week's one-line question."
+    )
+    summary = models.TextField(blank=True, help_text="Optional, in Markdown.")
+    starts_on_override = models.DateField(
+        "starts on (override)",
+        null=True,
+        blank=True,
+        help_text="Leave empty to follow the term's first Monday; set to move this week.",
+    )
+
+    objects = WeekQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["term", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["term", "number"], name="syllabus_week_unique_number"),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="syllabus_week_number_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Week {self.number}: {self.title}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "sections:week-detail", kwargs={"term": self.term.slug, "number": self.number}
+        )
+
+    def unique_error_message(self, model_class, unique_check):
+        if tuple(unique_check) == ("term", "number"):
+            return ValidationError(
+                "%(term)s already has a week %(number)s.",
+                code="unique_together",
+                params={"term": self.term, "number": self.number},
+            )
+        return super().unique_error_message(model_class, unique_check)
+
+    @property
+    def starts_on(self):
+        if self.starts_on_override:
+            return self.starts_on_override
+        if self.term.first_monday is None:
+            return None
+        return self.term.first_monday + datetime.timedelta(weeks=self.number - 1)
+
+    @property
+    def ends_on(self):
+        return self.starts_on + datetime.timedelta(days=6) if self.starts_on else None
+
+    def covers(self, day):
+        return self.starts_on is not None and self.starts_on <= day <= self.ends_on
+
+    @property
+    def required_readings(self):
+        return [r for r in self.readings.all() if r.kind == Reading.Kind.REQUIRED]
+
+    @property
+    def optional_readings(self):
+        return [r for r in self.readings.all() if r.kind == Reading.Kind.OPTIONAL]
+
+
+class PaperQuerySet(models.QuerySet):
+    def for_term(self, term):
+        return self.filter(readings__week__term=term).distinct()
+
+
+class Paper(models.Model):
+    title = models.CharField(max_length=500)
+    authors = models.TextField(help_text="Comma-separated, as they appear on the paper.")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    venue = models.CharField(max_length=200, blank=True)
+    arxiv_id = models.CharField(
+        "arXiv id", max_length=32, blank=True, help_text="For example 2201.02177."
+    )
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    url = models.URLField("URL", max_length=500, blank=True)
+    abstract = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["arxiv_id"],
+                condition=~Q(arxiv_id=""),
+                name="syllabus_paper_unique_arxiv_id",
+                violation_error_message="A paper with this arXiv id already exists.",
+            ),
+            models.UniqueConstraint(
+                Lower("doi"),
+                condition=~Q(doi=""),
+                name="syllabus_paper_unique_doi",
+                violation_error_message="A paper with this DOI already exists.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    def clean(self):
+        self.arxiv_id = self.arxiv_id.strip()
+        self.doi = self.doi.strip()
+
+    @property
+    def arxiv_abs_url(self):
+        return f"https://arxiv.org/abs/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def arxiv_pdf_url(self):
+        return f"https://arxiv.org/pdf/{self.arxiv_id}" if self.arxiv_id else ""
+
+    @property
+    def doi_url(self):
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+class Reading(models.Model):
+    class Kind(models.TextChoices):
+        REQUIRED = "required", "Required"
+        OPTIONAL = "optional", "Optional"
+
+    week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="readings")
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="readings")
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.REQUIRED)
+    order = models.PositiveSmallIntegerField(default=0)
+    note = models.CharField(max_length=200, blank=True, help_text="For example “sections 1–3”.")
+
+    class Meta:
+        ordering = ["week", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["week", "paper"], name="syllabus_reading_unique_paper"),
+        ]
+
+    def __str__(self):
+        return f"{self.week}: {self.paper.title}"

@@ -3,6 +3,13 @@ from django.contrib import admin
 from sections.models import Meeting, Section
 
 
+class SectionListFilter(admin.RelatedFieldListFilter):
+    """Section choices named with their term, in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(section.pk, str(section)) for section in Section.objects.select_related("term")]
+
+
 class MeetingInline(admin.TabularInline):
     model = Meeting
     fields = ["week", "starts_at", "ends_at", "room_override", "status", "public_note"]
@@ -38,7 +45,7 @@ class SectionAdmin(admin.ModelAdmin):
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
     list_display = ["__str__", "term", "starts_at", "room", "status", "public_note"]
-    list_filter = ["status", "section__term", "section"]
+    list_filter = ["status", "section__term", ("section", SectionListFilter)]
     list_select_related = ["section__term", "week"]
     search_fields = ["section__name", "week__title", "public_note", "room_override"]
     fields = ["section", "week", "starts_at", "ends_at", "room_override", "status", "public_note"]

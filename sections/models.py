@@ -40,9 +40,7 @@ class SectionQuerySet(models.QuerySet):
 
     def with_leads(self):
         user_model = get_user_model()
-        return self.prefetch_related(
-            Prefetch("leads", queryset=user_model.objects.order_by("last_name", "first_name"))
-        )
+        return self.prefetch_related(Prefetch("leads", queryset=user_model.objects.order_by("pk")))
 
 
 class Section(models.Model):

@@ -26,7 +26,7 @@ def _render_schedule(request, term):
         "term": term,
         "weeks": weeks,
         "sections": sections,
-        "organizers": term.organizers.order_by("last_name", "first_name"),
+        "organizers": term.organizers.order_by("pk"),
         "current_week": next((week for week in weeks if week.covers(today)), None),
     }
     return render(request, "sections/term_schedule.html", context)

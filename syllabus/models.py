@@ -3,6 +3,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Max, Prefetch, Q
 from django.db.models.functions import Lower
@@ -126,7 +127,7 @@ class WeekQuerySet(models.QuerySet):
 
 class Week(models.Model):
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="weeks")
-    number = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     title = models.CharField(max_length=200)
     tagline = models.CharField(
         max_length=300, blank=True, help_text="The week's one-line question."
@@ -235,6 +236,11 @@ class Paper(models.Model):
     def clean(self):
         self.arxiv_id = self.arxiv_id.strip()
         self.doi = self.doi.strip()
+
+    @property
+    def primary_url(self):
+        """Where the title links: the paper's own URL, else arXiv, else the DOI."""
+        return self.url or self.arxiv_abs_url or self.doi_url
 
     @property
     def arxiv_abs_url(self):

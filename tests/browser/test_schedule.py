@@ -1,0 +1,44 @@
+import pytest
+from selenium.webdriver.common.by import By
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_member_opens_the_schedule_and_follows_week_6_to_its_readings(
+    live_server, browser, screenshot, fall2022
+):
+    browser.get(live_server.url + "/")
+
+    week6 = browser.find_element(By.ID, "week-6")
+    assert "Grokking" in week6.text
+    assert "Neural Networks sometimes need a while to think" in week6.text
+    for width in (1280, 375):
+        assert screenshot("schedule", width).stat().st_size > 10_000
+
+    week6.find_element(By.LINK_TEXT, "Grokking").click()
+
+    assert browser.current_url == live_server.url + "/terms/fall-2022/weeks/6/"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Grokking"
+    readings = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".reading-title")]
+    assert readings == [
+        "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
+        "Towards Understanding Grokking: An Effective Theory of Representation Learning",
+        "Omnigrok: Grokking Beyond Algorithmic Data",
+    ]
+    for width in (1280, 375):
+        screenshot("week-6", width)
+
+
+def test_phone_width_has_no_horizontal_scroll_and_a_working_menu(live_server, browser, fall2022):
+    browser.set_window_size(375, 800)
+    browser.get(live_server.url + "/")
+
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow == 0
+    toggler = browser.find_element(By.CSS_SELECTOR, ".navbar-toggler")
+    toggler.click()
+    readings_link = browser.find_element(By.LINK_TEXT, "Readings")
+    readings_link.click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Reading list"

@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Production uses WhiteNoise's manifest storage, which needs `collectstatic` first; and
+    password hashing made slow on purpose would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def fall2022(db):
+    """The Fall 2022 demo fixture, loaded as `make run` loads it."""
+    call_command("loaddata", "fall2022", verbosity=0)
+    from syllabus.models import Term
+
+    return Term.objects.get(slug="fall-2022")
+
+
+@pytest.fixture
+def organizer(db):
+    from django.contrib.auth.models import Group
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="organizer", is_staff=True)
+    user.groups.add(Group.objects.get(name="Organizers"))
+    return user

@@ -1,0 +1,28 @@
+import pytest
+from django.db import connection
+
+
+@pytest.mark.django_db
+def test_healthz_answers_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+
+    assert (response.status_code, response.content, response["Content-Type"]) == (
+        200,
+        b"ok",
+        "text/plain",
+    )
+
+
+@pytest.mark.django_db
+def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    def refuse(*args, **kwargs):
+        from django.db import OperationalError
+
+        raise OperationalError("connection refused")
+
+    # Simulate the database going away: the driver refuses to run any statement.
+    monkeypatch.setattr(connection, "cursor", refuse)
+
+    response = client.get("/healthz")
+
+    assert (response.status_code, response.content) == (503, b"database unavailable")

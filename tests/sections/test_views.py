@@ -1,0 +1,174 @@
+import datetime
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+from django.utils import timezone
+
+from sections.models import Meeting
+from tests.factories import SectionFactory, TermFactory, WeekFactory, build_term
+
+pytestmark = pytest.mark.django_db
+
+
+def test_term_schedule_is_the_same_page_as_home_for_the_current_term(client, fall2022):
+    home = client.get("/")
+    term_page = client.get("/terms/fall-2022/")
+
+    def main(response):
+        return response.content.decode().split("<main", 1)[1].split("</main>", 1)[0]
+
+    assert main(home) == main(term_page)
+    assert home.context["term"] == fall2022
+
+
+def test_home_without_any_published_term_says_so(client, db):
+    TermFactory(is_published=False)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "No term is published yet." in response.content.decode()
+
+
+def test_schedule_highlights_the_current_week(client):
+    today = timezone.localdate()
+    monday = today - datetime.timedelta(days=today.weekday())
+    term = TermFactory(first_monday=monday - datetime.timedelta(weeks=1))
+    WeekFactory(term=term, number=1, title="Last week's topic")
+    WeekFactory(term=term, number=2, title="This week's topic")
+
+    response = client.get(term.get_absolute_url())
+
+    assert response.context["current_week"].number == 2
+    assert 'id="week-2" aria-current="date"' in response.content.decode()
+
+
+def test_schedule_shows_format_note_only_for_long_sections(client):
+    term = TermFactory(format_note="Read first, then talk.")
+    SectionFactory(term=term, start_time=datetime.time(19), end_time=datetime.time(20))
+
+    response = client.get(term.get_absolute_url())
+
+    assert "Read first, then talk." not in response.content.decode()
+
+
+def test_week_page_shows_topic_readings_and_meetings(client, fall2022):
+    response = client.get("/terms/fall-2022/weeks/6/")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    for text in [
+        "Grokking",
+        "Neural Networks sometimes need a while to think",
+        "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
+        "https://arxiv.org/abs/2201.02177",
+        "https://arxiv.org/pdf/2201.02177",
+        "Wed Oct 19, 6–8 pm",
+        "Fri Oct 21, 7:30–8:30 pm",
+    ]:
+        assert text in content, text
+
+
+def test_section_page_lists_its_meetings_week_by_week(client, fall2022):
+    response = client.get("/terms/fall-2022/sections/friday/")
+
+    meetings = list(response.context["meetings"])
+    assert [m.week.number for m in meetings] == list(range(1, 12))
+    assert meetings[0].when_display == "Fri Sep 16, 7:30–8:30 pm"
+    assert "Led by Eric Michaud and Alex Infanger" in response.content.decode()
+
+
+def test_section_page_marks_cancelled_meetings(client, fall2022):
+    Meeting.objects.filter(section__slug="friday", week__number=9).update(
+        status=Meeting.Status.CANCELLED, public_note="No meeting: Veterans Day"
+    )
+
+    response = client.get("/terms/fall-2022/sections/friday/")
+
+    content = response.content.decode()
+    assert "<del>Fri Nov 11, 7:30–8:30 pm</del>" in content
+    assert "No meeting: Veterans Day" in content
+
+
+def test_terms_archive_lists_published_terms_newest_first(client, db):
+    TermFactory(name="Fall 2022", slug="fall-2022", first_monday=datetime.date(2022, 9, 12))
+    TermFactory(name="Spring 2023", slug="spring-2023", first_monday=datetime.date(2023, 2, 6))
+    TermFactory(name="Draft", slug="draft", is_published=False)
+
+    response = client.get("/terms/")
+
+    assert [t.name for t in response.context["terms"]] == ["Spring 2023", "Fall 2022"]
+
+
+def test_unpublished_term_is_a_404_for_members_but_visible_to_staff(client, admin_client):
+    term = TermFactory(is_published=False)
+
+    assert client.get(term.get_absolute_url()).status_code == 404
+    assert admin_client.get(term.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/terms/spring-1999/",
+        "/terms/fall-2022/weeks/12/",
+        "/terms/fall-2022/weeks/0/",
+        "/terms/fall-2022/sections/tuesday/",
+        "/terms/spring-1999/readings/",
+        "/terms/spring-1999/weeks/1/",
+    ],
+)
+def test_unknown_term_week_or_section_is_a_404_in_the_site_style(client, fall2022, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert response.templates[0].name == "404.html"
+
+
+def queries_for(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+PUBLIC_PAGES = [
+    ("/", 7),
+    ("/terms/{term}/", 7),
+    ("/terms/{term}/weeks/2/", 4),
+    ("/terms/{term}/sections/{section}/", 3),
+    ("/terms/{term}/readings/", 3),
+    ("/terms/", 1),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), PUBLIC_PAGES)
+def test_public_page_queries_do_not_grow_with_the_term(
+    client, django_assert_max_num_queries, url, expected
+):
+    small = build_term(weeks=2, readings_per_week=1, sections=1, slug="small")
+    large = build_term(
+        weeks=40,
+        readings_per_week=6,
+        sections=6,
+        slug="large",
+        first_monday=datetime.date(2023, 1, 2),
+    )
+    small_url = url.format(term=small.slug, section=small.sections.first().slug)
+    large_url = url.format(term=large.slug, section=large.sections.first().slug)
+
+    small_count = queries_for(client, small_url)
+    with django_assert_max_num_queries(expected):
+        large_count = queries_for(client, large_url)
+
+    assert large_count == small_count == expected
+
+
+@pytest.mark.parametrize(("url", "expected"), PUBLIC_PAGES)
+def test_public_page_queries_on_the_fixture(
+    client, fall2022, django_assert_num_queries, url, expected
+):
+    with django_assert_num_queries(expected):
+        client.get(url.format(term="fall-2022", section="wednesday"))

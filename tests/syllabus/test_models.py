@@ -1,0 +1,124 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.forms import modelform_factory
+
+from syllabus.models import Paper, Term, Week
+from tests.factories import PaperFactory, TermFactory, WeekFactory
+
+pytestmark = pytest.mark.django_db
+
+WeekForm = modelform_factory(Week, fields=["term", "number", "title", "tagline"])
+PaperForm = modelform_factory(Paper, fields=["title", "authors", "arxiv_id", "doi"])
+
+
+def test_week_duplicate_number_refused_by_database():
+    week = WeekFactory(number=3)
+
+    with pytest.raises(IntegrityError):
+        Week.objects.create(term=week.term, number=3, title="Again")
+
+
+def test_week_duplicate_number_refused_by_form_with_clear_message():
+    week = WeekFactory(number=3, term__name="Fall 2022")
+
+    form = WeekForm(data={"term": week.term.pk, "number": 3, "title": "Again", "tagline": ""})
+
+    assert form.errors == {"__all__": ["Fall 2022 already has a week 3."]}
+    assert Week.objects.count() == 1
+
+
+def test_week_same_number_in_another_term_is_fine():
+    week = WeekFactory(number=1)
+    other = TermFactory()
+
+    form = WeekForm(data={"term": other.pk, "number": 1, "title": "Week one", "tagline": ""})
+
+    assert form.is_valid(), form.errors
+    form.save()
+    assert sorted(Week.objects.values_list("term_id", flat=True)) == [week.term_id, other.pk]
+
+
+def test_week_number_zero_refused():
+    term = TermFactory()
+
+    form = WeekForm(data={"term": term.pk, "number": 0, "title": "Zero", "tagline": ""})
+
+    assert form.errors == {"number": ["Ensure this value is greater than or equal to 1."]}
+
+
+def test_week_dates_follow_first_monday_unless_overridden():
+    term = TermFactory(first_monday=datetime.date(2022, 9, 12))
+    week = WeekFactory(term=term, number=3)
+    moved = WeekFactory(term=term, number=4, starts_on_override=datetime.date(2022, 10, 10))
+
+    assert (week.starts_on, week.ends_on) == (
+        datetime.date(2022, 9, 26),
+        datetime.date(2022, 10, 2),
+    )
+    assert moved.starts_on == datetime.date(2022, 10, 10)
+
+
+def test_term_first_monday_must_be_a_monday():
+    term = TermFactory.build(first_monday=datetime.date(2022, 9, 13), slug="tuesday-term")
+
+    with pytest.raises(ValidationError) as caught:
+        term.full_clean()
+
+    assert caught.value.message_dict == {
+        "first_monday": ["Pick a Monday: week dates count from it."]
+    }
+
+
+def test_term_unknown_time_zone_refused():
+    term = TermFactory.build(time_zone="Mars/Olympus_Mons", slug="mars")
+
+    with pytest.raises(ValidationError) as caught:
+        term.full_clean()
+
+    assert list(caught.value.message_dict) == ["time_zone"]
+
+
+def test_paper_duplicate_arxiv_id_refused_by_database_and_form():
+    PaperFactory(arxiv_id="2201.02177")
+
+    with pytest.raises(IntegrityError):
+        Paper.objects.create(title="Copy", authors="A", arxiv_id="2201.02177")
+
+
+def test_paper_duplicate_doi_refused_case_insensitively_by_form():
+    PaperFactory(doi="10.23915/distill.00024.001", arxiv_id="")
+
+    form = PaperForm(
+        data={"title": "Copy", "authors": "A", "arxiv_id": "", "doi": "10.23915/DISTILL.00024.001"}
+    )
+
+    assert form.errors == {"__all__": ["A paper with this DOI already exists."]}
+
+
+def test_papers_without_ids_do_not_collide():
+    PaperFactory(arxiv_id="", doi="")
+    PaperFactory(arxiv_id="", doi="")
+
+    assert Paper.objects.filter(arxiv_id="", doi="").count() == 2
+
+
+def test_current_term_is_the_one_covering_today_else_the_latest():
+    old = TermFactory(slug="old", first_monday=datetime.date(2022, 9, 12))
+    WeekFactory(term=old, number=1)
+    now = TermFactory(slug="now", first_monday=datetime.date(2023, 2, 6))
+    WeekFactory(term=now, number=1)
+    WeekFactory(term=now, number=2)
+    TermFactory(slug="draft", first_monday=datetime.date(2023, 2, 6), is_published=False)
+
+    assert Term.objects.current(today=datetime.date(2023, 2, 19)) == now
+    assert Term.objects.current(today=datetime.date(2022, 9, 14)) == old
+    assert Term.objects.current(today=datetime.date(2024, 1, 1)) == now
+
+
+def test_current_term_is_none_without_published_terms():
+    TermFactory(is_published=False)
+
+    assert Term.objects.current() is None

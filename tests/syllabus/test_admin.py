@@ -1,8 +1,8 @@
 """The admin as organizers use it: every model there, list pages without N+1 queries."""
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import build_term
 

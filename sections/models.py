@@ -9,6 +9,7 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 
 from syllabus.models import Term, Week
+from syllabus.roles import is_organizer
 
 
 def format_clock(value: datetime.time, *, meridiem: bool = True) -> str:
@@ -37,6 +38,14 @@ class Weekday(models.IntegerChoices):
 class SectionQuerySet(models.QuerySet):
     def for_term(self, term):
         return self.filter(term=term)
+
+    def manageable_by(self, user):
+        """Sections `user` may manage: all for organizers, their own for leads, else none."""
+        if is_organizer(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(leads=user)
 
     def with_leads(self):
         user_model = get_user_model()
@@ -128,6 +137,14 @@ class Section(models.Model):
 class MeetingQuerySet(models.QuerySet):
     def for_term(self, term):
         return self.filter(section__term=term)
+
+    def manageable_by(self, user):
+        """Meetings `user` may manage: all for organizers, their sections' for leads."""
+        if is_organizer(user):
+            return self
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(section__leads=user)
 
     def for_week(self, week):
         return self.filter(week=week)

@@ -173,3 +173,22 @@ def test_term_without_first_monday_has_undated_meetings():
     SectionFactory(term=term)
 
     assert Meeting.objects.get().when_display == "date to be set"
+
+
+def test_manageable_by_gives_leads_their_sections_and_organizers_all(organizer):
+    from django.contrib.auth.models import AnonymousUser
+
+    from tests.factories import UserFactory
+
+    lead, stranger = UserFactory(), UserFactory()
+    own = SectionFactory(leads=[lead])
+    other = SectionFactory()
+    WeekFactory(term=own.term, number=1)
+    WeekFactory(term=other.term, number=1)
+
+    assert list(Section.objects.manageable_by(lead)) == [own]
+    assert list(Section.objects.manageable_by(stranger)) == []
+    assert list(Section.objects.manageable_by(AnonymousUser())) == []
+    assert set(Section.objects.manageable_by(organizer)) == {own, other}
+    assert [m.section for m in Meeting.objects.manageable_by(lead)] == [own]
+    assert Meeting.objects.manageable_by(organizer).count() == 2

@@ -1,15 +1,16 @@
-"""Keep meetings in step with the weeks and sections they come from.
+"""Keep meetings in step with the weeks and sections they come from, and cached pages fresh.
 
 Receivers rather than explicit calls because weeks and terms live in `syllabus`, which must not
 import upward. The sync is idempotent and cheap (a handful of queries), so it simply runs on
 every save. Fixtures (`loaddata`) also go through here, so a loaded term gets its meetings.
 """
 
-from django.db.models.signals import post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from sections.models import Section
+from sections.models import Meeting, Section
 from sections.services import sync_meetings
+from syllabus.caching import bump_site, bump_term
 from syllabus.models import Term, Week
 
 
@@ -30,3 +31,31 @@ def week_saved(sender, instance, **kwargs):
 @receiver(post_save, sender=Section, dispatch_uid="sections.sync_meetings.section")
 def section_saved(sender, instance, **kwargs):
     _sync(instance.term_id)
+
+
+def _term_slug(term_id):
+    return Term.objects.filter(pk=term_id).values_list("slug", flat=True).first()
+
+
+@receiver(post_save, sender=Section, dispatch_uid="sections.cache.section_saved")
+@receiver(post_delete, sender=Section, dispatch_uid="sections.cache.section_deleted")
+def section_changed(sender, instance, **kwargs):
+    bump_term(_term_slug(instance.term_id))
+
+
+@receiver(m2m_changed, sender=Section.leads.through, dispatch_uid="sections.cache.leads")
+def leads_changed(sender, instance, action, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, Section):
+        bump_term(_term_slug(instance.term_id))
+    else:
+        bump_site()  # a user's sections changed from the user's side
+
+
+@receiver(post_save, sender=Meeting, dispatch_uid="sections.cache.meeting_saved")
+@receiver(post_delete, sender=Meeting, dispatch_uid="sections.cache.meeting_deleted")
+def meeting_changed(sender, instance, **kwargs):
+    bump_term(
+        Term.objects.filter(sections=instance.section_id).values_list("slug", flat=True).first()
+    )

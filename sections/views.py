@@ -1,17 +1,20 @@
 from django.shortcuts import get_object_or_404, render
 
 from sections.models import Meeting, Section
+from syllabus.caching import cache_public_page, current_term, term_from_url
 from syllabus.models import Term, Week
 
 
+@cache_public_page(current_term)
 def home(request):
     """`/`: the current term's schedule (the same page as `/terms/<term>/`)."""
-    term = Term.objects.current()
+    term = request.current_term if hasattr(request, "current_term") else Term.objects.current()
     if term is None:
         return render(request, "sections/no_term.html")
     return _render_schedule(request, term)
 
 
+@cache_public_page(term_from_url)
 def term_schedule(request, term):
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
     return _render_schedule(request, term)
@@ -32,6 +35,7 @@ def _render_schedule(request, term):
     return render(request, "sections/term_schedule.html", context)
 
 
+@cache_public_page(term_from_url)
 def week_detail(request, term, number):
     week = get_object_or_404(
         Week.objects.with_readings().select_related("term"),
@@ -49,6 +53,7 @@ def week_detail(request, term, number):
     return render(request, "sections/week_detail.html", context)
 
 
+@cache_public_page(term_from_url)
 def section_detail(request, term, section):
     section = get_object_or_404(
         Section.objects.select_related("term").with_leads(),

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 
 from syllabus.models import Paper, Reading, Term, Week
@@ -68,6 +69,7 @@ class WeekAdmin(admin.ModelAdmin):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "authors_short", "year", "venue", "arxiv_id", "doi"]
     list_filter = ["year", "readings__week__term"]
     search_fields = ["title", "authors", "arxiv_id", "doi", "venue"]

@@ -31,3 +31,13 @@ def organizer(db):
     user = UserFactory(username="organizer", is_staff=True)
     user.groups.add(Group.objects.get(name="Organizers"))
     return user
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (cached pages would leak between tests)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

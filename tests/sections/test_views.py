@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -128,6 +129,8 @@ def test_unknown_term_week_or_section_is_a_404_in_the_site_style(client, fall202
 
 
 def queries_for(client, url):
+    """Queries to render `url` for an anonymous visitor when the page is not cached."""
+    cache.clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200

@@ -1,0 +1,153 @@
+"""Public pages come from the cache for anonymous visitors, and are never stale."""
+
+import pytest
+from django.test import Client
+
+from sections.models import Meeting
+from tests.admin_forms import admin_change
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_URLS = [
+    "/",
+    "/terms/",
+    "/terms/fall-2022/",
+    "/terms/fall-2022/weeks/6/",
+    "/terms/fall-2022/sections/friday/",
+    "/terms/fall-2022/readings/",
+]
+
+
+@pytest.fixture
+def organizer_client(organizer):
+    client = Client()
+    client.force_login(organizer)
+    return client
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_cached_hit_runs_no_query(client, fall2022, django_assert_num_queries, url):
+    first = client.get(url)
+
+    with django_assert_num_queries(0):
+        second = client.get(url)
+
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+def test_matching_conditional_get_is_a_304_without_queries(
+    client, fall2022, django_assert_num_queries, url
+):
+    etag = client.get(url)["ETag"]
+
+    with django_assert_num_queries(0):
+        response = client.get(url, headers={"If-None-Match": etag})
+
+    assert (response.status_code, response.content) == (304, b"")
+
+
+def test_stale_etag_gets_the_full_page(client, fall2022):
+    response = client.get("/terms/fall-2022/", headers={"If-None-Match": '"not-the-etag"'})
+
+    assert response.status_code == 200
+    assert "Grokking" in response.content.decode()
+
+
+def test_public_responses_may_be_stored_but_must_be_revalidated(client, fall2022):
+    response = client.get("/terms/fall-2022/")
+
+    assert response["Cache-Control"] == "public, max-age=0, must-revalidate"
+    assert response["Vary"] == "Cookie"
+
+
+def test_logged_in_pages_are_never_served_from_the_shared_cache(client, organizer_client, fall2022):
+    anonymous = client.get("/terms/fall-2022/").content.decode()
+
+    logged_in = organizer_client.get("/terms/fall-2022/")
+
+    assert "Log out" not in anonymous
+    assert "Log out" in logged_in.content.decode()
+    assert logged_in["Cache-Control"] == "private, no-cache"
+    assert "Log out" not in client.get("/terms/fall-2022/").content.decode()
+
+
+def test_week_title_edited_in_the_admin_shows_at_once(client, organizer_client, fall2022):
+    week = fall2022.weeks.get(number=6)
+    for url in ("/", "/terms/fall-2022/weeks/6/", "/terms/fall-2022/readings/"):
+        assert "Grokking" in client.get(url).content.decode()
+
+    response = admin_change(
+        organizer_client, f"/admin/syllabus/week/{week.pk}/change/", title="Grokking, revisited"
+    )
+
+    assert response.status_code == 302
+    for url in ("/", "/terms/fall-2022/weeks/6/", "/terms/fall-2022/readings/"):
+        assert "Grokking, revisited" in client.get(url).content.decode(), url
+
+
+def test_reading_edited_in_the_admin_shows_at_once(client, organizer_client, fall2022):
+    reading = fall2022.weeks.get(number=6).readings.get(paper__arxiv_id="2201.02177")
+    client.get("/terms/fall-2022/weeks/6/")
+
+    admin_change(
+        organizer_client, f"/admin/syllabus/reading/{reading.pk}/change/", note="sections 1–3"
+    )
+
+    assert "sections 1–3" in client.get("/terms/fall-2022/weeks/6/").content.decode()
+
+
+def test_paper_edited_in_the_admin_shows_at_once(client, organizer_client, fall2022):
+    reading = fall2022.weeks.get(number=6).readings.get(paper__arxiv_id="2201.02177")
+    client.get("/terms/fall-2022/readings/")
+
+    admin_change(
+        organizer_client,
+        f"/admin/syllabus/paper/{reading.paper_id}/change/",
+        title="Grokking (the original paper)",
+    )
+
+    content = client.get("/terms/fall-2022/readings/").content.decode()
+    assert "Grokking (the original paper)" in content
+
+
+def test_section_room_edited_in_the_admin_shows_at_once(client, organizer_client, fall2022):
+    section = fall2022.sections.get(slug="wednesday")
+    client.get("/terms/fall-2022/sections/wednesday/")
+    client.get("/")
+
+    admin_change(organizer_client, f"/admin/sections/section/{section.pk}/change/", room="32-123")
+
+    assert "32-123" in client.get("/terms/fall-2022/sections/wednesday/").content.decode()
+    assert "32-123" in client.get("/").content.decode()
+
+
+def test_meeting_cancelled_in_the_admin_shows_at_once(client, organizer_client, fall2022):
+    meeting = Meeting.objects.get(section__slug="friday", week__number=9)
+    client.get("/terms/fall-2022/weeks/9/")
+
+    admin_change(
+        organizer_client,
+        f"/admin/sections/meeting/{meeting.pk}/change/",
+        status="cancelled",
+        public_note="No meeting: Veterans Day",
+    )
+
+    content = client.get("/terms/fall-2022/weeks/9/").content.decode()
+    assert "No meeting: Veterans Day" in content
+    assert "Cancelled" in content
+
+
+def test_a_change_to_one_term_keeps_other_terms_cached(client, fall2022, django_assert_num_queries):
+    from tests.factories import build_term
+
+    other = build_term(slug="spring-2023", weeks=2)
+    client.get(f"/terms/{other.slug}/")
+
+    week = fall2022.weeks.get(number=1)
+    week.title = "Changed"
+    week.save()
+
+    with django_assert_num_queries(0):
+        client.get(f"/terms/{other.slug}/")

@@ -20,3 +20,10 @@ def healthz(request):
         logger.exception("Health check: the database did not answer")
         return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def robots_txt(request):
+    """Public pages may be indexed; lead pages and the admin may not."""
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /attendance/", "Disallow: /accounts/"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

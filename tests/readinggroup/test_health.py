@@ -26,3 +26,14 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
     response = client.get("/healthz")
 
     assert (response.status_code, response.content) == (503, b"database unavailable")
+
+
+def test_robots_txt_keeps_crawlers_out_of_private_pages(client):
+    response = client.get("/robots.txt")
+
+    assert response.content.decode().splitlines() == [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /attendance/",
+        "Disallow: /accounts/",
+    ]

@@ -102,6 +102,23 @@ def test_terms_archive_lists_published_terms_newest_first(client, db):
     assert [t.name for t in response.context["terms"]] == ["Spring 2023", "Fall 2022"]
 
 
+def test_terms_archive_is_paginated(client, db):
+    for year in range(2000, 2025):
+        TermFactory(
+            name=f"Fall {year}",
+            first_monday=datetime.date(year, 9, 4)
+            + datetime.timedelta(days=(7 - datetime.date(year, 9, 4).weekday()) % 7),
+        )
+
+    first = client.get("/terms/")
+    second = client.get("/terms/?page=2")
+
+    assert [t.name for t in first.context["terms"]][:2] == ["Fall 2024", "Fall 2023"]
+    assert len(first.context["terms"]) == 20
+    assert [t.name for t in second.context["terms"]] == [f"Fall {y}" for y in range(2004, 1999, -1)]
+    assert 'rel="next"' in first.content.decode()
+
+
 def test_unpublished_term_is_a_404_for_members_but_visible_to_staff(client, admin_client):
     term = TermFactory(is_published=False)
 
@@ -143,7 +160,7 @@ PUBLIC_PAGES = [
     ("/terms/{term}/weeks/2/", 4),
     ("/terms/{term}/sections/{section}/", 3),
     ("/terms/{term}/readings/", 3),
-    ("/terms/", 1),
+    ("/terms/", 2),
 ]
 
 

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEMPLATES := $(shell find templates -name '*.html')
 
-.PHONY: install run test lint format migrate organizer pg-test clean
+.PHONY: install run test lint format migrate organizer pg-test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ test: lint
 # The whole suite against a throwaway PostgreSQL server (started and stopped here).
 pg-test: install
 	scripts/with-postgres.sh $(MAKE) test
+
+# Throughput and latency of every page as ratios to a trivial view; writes BENCHMARKS.md.
+# SQLite unless DATABASE_URL is set (e.g. scripts/with-postgres.sh make bench). Not part of test.
+bench: install
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 # Create or reset an organizer account: make organizer USERNAME=emichaud
 organizer: migrate

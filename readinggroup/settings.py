@@ -124,9 +124,12 @@ STORAGES = {
 
 
 def cache_from_url(url: str) -> dict:
-    """CACHE_URL: empty → per-process local memory; redis://… → Redis; memcached://host:port."""
+    """CACHE_URL: empty → per-process local memory; redis://… → Redis; memcached://host:port;
+    dummy:// → no caching at all (to measure pages uncached)."""
     if not url:
         return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url == "dummy://":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     if url.startswith(("redis://", "rediss://", "unix://")):
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
     if url.startswith("memcached://"):
@@ -134,7 +137,9 @@ def cache_from_url(url: str) -> dict:
             "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
             "LOCATION": url.removeprefix("memcached://"),
         }
-    raise ImproperlyConfigured(f"CACHE_URL must start with redis:// or memcached://, not {url!r}")
+    raise ImproperlyConfigured(
+        f"CACHE_URL must start with redis://, memcached:// or be dummy://, not {url!r}"
+    )
 
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}

@@ -9,6 +9,7 @@ from django.db.models import Max, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 
 def validate_time_zone(value):
@@ -93,7 +94,7 @@ class Term(models.Model):
                 code="not_monday",
             )
 
-    @property
+    @cached_property
     def tz(self):
         return zoneinfo.ZoneInfo(self.time_zone)
 

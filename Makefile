@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEMPLATES := $(shell find templates -name '*.html')
 
-.PHONY: install run test lint format migrate organizer pg-test bench clean
+.PHONY: install run serve test lint format migrate organizer pg-test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ migrate: install
 run: migrate
 	DJANGO_DEBUG=1 $(BIN)/python manage.py ensure_demo_data
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: gunicorn with DEBUG off. Needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS (and
+# DATABASE_URL, DJANGO_HTTPS=1 ...) in the environment: see README "Deploying".
+serve: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/gunicorn readinggroup.wsgi --bind $(HOST):$(PORT) \
+		--workers $${WEB_CONCURRENCY:-2} --threads $${GUNICORN_THREADS:-1} \
+		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,7 +1,8 @@
 import logging
 
 from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -27,3 +28,9 @@ def robots_txt(request):
     """Public pages may be indexed; lead pages and the admin may not."""
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /attendance/", "Disallow: /accounts/"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_safe
+def favicon(request):
+    """Browsers (and the admin, which links no icon) ask for /favicon.ico."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

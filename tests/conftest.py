@@ -7,6 +7,9 @@ def _test_settings(settings):
     """Production uses WhiteNoise's manifest storage, which needs `collectstatic` first; and
     password hashing made slow on purpose would dominate the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # django-axes needs the request in authenticate(), which the test client's login() does not
+    # pass; throttling has its own tests, which turn it back on.
+    settings.AXES_ENABLED = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

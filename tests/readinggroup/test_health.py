@@ -37,3 +37,9 @@ def test_robots_txt_keeps_crawlers_out_of_private_pages(client):
         "Disallow: /attendance/",
         "Disallow: /accounts/",
     ]
+
+
+def test_favicon_ico_points_at_the_site_icon(client):
+    response = client.get("/favicon.ico")
+
+    assert (response.status_code, response["Location"]) == (301, "/static/favicon.svg")

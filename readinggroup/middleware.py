@@ -1,0 +1,53 @@
+import logging
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+logger = logging.getLogger("readinggroup.errors")
+
+
+class PrivateResponsesMiddleware:
+    """A response to someone with a session (a logged-in lead or organizer, or one with a form in
+    progress) is theirs alone: shared caches must never keep it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES or request.path.startswith("/admin/"):
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """When the database cannot be reached, answer a 503 page in the site's style (rendered
+    without touching the database) instead of a 500; persistent connections are health-checked
+    (CONN_HEALTH_CHECKS), so pages work again as soon as the database is back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError) or (
+            isinstance(exception, DatabaseError) and _is_data_error(exception)
+        ):
+            return None
+        logger.error("Database unavailable on %s %s: %s", request.method, request.path, exception)
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "30"
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+def _is_data_error(exception):
+    # SQLite reports locks and bad SQL as OperationalError too; only connection trouble is a 503.
+    text = str(exception).lower()
+    return "no such table" in text or "syntax error" in text

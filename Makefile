@@ -49,6 +49,7 @@ format: install
 
 # The suite runs with DEBUG off, as production does; the key is for tests only.
 test: lint
+	scripts/get-vnu.sh
 	DJANGO_SECRET_KEY=test-only-not-secret $(BIN)/pytest $(PYTEST_ARGS)
 
 # The whole suite against a throwaway PostgreSQL server (started and stopped here).

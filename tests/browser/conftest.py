@@ -40,6 +40,7 @@ def browser():
         "--hide-scrollbars",
     ):
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
     yield driver
@@ -60,3 +61,39 @@ def screenshot(browser):
         return path
 
     return take
+
+
+AXE_JS = None
+
+
+def axe_violations(browser, impacts=("serious", "critical")):
+    """Run axe-core (shipped in the axe-selenium-python package) on the current page."""
+    global AXE_JS
+    if AXE_JS is None:
+        import axe_selenium_python
+
+        AXE_JS = (
+            Path(axe_selenium_python.__file__).parent / "node_modules/axe-core/axe.min.js"
+        ).read_text()
+    browser.execute_script(AXE_JS)
+    browser.set_script_timeout(30)
+    result = browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document).then(r => done(r.violations)).catch(e => done([{id: String(e)}]));"
+    )
+    return sorted(
+        f"{v['id']} ({v.get('impact')}): {len(v.get('nodes', []))} nodes"
+        for v in result
+        if v.get("impact") in impacts or "impact" not in v
+    )
+
+
+def console_errors(browser):
+    """Severe browser console entries since the last call (CSP violations, 404s, JS errors)."""
+    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def horizontal_overflow(browser):
+    return browser.execute_script(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )

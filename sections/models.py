@@ -168,7 +168,7 @@ class MeetingQuerySet(models.QuerySet):
 
     def for_calendar(self):
         """Meetings with all a calendar event shows: section, term, week and its readings."""
-        return self.select_related("section__term", "week").prefetch_related(
+        return self.select_related("section__term", "week__term").prefetch_related(
             Prefetch("week__readings", queryset=Reading.objects.select_related("paper"))
         )
 
@@ -295,12 +295,12 @@ class Meeting(models.Model):
         return self.is_time_moved or self.is_room_moved
 
     def is_recently_changed(self, now=None):
-        """Cancelled, moved or restored in the last 7 days, counted in the term's calendar days."""
+        """Cancelled, moved or restored today or in the 7 days before, in the term's calendar."""
         if self.changed_at is None:
             return False
         tz = self.section.term.tz
         today = (now or timezone.now()).astimezone(tz).date()
-        return self.changed_at.astimezone(tz).date() > today - datetime.timedelta(days=7)
+        return self.changed_at.astimezone(tz).date() >= today - datetime.timedelta(days=7)
 
     @property
     def is_new_change(self):

@@ -121,6 +121,7 @@ def meeting_change(request, pk):
         Meeting.objects.manageable_by(request.user).select_related("section__term", "week"),
         pk=pk,
     )
+    meeting.week.term = meeting.section.term  # for the week's URL
     move_form = MeetingMoveForm(meeting=meeting)
     cancel_form = MeetingCancelForm()
     restore_form = MeetingRestoreForm()
@@ -140,6 +141,7 @@ def meeting_change(request, pk):
             )
             message = f"{label} is moved."
         elif "restore" in request.POST:
+            restore_form = MeetingRestoreForm(request.POST)
             done = _apply(restore_form, lambda: restore_meeting(meeting=meeting, by=request.user))
             message = f"{label} is back at its regular time and room."
         else:

@@ -194,7 +194,8 @@ def test_pages_show_moved_meetings_old_to_new_and_flag_recent_changes(client, fa
         changed_at=timezone.now() - datetime.timedelta(days=8)
     )
 
-    for url in ["/terms/fall-2022/", "/terms/fall-2022/weeks/3/", "/terms/fall-2022/sections/friday/"]:
+    pages = ["/terms/fall-2022/", "/terms/fall-2022/weeks/3/", "/terms/fall-2022/sections/friday/"]
+    for url in pages:
         content = client.get(url).content.decode()
         assert '<del class="meeting-old">Fri Sep 30, 7:30–8:30 pm · 4-146</del>' in content, url
         assert (

@@ -140,9 +140,8 @@ def test_move_meeting_refuses_bad_input_and_saves_nothing(meeting, kwargs, error
         move(meeting, **kwargs)
 
     error = raised.value
-    assert (error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}) == (
-        errors
-    )
+    found = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    assert found == errors
     assert shown(meeting) == ("Wed Sep 14, 6–8 pm", "2-151", "scheduled", 0)
 
 
@@ -200,7 +199,11 @@ def test_sync_keeps_a_moved_meeting_where_it_was_put_and_updates_its_regular_tim
         "1-190",
     )
     assert meeting.sequence == 2  # the move, then the room (it follows the section's)
-    assert (other.when_display, other.room, other.sequence) == ("Wed Sep 21, 6:30–8:30 pm", "1-190", 1)
+    assert (other.when_display, other.room, other.sequence) == (
+        "Wed Sep 21, 6:30–8:30 pm",
+        "1-190",
+        1,
+    )
 
 
 def test_sync_keeps_a_room_override_when_the_section_room_changes(meeting):
@@ -307,7 +310,7 @@ def test_copy_term_copies_weeks_readings_sections_and_meetings_with_dates_shifte
 
 def test_copy_term_keeps_local_meeting_times_across_daylight_saving():
     # Fall meetings are in EDT, the copy's in EST: still 6 pm local.
-    old = build_term(weeks=1, readings_per_week=0, sections=0, first_monday=datetime.date(2022, 9, 12))
+    old = build_term(weeks=1, readings_per_week=0, sections=0)  # first Monday Sep 12, 2022
     SectionFactory(term=old, weekday=2, start_time=datetime.time(18))
 
     new = copy_term(term=old, name="Winter", slug="winter", first_monday=datetime.date(2023, 1, 9))

@@ -10,7 +10,7 @@ from crispy_forms.layout import Submit
 from django import forms
 
 
-def _helper(submit_name, label, css_class="btn-primary"):
+def _helper(submit_name, label, css_class=""):
     helper = FormHelper()
     helper.form_method = "post"
     helper.add_input(Submit(submit_name, label, css_class=css_class))
@@ -66,7 +66,7 @@ class MeetingRestoreForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper("restore", "Restore regular time and room", "btn-outline-primary")
+        self.helper = _helper("restore", "Restore regular time and room")
 
 
 class NextTermForm(forms.Form):

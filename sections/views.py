@@ -118,7 +118,9 @@ def _apply(form, change):
 def meeting_change(request, pk):
     """Cancel, move or restore one meeting: its section's leads and organizers only (else 404)."""
     meeting = get_object_or_404(
-        Meeting.objects.manageable_by(request.user).select_related("section__term", "week"),
+        Meeting.objects.manageable_by(request.user).select_related(
+            "section__term", "week", "changed_by"
+        ),
         pk=pk,
     )
     meeting.week.term = meeting.section.term  # for the week's URL

@@ -1,6 +1,34 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html
 
+from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm
 from sections.models import Meeting, Section
+from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting
+from syllabus import admin as syllabus_admin
+from syllabus.models import Term
+
+MEETING_FIELDS = [
+    "section",
+    "week",
+    "status",
+    "public_note",
+    "starts_at",
+    "ends_at",
+    "room_override",
+    "scheduled_starts_at",
+    "scheduled_ends_at",
+    "scheduled_room",
+    "is_rescheduled",
+    "sequence",
+    "changed_at",
+    "changed_by",
+    "updated_at",
+]
 
 
 class SectionListFilter(admin.RelatedFieldListFilter):
@@ -10,12 +38,31 @@ class SectionListFilter(admin.RelatedFieldListFilter):
         return [(section.pk, str(section)) for section in Section.objects.select_related("term")]
 
 
+def action_form_page(modeladmin, request, queryset, *, form, title, intro, submit):
+    """An admin action's intermediate page: the selected objects, a form and an apply button."""
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "form": form,
+        "objects": queryset,
+        "submit": submit,
+        "action": request.POST["action"],
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "admin/sections/action_form.html", context)
+
+
 class MeetingInline(admin.TabularInline):
+    """Read only: changes go through the meeting's admin actions (sections.services)."""
+
     model = Meeting
-    fields = ["week", "starts_at", "ends_at", "room_override", "status", "public_note"]
-    readonly_fields = ["week", "starts_at", "ends_at"]
+    fields = ["week", "starts_at", "room_override", "status", "public_note", "sequence"]
+    readonly_fields = fields
     extra = 0
     can_delete = False
+    show_change_link = True
 
     def has_add_permission(self, request, obj=None):
         return False  # meetings come from weeks × sections (sections.services.sync_meetings)
@@ -44,13 +91,17 @@ class SectionAdmin(admin.ModelAdmin):
 
 @admin.register(Meeting)
 class MeetingAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "term", "starts_at", "room", "status", "public_note"]
+    """Meetings are changed only through `sections.services` (so SEQUENCE rises and calendars
+    follow): the admin actions below, or the change page leads use (linked from each meeting)."""
+
+    list_display = ["__str__", "term", "starts_at", "room", "status", "public_note", "sequence"]
     list_filter = ["status", "section__term", ("section", SectionListFilter)]
     list_select_related = ["section__term", "week"]
     search_fields = ["section__name", "week__title", "public_note", "room_override"]
-    fields = ["section", "week", "starts_at", "ends_at", "room_override", "status", "public_note"]
-    readonly_fields = ["section", "week", "starts_at", "ends_at"]
+    fields = ["change_page", *MEETING_FIELDS]
+    readonly_fields = fields
     date_hierarchy = "starts_at"
+    actions = ["cancel_meetings", "move_meeting", "restore_meetings"]
 
     def has_add_permission(self, request):
         return False  # meetings come from weeks × sections (sections.services.sync_meetings)
@@ -62,3 +113,128 @@ class MeetingAdmin(admin.ModelAdmin):
     @admin.display(description="room")
     def room(self, meeting):
         return meeting.room
+
+    @admin.display(description="change")
+    def change_page(self, meeting):
+        url = reverse("sections:meeting-change", kwargs={"pk": meeting.pk})
+        return format_html('<a href="{}">Cancel, move or restore this meeting</a>', url)
+
+    @admin.action(description="Cancel the selected meetings…", permissions=["change"])
+    def cancel_meetings(self, request, queryset):
+        applying = "apply" in request.POST
+        form = MeetingCancelForm(request.POST if applying else None)
+        if applying and form.is_valid():
+            done, skipped = 0, 0
+            for meeting in queryset:
+                try:
+                    cancel_meeting(
+                        meeting=meeting, reason=form.cleaned_data["reason"], by=request.user
+                    )
+                    done += 1
+                except ValidationError:
+                    skipped += 1  # already cancelled
+            self.message_user(request, f"Cancelled {done} meeting(s).", messages.SUCCESS)
+            if skipped:
+                self.message_user(
+                    request, f"{skipped} meeting(s) were already cancelled.", messages.WARNING
+                )
+            return None
+        return action_form_page(
+            self,
+            request,
+            queryset.select_related("section__term", "week"),
+            form=form,
+            title="Cancel meetings",
+            intro="Members see these meetings struck through with your reason; calendars that "
+            "subscribe show them as cancelled.",
+            submit="Cancel these meetings",
+        )
+
+    @admin.action(description="Move the selected meeting…", permissions=["change"])
+    def move_meeting(self, request, queryset):
+        meetings = list(queryset.select_related("section__term", "week")[:2])
+        if len(meetings) != 1:
+            self.message_user(request, "Select exactly one meeting to move.", messages.ERROR)
+            return None
+        meeting = meetings[0]
+        applying = "apply" in request.POST
+        form = MeetingMoveForm(request.POST if applying else None, meeting=meeting)
+        if applying and form.is_valid():
+            try:
+                move_meeting(meeting=meeting, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, f"Moved {meeting}.", messages.SUCCESS)
+                return None
+        return action_form_page(
+            self,
+            request,
+            meetings,
+            form=form,
+            title="Move a meeting",
+            intro="Pick the new date, time or room. Later changes to the section's regular time "
+            "leave a moved meeting where you put it.",
+            submit="Move this meeting",
+        )
+
+    @admin.action(
+        description="Restore the selected meetings to their regular time and room",
+        permissions=["change"],
+    )
+    def restore_meetings(self, request, queryset):
+        done = 0
+        for meeting in queryset:
+            try:
+                restore_meeting(meeting=meeting, by=request.user)
+                done += 1
+            except ValidationError:
+                pass  # already regular
+        self.message_user(request, f"Restored {done} meeting(s).", messages.SUCCESS)
+
+
+# Term is registered by syllabus, which must not import sections; copying a term needs
+# sections.services.copy_term (it creates sections and meetings). So sections re-registers Term
+# with a subclass of syllabus's TermAdmin that only adds the action: syllabus stays unaware of
+# sections, nothing mutates syllabus's class, and everything else about the Term admin stays
+# in syllabus/admin.py (this module imports it, so it is registered before we replace it).
+admin.site.unregister(Term)
+
+
+@admin.register(Term)
+class TermAdmin(syllabus_admin.TermAdmin):
+    actions = [*(syllabus_admin.TermAdmin.actions or []), "start_next_term"]
+
+    @admin.action(description="Start the next term from this one…", permissions=["add"])
+    def start_next_term(self, request, queryset):
+        terms = list(queryset[:2])
+        if len(terms) != 1:
+            self.message_user(request, "Select exactly one term to start from.", messages.ERROR)
+            return None
+        term = terms[0]
+        applying = "apply" in request.POST
+        form = NextTermForm(request.POST if applying else None)
+        if applying and form.is_valid():
+            try:
+                new_term = copy_term(term=term, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    f"Started {new_term.name} from {term.name}: its weeks, readings, sections "
+                    "and meetings are copied. It is not published yet.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:syllabus_term_change", new_term.pk)
+        return action_form_page(
+            self,
+            request,
+            terms,
+            form=form,
+            title=f"Start the next term from {term.name}",
+            intro="Copies the weeks, readings and sections (with their leads) to a new, "
+            "unpublished term starting on the Monday you pick, and creates its meetings. "
+            "Meeting changes, notes and attendance stay with the old term.",
+            submit="Start the new term",
+        )

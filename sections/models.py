@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.urls import reverse
+from django.utils import timezone
 
-from syllabus.models import Term, Week
+from syllabus.models import Reading, Term, Week
 from syllabus.roles import is_organizer
 
 
@@ -161,24 +162,79 @@ class MeetingQuerySet(models.QuerySet):
             by_week[meeting.week_id].append(meeting)
         for week in weeks:
             week.section_meetings = by_week.get(week.pk, [])
+            for meeting in week.section_meetings:
+                meeting.week = week
         return weeks
+
+    def for_calendar(self):
+        """Meetings with all a calendar event shows: section, term, week and its readings."""
+        return self.select_related("section__term", "week__term").prefetch_related(
+            Prefetch("week__readings", queryset=Reading.objects.select_related("paper"))
+        )
+
+    def touch(self):
+        """Mark these meetings as modified (feeds' ETag and LAST-MODIFIED follow)."""
+        return self.update(updated_at=timezone.now())
+
+
+def next_meeting(meetings, now=None):
+    """The first of `meetings` (in any order) not cancelled and not yet over, or None."""
+    now = now or timezone.now()
+    upcoming = [
+        m for m in meetings if not m.is_cancelled and m.ends_at is not None and m.ends_at > now
+    ]
+    return min(upcoming, key=lambda m: (m.starts_at, m.section.weekday, m.pk), default=None)
 
 
 class Meeting(models.Model):
+    """One section's meeting in one week.
+
+    Two sets of times: `scheduled_*` are the regular ones, always kept in step with the section
+    and week by `sections.services.sync_meetings`; `starts_at`/`ends_at` are when it actually
+    happens. Sync makes the actual times follow the regular ones until the meeting is moved
+    (`is_rescheduled`); the services in `sections.services` make every change and raise
+    `sequence` whenever a calendar would show it (time, room, status).
+    """
+
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
         CANCELLED = "cancelled", "Cancelled"
 
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="meetings")
     week = models.ForeignKey(Week, on_delete=models.CASCADE, related_name="meetings")
-    starts_at = models.DateTimeField(null=True, blank=True, help_text="Stored in UTC.")
+    scheduled_starts_at = models.DateTimeField(
+        null=True, blank=True, help_text="The regular start (from the section and week), in UTC."
+    )
+    scheduled_ends_at = models.DateTimeField(null=True, blank=True)
+    scheduled_room = models.CharField(
+        max_length=100, blank=True, help_text="The section's room, kept in step by the sync."
+    )
+    starts_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it actually starts, in UTC."
+    )
     ends_at = models.DateTimeField(null=True, blank=True)
+    is_rescheduled = models.BooleanField(
+        default=False, help_text="Moved to another date or time: the sync leaves its times alone."
+    )
     room_override = models.CharField(
         max_length=100, blank=True, help_text="Leave empty to meet in the section's room."
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.SCHEDULED)
     public_note = models.CharField(
         max_length=300, blank=True, help_text="Shown to members, e.g. “No meeting: Veterans Day”."
+    )
+    sequence = models.PositiveIntegerField(
+        default=0, help_text="iCalendar SEQUENCE: raised on every change of time, room or status."
+    )
+    changed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it was last cancelled, moved or restored."
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="changed_meetings",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -204,13 +260,51 @@ class Meeting(models.Model):
     def get_absolute_url(self):
         return self.week.get_absolute_url() + f"#section-{self.section.slug}"
 
+    def get_calendar_url(self):
+        """The one-meeting .ics file."""
+        return reverse(
+            "sections:meeting-calendar",
+            kwargs={
+                "term": self.section.term.slug,
+                "section": self.section.slug,
+                "number": self.week.number,
+            },
+        )
+
     @property
     def room(self):
-        return self.room_override or self.section.room
+        return self.room_override or self.scheduled_room
 
     @property
     def is_cancelled(self):
         return self.status == self.Status.CANCELLED
+
+    @property
+    def is_time_moved(self):
+        return self.is_rescheduled and (self.starts_at, self.ends_at) != (
+            self.scheduled_starts_at,
+            self.scheduled_ends_at,
+        )
+
+    @property
+    def is_room_moved(self):
+        return bool(self.room_override) and self.room_override != self.scheduled_room
+
+    @property
+    def is_moved(self):
+        return self.is_time_moved or self.is_room_moved
+
+    def is_recently_changed(self, now=None):
+        """Cancelled, moved or restored today or in the 7 days before, in the term's calendar."""
+        if self.changed_at is None:
+            return False
+        tz = self.section.term.tz
+        today = (now or timezone.now()).astimezone(tz).date()
+        return self.changed_at.astimezone(tz).date() >= today - datetime.timedelta(days=7)
+
+    @property
+    def is_new_change(self):
+        return self.is_recently_changed()
 
     def local_start(self):
         return self.starts_at.astimezone(self.section.term.tz) if self.starts_at else None
@@ -218,11 +312,54 @@ class Meeting(models.Model):
     def local_end(self):
         return self.ends_at.astimezone(self.section.term.tz) if self.ends_at else None
 
+    def _when(self, start, end):
+        if start is None or end is None:
+            return "date to be set"
+        tz = self.section.term.tz
+        start, end = start.astimezone(tz), end.astimezone(tz)
+        return f"{start:%a %b} {start.day}, {format_time_range(start.time(), end.time())}"
+
     @property
     def when_display(self):
         """“Wed Sep 14, 6–8 pm” in the term's time zone, or “date to be set”."""
-        start, end = self.local_start(), self.local_end()
-        if start is None or end is None:
-            return "date to be set"
-        day = f"{start:%a %b} {start.day}"
-        return f"{day}, {format_time_range(start.time(), end.time())}"
+        return self._when(self.starts_at, self.ends_at)
+
+    @property
+    def scheduled_when_display(self):
+        """The regular time, shown struck through next to a moved meeting's new one."""
+        return self._when(self.scheduled_starts_at, self.scheduled_ends_at)
+
+    def check_move(self, *, starts_at, ends_at, room):
+        """Raise ValidationError (keyed by the move form's fields) if this move is refused."""
+        if self.is_cancelled:
+            raise ValidationError(
+                "This meeting is cancelled: restore it before moving it.", code="cancelled"
+            )
+        if ends_at <= starts_at:
+            raise ValidationError(
+                {
+                    "end_time": ValidationError(
+                        "The end must be after the start.", code="ends_before_start"
+                    )
+                }
+            )
+        term = self.section.term
+        first, last = term.starts_on, term.ends_on
+        day = starts_at.astimezone(term.tz).date()
+        if first and last and not first <= day <= last:
+            raise ValidationError(
+                {
+                    "date": ValidationError(
+                        "Pick a date within the term (%(first)s to %(last)s).",
+                        code="outside_term",
+                        params={
+                            "first": f"{first:%b} {first.day}",
+                            "last": f"{last:%b} {last.day}",
+                        },
+                    )
+                }
+            )
+        if (starts_at, ends_at, room) == (self.starts_at, self.ends_at, self.room):
+            raise ValidationError(
+                "That is when and where it already meets: nothing to change.", code="unchanged"
+            )

@@ -1,7 +1,11 @@
+import datetime
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from sections.models import Meeting, Section
-from syllabus.models import Term, Week
+from syllabus.models import Reading, Term, Week
 
 
 @transaction.atomic
@@ -9,9 +13,11 @@ def sync_meetings(*, term: Term) -> list[Meeting]:
     """Give every section of `term` exactly one meeting per week, at the times they imply.
 
     Idempotent: run it after any change to the term's weeks, sections or first Monday. It creates
-    missing meetings and moves existing ones to the date and time their section and week give
-    now; it never touches status, room override or public note, and never deletes (a week or
-    section that goes takes its meetings with it through the foreign key).
+    missing meetings and sets every meeting's regular time and room (`scheduled_*`) from its
+    section and week now. A meeting that was not moved follows its regular time; a moved one
+    (`is_rescheduled`) keeps its new time. When what a calendar shows changes (time, room), the
+    meeting's `sequence` rises. It never touches status, room override or public note, and never
+    deletes (a week or section that goes takes its meetings with it through the foreign key).
     """
     term = Term.objects.get(pk=term.pk)  # fresh dates and time zone
     weeks = list(Week.objects.filter(term=term))
@@ -21,6 +27,7 @@ def sync_meetings(*, term: Term) -> list[Meeting]:
     for section in sections:
         section.term = term
     existing = {(m.section_id, m.week_id): m for m in Meeting.objects.filter(section__term=term)}
+    now = timezone.now()
     to_create, to_update = [], []
     for section in sections:
         for week in weeks:
@@ -29,11 +36,219 @@ def sync_meetings(*, term: Term) -> list[Meeting]:
             meeting = existing.get((section.pk, week.pk))
             if meeting is None:
                 to_create.append(
-                    Meeting(section=section, week=week, starts_at=starts_at, ends_at=ends_at)
+                    Meeting(
+                        section=section,
+                        week=week,
+                        scheduled_starts_at=starts_at,
+                        scheduled_ends_at=ends_at,
+                        scheduled_room=section.room,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                    )
                 )
-            elif meeting.starts_at != starts_at or meeting.ends_at != ends_at:
-                meeting.starts_at, meeting.ends_at = starts_at, ends_at
+            elif _follow_section(meeting, starts_at, ends_at, section.room):
+                meeting.updated_at = now
                 to_update.append(meeting)
     Meeting.objects.bulk_create(to_create)
-    Meeting.objects.bulk_update(to_update, ["starts_at", "ends_at"])
+    Meeting.objects.bulk_update(
+        to_update,
+        [
+            "scheduled_starts_at",
+            "scheduled_ends_at",
+            "scheduled_room",
+            "starts_at",
+            "ends_at",
+            "sequence",
+            "updated_at",
+        ],
+    )
     return Meeting.objects.filter(section__term=term)
+
+
+def _follow_section(meeting, starts_at, ends_at, room):
+    """Bring `meeting`'s regular time and room up to date; True if anything changed."""
+    regular = (meeting.scheduled_starts_at, meeting.scheduled_ends_at, meeting.scheduled_room)
+    if regular == (starts_at, ends_at, room) and (
+        meeting.is_rescheduled or (meeting.starts_at, meeting.ends_at) == (starts_at, ends_at)
+    ):
+        return False
+    shown_before = (meeting.starts_at, meeting.ends_at, meeting.room)
+    meeting.scheduled_starts_at, meeting.scheduled_ends_at = starts_at, ends_at
+    meeting.scheduled_room = room
+    if not meeting.is_rescheduled:
+        meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    if (meeting.starts_at, meeting.ends_at, meeting.room) != shown_before:
+        meeting.sequence += 1
+    return True
+
+
+def _lock(meeting):
+    """The meeting's row, locked until the transaction ends, with its section and term."""
+    return (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("section__term")
+        .get(pk=meeting.pk)
+    )
+
+
+def _record_change(meeting, *, by, fields):
+    """Save a change a calendar shows: raise SEQUENCE, stamp when and by whom (row is locked)."""
+    meeting.sequence += 1
+    meeting.changed_at = timezone.now()
+    meeting.changed_by = by if by is not None and by.is_authenticated else None
+    meeting.save(update_fields=[*fields, "sequence", "changed_at", "changed_by", "updated_at"])
+    return meeting
+
+
+@transaction.atomic
+def cancel_meeting(*, meeting: Meeting, reason: str, by) -> Meeting:
+    """Cancel `meeting` with a public reason (“No meeting: Veterans Day”)."""
+    meeting = _lock(meeting)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": ValidationError("Say why, for the members.", code="required")}
+        )
+    if meeting.is_cancelled:
+        raise ValidationError("This meeting is already cancelled.", code="already_cancelled")
+    meeting.status = Meeting.Status.CANCELLED
+    meeting.public_note = reason
+    return _record_change(meeting, by=by, fields=["status", "public_note"])
+
+
+@transaction.atomic
+def move_meeting(
+    *,
+    meeting: Meeting,
+    date: datetime.date,
+    start_time: datetime.time,
+    end_time: datetime.time,
+    room: str,
+    by,
+    note: str = "",
+) -> Meeting:
+    """Move `meeting` to another date, time or room; times are local to the term's time zone.
+
+    An empty `room` means the section's own room. The sync keeps the new time from now on.
+    """
+    meeting = _lock(meeting)
+    tz = meeting.section.term.tz
+    starts_at = datetime.datetime.combine(date, start_time, tzinfo=tz)
+    ends_at = datetime.datetime.combine(date, end_time, tzinfo=tz)
+    room = (room or "").strip()
+    meeting.check_move(starts_at=starts_at, ends_at=ends_at, room=room or meeting.scheduled_room)
+    regular = (meeting.scheduled_starts_at, meeting.scheduled_ends_at)
+    meeting.starts_at, meeting.ends_at = starts_at, ends_at
+    meeting.is_rescheduled = (starts_at, ends_at) != regular
+    meeting.room_override = "" if room == meeting.scheduled_room else room
+    meeting.public_note = note.strip()
+    return _record_change(
+        meeting,
+        by=by,
+        fields=["starts_at", "ends_at", "is_rescheduled", "room_override", "public_note"],
+    )
+
+
+@transaction.atomic
+def restore_meeting(*, meeting: Meeting, by) -> Meeting:
+    """Undo cancellations and moves: back to the regular time and room, no public note."""
+    meeting = _lock(meeting)
+    if not meeting.is_cancelled and not meeting.is_moved and not meeting.is_rescheduled:
+        raise ValidationError(
+            "This meeting is already at its regular time and room.", code="unchanged"
+        )
+    meeting.status = Meeting.Status.SCHEDULED
+    meeting.starts_at, meeting.ends_at = meeting.scheduled_starts_at, meeting.scheduled_ends_at
+    meeting.is_rescheduled = False
+    meeting.room_override = ""
+    meeting.public_note = ""
+    return _record_change(
+        meeting,
+        by=by,
+        fields=["status", "starts_at", "ends_at", "is_rescheduled", "room_override", "public_note"],
+    )
+
+
+@transaction.atomic
+def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) -> Term:
+    """Start a new, unpublished term from `term`: its weeks, readings and sections with their
+    leads, moved to `first_monday`, and their meetings (made by the sync). Meeting changes,
+    notes and attendance belong to the old term's meetings and are not copied."""
+    errors = {}
+    if Term.objects.filter(slug=slug).exists():
+        errors["slug"] = ValidationError(
+            "A term with the slug “%(slug)s” already exists.", code="unique", params={"slug": slug}
+        )
+    if first_monday.weekday() != 0:
+        errors["first_monday"] = ValidationError(
+            "Pick a Monday: week dates count from it.", code="not_monday"
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    shift = first_monday - term.first_monday if term.first_monday else None
+    new_term = Term.objects.create(
+        name=name,
+        slug=slug,
+        title=term.title,
+        institution=term.institution,
+        intro=term.intro,
+        format_note=term.format_note,
+        reading_list_note=term.reading_list_note,
+        supporters=term.supporters,
+        first_monday=first_monday,
+        time_zone=term.time_zone,
+        is_published=False,
+    )
+    new_term.organizers.set(term.organizers.all())
+
+    # bulk_create sends no post_save signals: one sync at the end makes every meeting.
+    old_weeks = list(term.weeks.order_by("number"))
+    new_weeks = Week.objects.bulk_create(
+        Week(
+            term=new_term,
+            number=week.number,
+            title=week.title,
+            tagline=week.tagline,
+            summary=week.summary,
+            starts_on_override=(
+                week.starts_on_override + shift
+                if week.starts_on_override and shift is not None
+                else None
+            ),
+        )
+        for week in old_weeks
+    )
+    week_for = {old.pk: new for old, new in zip(old_weeks, new_weeks, strict=True)}
+    Reading.objects.bulk_create(
+        Reading(
+            week=week_for[reading.week_id],
+            paper_id=reading.paper_id,
+            kind=reading.kind,
+            order=reading.order,
+            note=reading.note,
+        )
+        for reading in Reading.objects.filter(week__term=term)
+    )
+    old_sections = list(term.sections.prefetch_related("leads"))
+    new_sections = Section.objects.bulk_create(
+        Section(
+            term=new_term,
+            name=section.name,
+            slug=section.slug,
+            weekday=section.weekday,
+            start_time=section.start_time,
+            end_time=section.end_time,
+            room=section.room,
+            capacity=section.capacity,
+        )
+        for section in old_sections
+    )
+    Leads = Section.leads.through
+    Leads.objects.bulk_create(
+        Leads(section_id=new.pk, user_id=lead.pk)
+        for old, new in zip(old_sections, new_sections, strict=True)
+        for lead in old.leads.all()
+    )
+    sync_meetings(term=new_term)
+    return new_term

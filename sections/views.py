@@ -1,8 +1,21 @@
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import condition, require_http_methods
 
-from sections.models import Meeting, Section
+from sections.calendars import UID_DOMAIN, meetings_calendar, subscribe_links
+from sections.forms import MeetingCancelForm, MeetingMoveForm, MeetingRestoreForm
+from sections.models import Meeting, Section, next_meeting
+from sections.services import cancel_meeting, move_meeting, restore_meeting
 from syllabus.caching import cache_public_page, current_term, term_from_url
 from syllabus.models import Term, Week
+from syllabus.roles import is_organizer
+
+CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
 @cache_public_page(current_term)
@@ -31,6 +44,10 @@ def _render_schedule(request, term):
         "sections": sections,
         "organizers": term.organizers.order_by("pk"),
         "current_week": next((week for week in weeks if week.covers(today)), None),
+        "next_meeting": next_meeting(m for week in weeks for m in week.section_meetings),
+        "calendar": subscribe_links(
+            request, reverse("sections:term-calendar", kwargs={"term": term.slug})
+        ),
     }
     return render(request, "sections/term_schedule.html", context)
 
@@ -43,12 +60,17 @@ def week_detail(request, term, number):
         term__slug=term,
         number=number,
     )
-    meetings = Meeting.objects.for_week(week).in_section_order().prefetch_related("section__leads")
+    meetings = list(
+        Meeting.objects.for_week(week).in_section_order().prefetch_related("section__leads")
+    )
+    for meeting in meetings:
+        meeting.week = week
     context = {
         "term": week.term,
         "week": week,
         "meetings": meetings,
         "is_current": week.covers(week.term.today()),
+        "is_organizer": is_organizer(request.user),
     }
     return render(request, "sections/week_detail.html", context)
 
@@ -61,10 +83,326 @@ def section_detail(request, term, section):
         term__slug=term,
         slug=section,
     )
-    meetings = section.meetings.select_related("week").order_by("week__number")
+    meetings = list(section.meetings.select_related("week").order_by("week__number"))
     for meeting in meetings:
         # The term (slug, time zone) is loaded once; links and local times need it.
         meeting.section = section
         meeting.week.term = section.term
-    context = {"term": section.term, "section": section, "meetings": meetings}
+    calendar_path = reverse(
+        "sections:section-calendar", kwargs={"term": section.term.slug, "section": section.slug}
+    )
+    context = {
+        "term": section.term,
+        "section": section,
+        "meetings": meetings,
+        "next_meeting": next_meeting(meetings),
+        "calendar": subscribe_links(request, calendar_path),
+        "can_change": is_organizer(request.user) or request.user in section.leads.all(),
+    }
     return render(request, "sections/section_detail.html", context)
+
+
+# --- Meeting changes (leads and organizers) ---------------------------------------------------
+
+
+def _apply(form, change):
+    """Validate `form`, then call `change(**cleaned_data)`; a service's ValidationError goes next
+    to the form's fields. True when the change was made."""
+    if not form.is_valid():
+        return False
+    try:
+        change(**form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_change(request, pk):
+    """Cancel, move or restore one meeting: its section's leads and organizers only (else 404)."""
+    meeting = get_object_or_404(
+        Meeting.objects.manageable_by(request.user).select_related(
+            "section__term", "week", "changed_by"
+        ),
+        pk=pk,
+    )
+    meeting.week.term = meeting.section.term  # for the week's URL
+    move_form = MeetingMoveForm(meeting=meeting)
+    cancel_form = MeetingCancelForm()
+    restore_form = MeetingRestoreForm()
+    label = f"The {meeting.section.name} meeting of week {meeting.week.number}"
+    if request.method == "POST":
+        if "cancel" in request.POST:
+            cancel_form = MeetingCancelForm(request.POST)
+            done = _apply(
+                cancel_form,
+                lambda reason: cancel_meeting(meeting=meeting, reason=reason, by=request.user),
+            )
+            message = f"{label} is cancelled."
+        elif "move" in request.POST:
+            move_form = MeetingMoveForm(request.POST, meeting=meeting)
+            done = _apply(
+                move_form, lambda **data: move_meeting(meeting=meeting, by=request.user, **data)
+            )
+            message = f"{label} is moved."
+        elif "restore" in request.POST:
+            restore_form = MeetingRestoreForm(request.POST)
+            done = _apply(restore_form, lambda: restore_meeting(meeting=meeting, by=request.user))
+            message = f"{label} is back at its regular time and room."
+        else:
+            raise Http404("Unknown change.")
+        if done:
+            messages.success(request, message)
+            return redirect("sections:meeting-change", pk=meeting.pk)
+        messages.error(request, "Nothing was changed: see the message below.")
+    context = {
+        "term": meeting.section.term,
+        "meeting": meeting,
+        "move_form": move_form,
+        "cancel_form": cancel_form,
+        "restore_form": restore_form,
+    }
+    return render(request, "sections/meeting_form.html", context)
+
+
+# --- Calendar feeds (RFC 5545) and JSON -------------------------------------------------------
+#
+# Conditional GET: the ETag and Last-Modified come from one aggregate query over the meetings'
+# `updated_at` (every change an event shows touches it, see sections/signals.py), kept on the
+# request so that the view itself does not look the term or section up again.
+
+
+def _feed_term(request, term):
+    if not hasattr(request, "feed_object"):
+        request.feed_object = (
+            Term.objects.visible_to(request.user)
+            .filter(slug=term)
+            .annotate(
+                meeting_count=Count("sections__meetings"),
+                last_change=Max("sections__meetings__updated_at"),
+            )
+            .first()
+        )
+    return request.feed_object
+
+
+def _feed_section(request, term, section):
+    if not hasattr(request, "feed_object"):
+        request.feed_object = (
+            Section.objects.select_related("term")
+            .filter(term__in=Term.objects.visible_to(request.user), term__slug=term, slug=section)
+            .annotate(meeting_count=Count("meetings"), last_change=Max("meetings__updated_at"))
+            .first()
+        )
+    return request.feed_object
+
+
+def _feed_meeting(request, term, section, number):
+    if not hasattr(request, "feed_object"):
+        request.feed_object = (
+            Meeting.objects.for_calendar()
+            .filter(
+                section__term__in=Term.objects.visible_to(request.user),
+                section__term__slug=term,
+                section__slug=section,
+                week__number=number,
+            )
+            .first()
+        )
+    return request.feed_object
+
+
+def _last_modified(obj, fallback):
+    return (obj.last_change or fallback) if obj else None
+
+
+def _etag(obj, fallback):
+    if obj is None:
+        return None
+    return f"{obj.pk}-{obj.meeting_count}-{_last_modified(obj, fallback).timestamp()}"
+
+
+def _calendar_response(body, filename, *, attachment=False):
+    response = HttpResponse(body, content_type=CALENDAR_CONTENT_TYPE)
+    disposition = "attachment" if attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def _term_feed_etag(request, term):
+    obj = _feed_term(request, term)
+    return _etag(obj, obj.updated_at if obj else None)
+
+
+def _term_feed_last_modified(request, term):
+    obj = _feed_term(request, term)
+    return _last_modified(obj, obj.updated_at if obj else None)
+
+
+@condition(etag_func=_term_feed_etag, last_modified_func=_term_feed_last_modified)
+def term_calendar(request, term):
+    """`/terms/<term>/calendar.ics`: every meeting of every section."""
+    term = _feed_term(request, term)
+    if term is None:
+        raise Http404("No such term.")
+    meetings = Meeting.objects.for_term(term).for_calendar().order_by("starts_at", "pk")
+    body = meetings_calendar(
+        name=f"{term.title} ({term.name})",
+        uid=f"term-{term.pk}@{UID_DOMAIN}",
+        term=term,
+        meetings=meetings,
+        request=request,
+    )
+    return _calendar_response(body, f"{term.slug}.ics")
+
+
+def _section_feed_etag(request, term, section):
+    obj = _feed_section(request, term, section)
+    return _etag(obj, obj.term.updated_at if obj else None)
+
+
+def _section_feed_last_modified(request, term, section):
+    obj = _feed_section(request, term, section)
+    return _last_modified(obj, obj.term.updated_at if obj else None)
+
+
+@condition(etag_func=_section_feed_etag, last_modified_func=_section_feed_last_modified)
+def section_calendar(request, term, section):
+    """`/terms/<term>/sections/<section>/calendar.ics`: one section's meetings."""
+    section = _feed_section(request, term, section)
+    if section is None:
+        raise Http404("No such section.")
+    meetings = section.meetings.for_calendar().order_by("starts_at", "pk")
+    body = meetings_calendar(
+        name=f"{section.term.title} ({section.term.name}, {section.name})",
+        uid=f"section-{section.pk}@{UID_DOMAIN}",
+        term=section.term,
+        meetings=meetings,
+        request=request,
+    )
+    return _calendar_response(body, f"{section.term.slug}-{section.slug}.ics")
+
+
+def _meeting_feed_etag(request, term, section, number):
+    meeting = _feed_meeting(request, term, section, number)
+    return f"{meeting.pk}-{meeting.sequence}-{meeting.updated_at.timestamp()}" if meeting else None
+
+
+def _meeting_feed_last_modified(request, term, section, number):
+    meeting = _feed_meeting(request, term, section, number)
+    return meeting.updated_at if meeting else None
+
+
+@condition(etag_func=_meeting_feed_etag, last_modified_func=_meeting_feed_last_modified)
+def meeting_calendar(request, term, section, number):
+    """`/terms/<term>/sections/<section>/meetings/<n>.ics`: one meeting, to add by hand."""
+    meeting = _feed_meeting(request, term, section, number)
+    if meeting is None or meeting.starts_at is None:
+        raise Http404("No such meeting.")
+    body = meetings_calendar(
+        name=f"{meeting.section.term.name}: {meeting.section.name}, week {meeting.week.number}",
+        uid=f"meeting-file-{meeting.pk}@{UID_DOMAIN}",
+        term=meeting.section.term,
+        meetings=[meeting],
+        request=request,
+    )
+    filename = f"{meeting.section.term.slug}-{meeting.section.slug}-week-{meeting.week.number}.ics"
+    return _calendar_response(body, filename, attachment=True)
+
+
+def schedule_json(request, term):
+    """`/terms/<term>/schedule.json`: the term, its weeks with readings, sections with meetings."""
+    term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
+    weeks = list(term.weeks.with_readings())
+    sections = list(term.sections.with_leads())
+    week_by_pk = {week.pk: week for week in weeks}
+    section_by_pk = {section.pk: section for section in sections}
+    meetings_by_section = {section.pk: [] for section in sections}
+    for meeting in Meeting.objects.for_term(term).order_by("week__number", "pk"):
+        meeting.section = section_by_pk[meeting.section_id]
+        meeting.week = week_by_pk[meeting.week_id]
+        meetings_by_section[meeting.section_id].append(meeting)
+    for week in weeks:
+        week.term = term
+    for section in sections:
+        section.term = term
+
+    def url(path):
+        return request.build_absolute_uri(path)
+
+    def local(moment):
+        return moment.astimezone(term.tz).isoformat() if moment else None
+
+    data = {
+        "term": {
+            "name": term.name,
+            "slug": term.slug,
+            "title": term.title,
+            "institution": term.institution,
+            "time_zone": term.time_zone,
+            "first_monday": term.first_monday.isoformat() if term.first_monday else None,
+            "url": url(term.get_absolute_url()),
+            "calendar": url(reverse("sections:term-calendar", kwargs={"term": term.slug})),
+        },
+        "weeks": [
+            {
+                "number": week.number,
+                "title": week.title,
+                "tagline": week.tagline,
+                "starts_on": week.starts_on.isoformat() if week.starts_on else None,
+                "ends_on": week.ends_on.isoformat() if week.ends_on else None,
+                "url": url(week.get_absolute_url()),
+                "readings": [
+                    {
+                        "title": reading.paper.title,
+                        "authors": reading.paper.authors,
+                        "year": reading.paper.year,
+                        "kind": reading.kind,
+                        "note": reading.note,
+                        "url": reading.paper.primary_url,
+                        "arxiv_id": reading.paper.arxiv_id,
+                        "doi": reading.paper.doi,
+                    }
+                    for reading in week.readings.all()
+                ],
+            }
+            for week in weeks
+        ],
+        "sections": [
+            {
+                "name": section.name,
+                "slug": section.slug,
+                "weekday": section.get_weekday_display(),
+                "start_time": section.start_time.isoformat("minutes"),
+                "end_time": section.end_time.isoformat("minutes"),
+                "room": section.room,
+                "leads": [lead.get_full_name() or lead.username for lead in section.leads.all()],
+                "url": url(section.get_absolute_url()),
+                "calendar": url(
+                    reverse(
+                        "sections:section-calendar",
+                        kwargs={"term": term.slug, "section": section.slug},
+                    )
+                ),
+                "meetings": [
+                    {
+                        "week": meeting.week.number,
+                        "starts_at": local(meeting.starts_at),
+                        "ends_at": local(meeting.ends_at),
+                        "room": meeting.room,
+                        "status": meeting.status,
+                        "note": meeting.public_note,
+                        "moved": meeting.is_moved,
+                        "regular_starts_at": local(meeting.scheduled_starts_at),
+                        "regular_room": meeting.scheduled_room,
+                        "sequence": meeting.sequence,
+                    }
+                    for meeting in meetings_by_section[section.pk]
+                ],
+            }
+            for section in sections
+        ],
+    }
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sections.models import Meeting
+from sections.services import cancel_meeting
 from tests.factories import SectionFactory, TermFactory, WeekFactory, build_term
 
 pytestmark = pytest.mark.django_db
@@ -81,14 +82,13 @@ def test_section_page_lists_its_meetings_week_by_week(client, fall2022):
 
 
 def test_section_page_marks_cancelled_meetings(client, fall2022):
-    Meeting.objects.filter(section__slug="friday", week__number=9).update(
-        status=Meeting.Status.CANCELLED, public_note="No meeting: Veterans Day"
-    )
+    meeting = Meeting.objects.get(section__slug="friday", week__number=9)
+    cancel_meeting(meeting=meeting, reason="No meeting: Veterans Day", by=None)
 
     response = client.get("/terms/fall-2022/sections/friday/")
 
     content = response.content.decode()
-    assert "<del>Fri Nov 11, 7:30–8:30 pm</del>" in content
+    assert '<del class="meeting-when">Fri Nov 11, 7:30–8:30 pm · 4-146</del>' in content
     assert "No meeting: Veterans Day" in content
 
 

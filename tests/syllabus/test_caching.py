@@ -123,15 +123,12 @@ def test_section_room_edited_in_the_admin_shows_at_once(client, organizer_client
     assert "32-123" in client.get("/").content.decode()
 
 
-def test_meeting_cancelled_in_the_admin_shows_at_once(client, organizer_client, fall2022):
+def test_meeting_cancelled_by_its_lead_shows_at_once(client, organizer_client, fall2022):
     meeting = Meeting.objects.get(section__slug="friday", week__number=9)
     client.get("/terms/fall-2022/weeks/9/")
 
-    admin_change(
-        organizer_client,
-        f"/admin/sections/meeting/{meeting.pk}/change/",
-        status="cancelled",
-        public_note="No meeting: Veterans Day",
+    organizer_client.post(
+        f"/meetings/{meeting.pk}/change/", {"cancel": "1", "reason": "No meeting: Veterans Day"}
     )
 
     content = client.get("/terms/fall-2022/weeks/9/").content.decode()

@@ -1,0 +1,96 @@
+"""iCalendar (RFC 5545) feeds of meetings, built with the `icalendar` package.
+
+Times are written in the term's time zone (`DTSTART;TZID=America/New_York:20221109T180000`) with
+that zone's VTIMEZONE, so calendar programs keep 6 pm at 6 pm across daylight-saving changes.
+UIDs depend only on the meeting's primary key, so edits update events instead of duplicating them.
+"""
+
+import datetime
+from urllib.parse import quote, urlencode
+
+from icalendar import Calendar, Event, vDuration
+
+PRODID = "-//readinggroup//Reading group calendar//EN"
+# UIDs must stay the same whatever host name the site is reached by: a fixed domain.
+UID_DOMAIN = "readinggroup.calendar"
+REFRESH = datetime.timedelta(hours=6)
+
+
+def meeting_uid(meeting):
+    return f"meeting-{meeting.pk}@{UID_DOMAIN}"
+
+
+def event_summary(meeting):
+    return f"Week {meeting.week.number}: {meeting.week.title} ({meeting.section.name})"
+
+
+def event_description(meeting, week_url):
+    lines = []
+    if meeting.is_cancelled:
+        lines += [f"Cancelled: {meeting.public_note}" if meeting.public_note else "Cancelled.", ""]
+    elif meeting.is_moved:
+        lines += [f"Moved from {meeting.scheduled_when_display} · {meeting.scheduled_room}.", ""]
+    if meeting.public_note and not meeting.is_cancelled:
+        lines += [meeting.public_note, ""]
+    if meeting.week.tagline:
+        lines += [meeting.week.tagline, ""]
+    readings = list(meeting.week.readings.all())
+    if readings:
+        lines.append("Readings:")
+        for reading in readings:
+            paper = reading.paper
+            optional = " (optional)" if reading.kind == reading.Kind.OPTIONAL else ""
+            link = f" {paper.primary_url}" if paper.primary_url else ""
+            lines.append(f"- {paper.title}, {paper.authors}{optional}{link}")
+        lines.append("")
+    lines.append(f"Week page: {week_url}")
+    return "\n".join(lines)
+
+
+def meeting_event(meeting, request):
+    week_url = request.build_absolute_uri(meeting.week.get_absolute_url())
+    return Event.new(
+        uid=meeting_uid(meeting),
+        start=meeting.local_start(),
+        end=meeting.local_end(),
+        summary=event_summary(meeting),
+        location=meeting.room,
+        description=event_description(meeting, week_url),
+        url=week_url,
+        status="CANCELLED" if meeting.is_cancelled else "CONFIRMED",
+        sequence=meeting.sequence,
+        last_modified=meeting.updated_at,
+        # With no METHOD, DTSTAMP is when the event was last revised (RFC 5545 3.8.7.2).
+        stamp=meeting.updated_at,
+    )
+
+
+def meetings_calendar(*, name, uid, term, meetings, request) -> bytes:
+    """The .ics text of `meetings` (dated ones; undated meetings have no event yet)."""
+    meetings = [m for m in meetings if m.starts_at is not None]
+    calendar = Calendar.new(
+        name=name,  # NAME and X-WR-CALNAME
+        uid=uid,
+        prodid=PRODID,
+        refresh_interval=REFRESH,
+        subcomponents=[meeting_event(m, request) for m in meetings],
+    )
+    calendar.add("X-WR-TIMEZONE", term.time_zone)
+    calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
+    if meetings:
+        local_days = [m.local_start().date() for m in meetings]
+        calendar.add_missing_timezones(
+            first_date=min(local_days) - datetime.timedelta(days=1),
+            last_date=max(local_days) + datetime.timedelta(days=1),
+        )
+    return calendar.to_ical()
+
+
+def subscribe_links(request, path):
+    """https://, webcal:// and Google Calendar links that subscribe to the feed at `path`."""
+    https = request.build_absolute_uri(path)
+    webcal = "webcal://" + https.split("://", 1)[1]
+    google = "https://calendar.google.com/calendar/render?" + urlencode(
+        {"cid": webcal}, quote_via=quote
+    )
+    return {"https": https, "webcal": webcal, "google": google}

@@ -1,0 +1,77 @@
+"""Forms for meeting changes and new terms.
+
+Plain `Form`s rather than ModelForms: their fields are not the model's (a local date and times
+in the term's time zone become UTC `starts_at`/`ends_at`), and the write is a service's job
+(`sections.services`), whose ValidationErrors come back keyed by these fields' names.
+"""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+
+
+def _helper(submit_name, label, css_class=""):
+    helper = FormHelper()
+    helper.form_method = "post"
+    helper.add_input(Submit(submit_name, label, css_class=css_class))
+    return helper
+
+
+class MeetingMoveForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    room = forms.CharField(max_length=100, required=False)
+    note = forms.CharField(
+        label="Public note",
+        max_length=300,
+        required=False,
+        help_text="Optional, shown to members, e.g. “Moved for the midterm exams”.",
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        start, end = meeting.local_start(), meeting.local_end()
+        kwargs.setdefault(
+            "initial",
+            {
+                "date": start.date() if start else None,
+                "start_time": start.time() if start else None,
+                "end_time": end.time() if end else None,
+                "room": meeting.room,
+                "note": "" if meeting.is_cancelled else meeting.public_note,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "room"
+        ].help_text = f"Leave empty for the section's room ({meeting.scheduled_room})."
+        self.fields["date"].help_text = f"Times are {meeting.section.term.time_zone} time."
+        self.helper = _helper("move", "Move meeting")
+
+
+class MeetingCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason, shown to members",
+        max_length=300,
+        help_text="For example “No meeting: Veterans Day”.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("cancel", "Cancel meeting", css_class="btn-danger")
+
+
+class MeetingRestoreForm(forms.Form):
+    """Nothing to fill in: a POST button back to the regular time and room."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("restore", "Restore regular time and room")
+
+
+class NextTermForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="For example “Spring 2023”.")
+    slug = forms.SlugField(max_length=100, help_text="Used in URLs: spring-2023.")
+    first_monday = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), help_text="Monday of week 1."
+    )

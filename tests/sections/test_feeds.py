@@ -1,0 +1,361 @@
+"""Calendar feeds (parsed back with icalendar) and schedule.json."""
+
+import datetime
+import json
+import zoneinfo
+
+import pytest
+from django.db.models import Max
+from django.utils.http import http_date
+from icalendar import Calendar
+
+from sections.models import Meeting
+from sections.services import cancel_meeting, move_meeting
+from tests.factories import SectionFactory, TermFactory, UserFactory, WeekFactory, build_term
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+TERM_FEED = "/terms/fall-2022/calendar.ics"
+WEDNESDAY_FEED = "/terms/fall-2022/sections/wednesday/calendar.ics"
+
+
+def parse(response):
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    return Calendar.from_ical(response.content)
+
+
+def events_by_uid(calendar):
+    return {str(event["UID"]): event for event in calendar.events}
+
+
+def test_term_feed_has_one_event_per_meeting_with_calendar_properties(client, fall2022):
+    calendar = parse(client.get(TERM_FEED))
+
+    meetings = Meeting.objects.for_term(fall2022)
+    assert sorted(str(e["UID"]) for e in calendar.events) == sorted(
+        f"meeting-{m.pk}@readinggroup.calendar" for m in meetings
+    )
+    assert len(calendar.events) == 22  # 11 weeks × 2 sections
+    assert str(calendar["X-WR-CALNAME"]) == "The Science of Deep Learning (Fall 2022)"
+    assert str(calendar["X-WR-TIMEZONE"]) == "America/New_York"
+    assert [tz.tz_name for tz in calendar.timezones] == ["America/New_York"]
+
+
+def test_section_feed_event_has_everything_a_member_needs(client, fall2022):
+    meeting = Meeting.objects.get(section__slug="wednesday", week__number=6)
+
+    calendar = parse(client.get(WEDNESDAY_FEED))
+
+    assert len(calendar.events) == 11
+    event = events_by_uid(calendar)[f"meeting-{meeting.pk}@readinggroup.calendar"]
+    assert str(event["SUMMARY"]) == "Week 6: Grokking (Wednesday)"
+    assert str(event["LOCATION"]) == "2-151"
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert event["SEQUENCE"] == 0
+    assert str(event["URL"]) == "http://testserver/terms/fall-2022/weeks/6/"
+    assert event["LAST-MODIFIED"].dt == meeting.updated_at.replace(microsecond=0)
+    description = str(event["DESCRIPTION"])
+    assert description.startswith("Neural Networks sometimes need a while to think")
+    assert "- Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets" in (
+        description
+    )
+    assert description.endswith("Week page: http://testserver/terms/fall-2022/weeks/6/")
+    assert event.DTSTART.tzinfo.key == "America/New_York"
+    assert b"DTSTART;TZID=America/New_York:20221019T180000" in event.to_ical()
+
+
+@pytest.mark.parametrize("url", [TERM_FEED, WEDNESDAY_FEED, "/terms/fall-2022/schedule.json"])
+def test_wednesday_meets_at_six_pm_local_on_both_sides_of_the_end_of_dst(client, fall2022, url):
+    response = client.get(url)
+
+    if url.endswith(".json"):
+        wednesday = next(s for s in response.json()["sections"] if s["slug"] == "wednesday")
+        starts = {m["week"]: m["starts_at"] for m in wednesday["meetings"]}
+        assert (starts[8], starts[9]) == ("2022-11-02T18:00:00-04:00", "2022-11-09T18:00:00-05:00")
+        return
+    wednesday = Meeting.objects.filter(section__slug="wednesday")
+    uids = {
+        f"meeting-{m.pk}@readinggroup.calendar": m.week.number
+        for m in wednesday.select_related("week")
+    }
+    events = {uids[uid]: e for uid, e in events_by_uid(parse(response)).items() if uid in uids}
+    before, after = events[8], events[9]  # Wed Nov 2 (EDT) and Wed Nov 9 (EST)
+    assert (
+        datetime.datetime(2022, 11, 2, 18, tzinfo=NEW_YORK),
+        datetime.datetime(2022, 11, 9, 18, tzinfo=NEW_YORK),
+    ) == (before.DTSTART, after.DTSTART)
+    assert (before.DTSTART.utcoffset(), after.DTSTART.utcoffset()) == (
+        datetime.timedelta(hours=-4),
+        datetime.timedelta(hours=-5),
+    )
+    assert (before.DTEND.hour, after.DTEND.hour) == (20, 20)
+
+
+def test_wednesday_meets_at_six_pm_on_the_pages_across_the_end_of_dst(client, fall2022):
+    section_page = client.get("/terms/fall-2022/sections/wednesday/").content.decode()
+    schedule = client.get("/terms/fall-2022/").content.decode()
+
+    for content in (section_page, schedule):
+        assert '<span class="meeting-when">Wed Nov 2, 6–8 pm</span>' in content
+        assert '<span class="meeting-when">Wed Nov 9, 6–8 pm</span>' in content
+
+
+def test_cancelled_meeting_is_cancelled_in_the_feed_with_a_higher_sequence_and_same_uid(
+    client, fall2022
+):
+    meeting = Meeting.objects.get(section__slug="wednesday", week__number=9)
+    uid = f"meeting-{meeting.pk}@readinggroup.calendar"
+    before = events_by_uid(parse(client.get(WEDNESDAY_FEED)))[uid]
+
+    cancel_meeting(meeting=meeting, reason="No meeting: Veterans Day week", by=None)
+    after_calendar = parse(client.get(WEDNESDAY_FEED))
+
+    after = events_by_uid(after_calendar)[uid]
+    assert (str(before["STATUS"]), str(after["STATUS"])) == ("CONFIRMED", "CANCELLED")
+    assert (before["SEQUENCE"], after["SEQUENCE"]) == (0, 1)
+    assert str(after["DESCRIPTION"]).startswith("Cancelled: No meeting: Veterans Day week\n")
+    assert len(after_calendar.events) == 11  # still there, so calendars strike it through
+
+
+def test_uids_are_unchanged_by_edits_and_moves(client, fall2022):
+    before = sorted(events_by_uid(parse(client.get(TERM_FEED))))
+    meeting = Meeting.objects.get(section__slug="friday", week__number=3)
+    move_meeting(
+        meeting=meeting,
+        date=datetime.date(2022, 9, 29),
+        start_time=datetime.time(19),
+        end_time=datetime.time(20),
+        room="4-231",
+        by=None,
+    )
+    week = fall2022.weeks.get(number=3)
+    week.title = "A new title"
+    week.save()
+
+    calendar = parse(client.get(TERM_FEED))
+
+    assert sorted(events_by_uid(calendar)) == before
+    event = events_by_uid(calendar)[f"meeting-{meeting.pk}@readinggroup.calendar"]
+    assert (event.DTSTART, str(event["LOCATION"]), event["SEQUENCE"]) == (
+        datetime.datetime(2022, 9, 29, 19, tzinfo=NEW_YORK),
+        "4-231",
+        1,
+    )
+    assert str(event["SUMMARY"]) == "Week 3: A new title (Friday)"
+
+
+@pytest.mark.parametrize("url", [TERM_FEED, WEDNESDAY_FEED])
+def test_feed_answers_a_matching_if_none_match_with_304(
+    client, fall2022, django_assert_num_queries, url
+):
+    first = client.get(url)
+
+    with django_assert_num_queries(1):
+        again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    meetings = Meeting.objects.for_term(fall2022)
+    if url == WEDNESDAY_FEED:
+        meetings = meetings.filter(section__slug="wednesday")
+    last_change = meetings.aggregate(last=Max("updated_at"))["last"]
+    assert first["Last-Modified"] == http_date(last_change.timestamp())
+    feed_pk = first.wsgi_request.feed_object.pk  # the term or the section
+    assert first["ETag"] == f'"{feed_pk}-{meetings.count()}-{last_change.timestamp()}"'
+    assert (again.status_code, again.content) == (304, b"")
+    assert again["ETag"] == first["ETag"]
+
+
+@pytest.mark.parametrize("url", [TERM_FEED, WEDNESDAY_FEED])
+def test_feed_answers_if_modified_since_with_304_until_a_meeting_changes(client, fall2022, url):
+    first = client.get(url)
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+
+    meeting = Meeting.objects.get(section__slug="wednesday", week__number=2)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        updated_at=meeting.updated_at + datetime.timedelta(seconds=2)
+    )
+    changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+
+
+def test_feed_etag_changes_when_a_week_title_changes(client, fall2022):
+    etag = client.get(TERM_FEED)["ETag"]
+    week = fall2022.weeks.get(number=1)
+
+    week.title = "Outlook, revised"
+    week.save()
+
+    response = client.get(TERM_FEED, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert b"SUMMARY:Week 1: Outlook\\, revised (Wednesday)" in response.content
+
+
+def test_one_meeting_ics_from_the_meeting_line(client, fall2022):
+    schedule = client.get("/terms/fall-2022/").content.decode()
+    url = "/terms/fall-2022/sections/friday/meetings/4.ics"
+    assert f'href="{url}"' in schedule
+
+    response = client.get(url)
+
+    calendar = parse(response)
+    assert response["Content-Disposition"] == ('attachment; filename="fall-2022-friday-week-4.ics"')
+    assert [str(e["SUMMARY"]) for e in calendar.events] == [
+        "Week 4: Emergent Capabilities (Friday)"
+    ]
+    assert datetime.datetime(2022, 10, 7, 19, 30, tzinfo=NEW_YORK) == calendar.events[0].DTSTART
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/terms/spring-1999/calendar.ics",
+        "/terms/fall-2022/sections/tuesday/calendar.ics",
+        "/terms/fall-2022/sections/friday/meetings/12.ics",
+        "/terms/spring-1999/schedule.json",
+    ],
+)
+def test_unknown_feed_is_a_404(client, fall2022, url):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_feeds_of_an_unpublished_term_are_for_staff_only(client, admin_client):
+    term = build_term(weeks=1, sections=1, is_published=False, slug="draft")
+    section = term.sections.get()
+    urls = [
+        "/terms/draft/calendar.ics",
+        f"/terms/draft/sections/{section.slug}/calendar.ics",
+        f"/terms/draft/sections/{section.slug}/meetings/1.ics",
+        "/terms/draft/schedule.json",
+    ]
+
+    assert [client.get(url).status_code for url in urls] == [404, 404, 404, 404]
+    assert [admin_client.get(url).status_code for url in urls] == [200, 200, 200, 200]
+
+
+def test_pages_offer_subscribe_and_google_links(client, fall2022):
+    schedule = client.get("/terms/fall-2022/").content.decode()
+    section = client.get("/terms/fall-2022/sections/wednesday/").content.decode()
+
+    assert 'href="webcal://testserver/terms/fall-2022/calendar.ics"' in schedule
+    assert 'href="http://testserver/terms/fall-2022/calendar.ics"' in schedule
+    assert (
+        'href="https://calendar.google.com/calendar/render?cid='
+        'webcal%3A%2F%2Ftestserver%2Fterms%2Ffall-2022%2Fcalendar.ics"'
+    ) in schedule
+    assert 'href="webcal://testserver/terms/fall-2022/sections/wednesday/calendar.ics"' in section
+    assert 'href="/terms/fall-2022/schedule.json"' in schedule
+
+
+# --- schedule.json -----------------------------------------------------------------------------
+
+
+def test_schedule_json_matches_the_pages(client, fall2022):
+    response = client.get("/terms/fall-2022/schedule.json")
+    data = json.loads(response.content)
+    page = client.get("/terms/fall-2022/")
+    section_page = client.get("/terms/fall-2022/sections/friday/")
+
+    assert response["Content-Type"] == "application/json"
+    assert data["term"]["time_zone"] == "America/New_York"
+    assert [(w["number"], w["title"]) for w in data["weeks"]] == [
+        (w.number, w.title) for w in page.context["weeks"]
+    ]
+    assert [[r["title"] for r in w["readings"]] for w in data["weeks"]] == [
+        [r.paper.title for r in w.readings.all()] for w in page.context["weeks"]
+    ]
+    assert [s["slug"] for s in data["sections"]] == [s.slug for s in page.context["sections"]]
+    friday = data["sections"][1]
+    assert friday["leads"] == ["Eric Michaud", "Alex Infanger"]
+    assert [
+        (m["week"], datetime.datetime.fromisoformat(m["starts_at"]), m["room"], m["status"])
+        for m in friday["meetings"]
+    ] == [(m.week.number, m.starts_at, m.room, m.status) for m in section_page.context["meetings"]]
+    assert friday["meetings"][0] == {
+        "week": 1,
+        "starts_at": "2022-09-16T19:30:00-04:00",
+        "ends_at": "2022-09-16T20:30:00-04:00",
+        "room": "4-146",
+        "status": "scheduled",
+        "note": "",
+        "moved": False,
+        "regular_starts_at": "2022-09-16T19:30:00-04:00",
+        "regular_room": "4-146",
+        "sequence": 0,
+    }
+
+
+def test_schedule_json_shows_cancelled_and_moved_meetings(client, fall2022):
+    friday = {m.week.number: m for m in Meeting.objects.filter(section__slug="friday")}
+    cancel_meeting(meeting=friday[9], reason="No meeting: Veterans Day", by=None)
+    move_meeting(
+        meeting=friday[10],
+        date=datetime.date(2022, 11, 17),
+        start_time=datetime.time(18),
+        end_time=datetime.time(19),
+        room="",
+        by=None,
+    )
+
+    data = client.get("/terms/fall-2022/schedule.json").json()
+
+    meetings = {m["week"]: m for m in data["sections"][1]["meetings"]}
+    assert (meetings[9]["status"], meetings[9]["note"], meetings[9]["sequence"]) == (
+        "cancelled",
+        "No meeting: Veterans Day",
+        1,
+    )
+    assert (meetings[10]["starts_at"], meetings[10]["regular_starts_at"]) == (
+        "2022-11-17T18:00:00-05:00",
+        "2022-11-18T19:30:00-05:00",
+    )
+    assert meetings[10]["moved"] is True
+
+
+# --- Query counts: the same at 1 and at many meetings -----------------------------------------
+
+FEEDS = [
+    ("/terms/{term}/calendar.ics", 3),
+    ("/terms/{term}/sections/{section}/calendar.ics", 3),
+    ("/terms/{term}/sections/{section}/meetings/1.ics", 2),
+    ("/terms/{term}/schedule.json", 6),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), FEEDS)
+def test_feed_queries_do_not_grow_with_the_meetings(
+    client, django_assert_num_queries, url, expected
+):
+    one = build_term(weeks=1, readings_per_week=1, sections=1, slug="one")
+    many = build_term(
+        weeks=40,
+        readings_per_week=6,
+        sections=6,
+        slug="many",
+        first_monday=datetime.date(2023, 1, 2),
+    )
+    assert (Meeting.objects.for_term(one).count(), Meeting.objects.for_term(many).count()) == (
+        1,
+        240,
+    )
+
+    for term in (one, many):
+        term_url = url.format(term=term.slug, section=term.sections.first().slug)
+        with django_assert_num_queries(expected):
+            response = client.get(term_url)
+        assert response.status_code == 200
+
+
+def test_feed_skips_meetings_without_a_date(client):
+    term = TermFactory(first_monday=None, slug="undated")
+    WeekFactory(term=term, number=1)
+    SectionFactory(term=term, slug="wed", leads=[UserFactory()])
+
+    calendar = parse(client.get("/terms/undated/calendar.ics"))
+
+    assert (len(calendar.events), str(calendar["X-WR-TIMEZONE"])) == (0, "America/New_York")

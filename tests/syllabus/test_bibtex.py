@@ -13,31 +13,31 @@ pytestmark = pytest.mark.django_db
 FIELDS = ["title", "authors", "year", "venue", "arxiv_id", "doi", "url", "abstract"]
 
 TRICKY_PAPERS = [
-    dict(
-        title="Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
-        authors="Alethea Power, Yuri Burda, Harri Edwards, Igor Babuschkin, Vedant Misra",
-        year=2022,
-        arxiv_id="2201.02177",
-    ),
-    dict(
-        title="Zoom In: An Introduction to Circuits",
-        authors="Chris Olah, Nick Cammarata, et al.",
-        year=2020,
-        venue="Distill",
-        arxiv_id="",
-        doi="10.23915/distill.00024.001",
-        url="https://distill.pub/2020/circuits/zoom-in/",
-    ),
-    dict(
-        title="50% of {braces}, $\\ell_1$ & #tags_with ~tilde^ in Schrödinger's café",
-        authors="Clément Hongler, Jörg Müller, Research and Development Team",
-        year=None,
-        venue="Journal of Odd & Rare Titles",
-        arxiv_id="hep-th/9901001",
-        abstract="An abstract with 100% of\nthe usual {things}.",
-        url="https://example.org/a?b=1&c=%20d",
-    ),
-    dict(title="Untitled draft", authors="", year=2021, arxiv_id="math.GT/0309136"),
+    {
+        "title": "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
+        "authors": "Alethea Power, Yuri Burda, Harri Edwards, Igor Babuschkin, Vedant Misra",
+        "year": 2022,
+        "arxiv_id": "2201.02177",
+    },
+    {
+        "title": "Zoom In: An Introduction to Circuits",
+        "authors": "Chris Olah, Nick Cammarata, et al.",
+        "year": 2020,
+        "venue": "Distill",
+        "arxiv_id": "",
+        "doi": "10.23915/distill.00024.001",
+        "url": "https://distill.pub/2020/circuits/zoom-in/",
+    },
+    {
+        "title": "50% of {braces}, $\\ell_1$ & #tags_with ~tilde^ in Schrödinger's café",
+        "authors": "Clément Hongler, Jörg Müller, Research and Development Team",
+        "year": None,
+        "venue": "Journal of Odd & Rare Titles",
+        "arxiv_id": "hep-th/9901001",
+        "abstract": "An abstract with 100% of\nthe usual {things}.",
+        "url": "https://example.org/a?b=1&c=%20d",
+    },
+    {"title": "Untitled draft", "authors": "", "year": 2021, "arxiv_id": "math.GT/0309136"},
 ]
 
 
@@ -112,7 +112,7 @@ def test_importing_the_export_again_duplicates_nothing(client):
 
 
 def test_keys_are_unique_with_suffixes_and_stable_across_requests(client):
-    same = dict(authors="Ada Lovelace", year=1843, title="Notes on the Engine")
+    same = {"authors": "Ada Lovelace", "year": 1843, "title": "Notes on the Engine"}
     term = term_with([same, {**same, "arxiv_id": "1843.00002"}, {**same, "arxiv_id": "1843.00003"}])
 
     first, second = export(client, term).content, export(client, term).content
@@ -325,7 +325,8 @@ def test_the_same_paper_twice_in_one_paste_is_created_once():
 def test_latex_in_titles_and_names_is_decoded():
     [candidate] = parse_paste(
         r"""@article{k, title = {{S}chr{\"o}dinger's {C}at: 95\% \& more},
-        author = {M{\"u}ller, J{\"o}rg and {Google Brain and Friends} and de la Cruz, Ana and others},
+        author = {M{\"u}ller, J{\"o}rg and {Google Brain and Friends} and
+                  de la Cruz, Ana and others},
         journal = {arXiv preprint arXiv:2201.02177}}"""
     )
 

@@ -1,14 +1,18 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm
-from sections.models import Meeting, Section
-from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting
+from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
+from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting, save_note
 from syllabus import admin as syllabus_admin
 from syllabus.models import Term
 
@@ -238,3 +242,101 @@ class TermAdmin(syllabus_admin.TermAdmin):
             "Meeting changes, notes and attendance stay with the old term.",
             submit="Start the new term",
         )
+
+
+class DiscussionNoteRevisionInline(admin.TabularInline):
+    """The note's history, read-only: saves add revisions, nothing edits or deletes them."""
+
+    model = DiscussionNoteRevision
+    fields = ["number", "status", "author", "created_at", "restored_from", "excerpt"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    @admin.display(description="text")
+    def excerpt(self, revision):
+        return Truncator(revision.body).chars(120)
+
+
+class DiscussionNoteAdminForm(forms.ModelForm):
+    """Saves go through `sections.services.save_note`, with the same version check as the
+    leads' page: an organizer editing an old version is told, not allowed to overwrite."""
+
+    expected_version = forms.IntegerField(min_value=0, widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = DiscussionNote
+        fields = ["meeting", "body", "status"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        expected = cleaned.get("expected_version") or 0
+        if self.instance.pk and expected != self.instance.version:
+            raise ValidationError(
+                "Version %(version)s was saved by someone else while you were editing version "
+                "%(expected)s. Nothing was saved; copy your text, reload the page and merge.",
+                code="note_conflict",
+                params={"version": self.instance.version, "expected": expected},
+            )
+        return cleaned
+
+
+@admin.register(DiscussionNote)
+class DiscussionNoteAdmin(admin.ModelAdmin):
+    form = DiscussionNoteAdminForm
+    list_display = ["__str__", "term", "status", "version", "author_names", "updated_at"]
+    list_filter = ["status", "meeting__section__term", ("meeting__section", SectionListFilter)]
+    list_select_related = ["meeting__section__term", "meeting__week"]
+    search_fields = ["body", "meeting__section__name", "meeting__week__title"]
+    readonly_fields = ["version", "author_names", "created_at", "updated_at"]
+    autocomplete_fields = ["meeting"]
+    date_hierarchy = "updated_at"
+    inlines = [DiscussionNoteRevisionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A note belongs to its meeting for good; it is chosen only when the note is added.
+        return [*self.readonly_fields, "meeting"] if obj else self.readonly_fields
+
+    def get_queryset(self, request):
+        user_model = get_user_model()
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("authors", queryset=user_model.objects.order_by("pk")))
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting a note would lose what its leads wrote
+
+    def save_model(self, request, obj, form, change):
+        note = save_note(
+            meeting=obj.meeting,
+            body=obj.body,
+            status=obj.status,
+            author=request.user,
+            expected_version=form.cleaned_data.get("expected_version") or 0,
+        )
+        obj.pk, obj.version = note.pk, note.version
+        obj.created_at, obj.updated_at = note.created_at, note.updated_at
+        obj._state.adding = False
+
+    @admin.display(description="term", ordering="meeting__section__term")
+    def term(self, note):
+        return note.meeting.section.term
+
+    @admin.display(description="authors")
+    def author_names(self, note):
+        return ", ".join(a.get_full_name() or a.username for a in note.authors.all())

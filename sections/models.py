@@ -119,6 +119,13 @@ class Section(models.Model):
         """“Wednesdays, 6–8 pm”."""
         return f"{self.get_weekday_display()}s, {format_time_range(self.start_time, self.end_time)}"
 
+    def is_managed_by(self, user):
+        """May `user` manage this section (lead or organizer)? Uses prefetched `leads`, and
+        costs no query at all for anonymous users."""
+        if not user.is_authenticated:
+            return False
+        return is_organizer(user) or any(lead.pk == user.pk for lead in self.leads.all())
+
     def meeting_date(self, week):
         starts_on = week.starts_on
         return starts_on + datetime.timedelta(days=self.weekday) if starts_on else None
@@ -149,6 +156,13 @@ class MeetingQuerySet(models.QuerySet):
 
     def for_week(self, week):
         return self.filter(week=week)
+
+    def with_notes(self):
+        """Each meeting's discussion note and its authors (one query more when there are notes)."""
+        user_model = get_user_model()
+        return self.select_related("note").prefetch_related(
+            Prefetch("note__authors", queryset=user_model.objects.order_by("pk"))
+        )
 
     def in_section_order(self):
         return self.select_related("section__term").order_by(
@@ -306,6 +320,14 @@ class Meeting(models.Model):
     def is_new_change(self):
         return self.is_recently_changed()
 
+    def note_for(self, *, may_manage):
+        """The discussion note to show: published ones to anyone, drafts only to those who may
+        manage the meeting (its leads and organizers); None when there is none to show."""
+        note = getattr(self, "note", None)
+        if note is None or not (note.is_published or may_manage):
+            return None
+        return note
+
     def local_start(self):
         return self.starts_at.astimezone(self.section.term.tz) if self.starts_at else None
 
@@ -363,3 +385,67 @@ class Meeting(models.Model):
             raise ValidationError(
                 "That is when and where it already meets: nothing to change.", code="unchanged"
             )
+
+
+class DiscussionNote(models.Model):
+    """A meeting's discussion notes, written by its leads. Every save is kept as a revision."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="note")
+    body = models.TextField(blank=True, help_text="Markdown.")
+    status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
+    authors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="discussion_notes"
+    )
+    version = models.PositiveIntegerField(
+        default=0, help_text="The number of the latest revision; a save must name it."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["meeting__starts_at", "pk"]
+
+    def __str__(self):
+        return f"Notes: {self.meeting}"
+
+    def get_absolute_url(self):
+        return self.meeting.get_absolute_url()
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+
+class DiscussionNoteRevision(models.Model):
+    """One saved version of a note: what it said, its status, who saved it and when."""
+
+    note = models.ForeignKey(DiscussionNote, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=DiscussionNote.Status)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="discussion_note_revisions",
+    )
+    restored_from = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The revision whose text this one brought back."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["note", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["note", "number"], name="sections_discussionnoterevision_unique_number"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.note}, version {self.number}"

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sections.models import Meeting, Section
+from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from syllabus.models import Reading, Term, Week
 
 
@@ -252,3 +252,74 @@ def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) 
     )
     sync_meetings(term=new_term)
     return new_term
+
+
+class NoteConflictError(ValidationError):
+    """Someone saved the note since the editor loaded it; `current` is their version."""
+
+    def __init__(self, *, current: DiscussionNote, expected_version: int):
+        self.current = current
+        super().__init__(
+            "Version %(version)s of these notes was saved by someone else while you were "
+            "editing version %(expected)s. Nothing was saved: your text is still in the form "
+            "and theirs is shown beside it; merge the two and save again.",
+            code="note_conflict",
+            params={"version": current.version, "expected": expected_version},
+        )
+
+
+@transaction.atomic
+def save_note(
+    *,
+    meeting: Meeting,
+    body: str,
+    status: str,
+    author,
+    expected_version: int,
+    restored_from: int | None = None,
+) -> DiscussionNote:
+    """Save `meeting`'s notes as a new revision, if nobody saved since `expected_version`.
+
+    The version check and bump are one conditional UPDATE, so of two leads saving the same
+    version at once exactly one wins and the other gets `NoteConflictError` (nothing a lead
+    wrote is lost: the loser's text stays in their form). A save that changes neither text nor
+    status makes no new revision.
+    """
+    note, _ = DiscussionNote.objects.get_or_create(meeting=meeting)
+    if note.version == expected_version and note.body == body and note.status == status:
+        return note
+    new_version = expected_version + 1
+    won = DiscussionNote.objects.filter(pk=note.pk, version=expected_version).update(
+        body=body, status=status, version=new_version, updated_at=timezone.now()
+    )
+    if not won:
+        raise NoteConflictError(
+            current=DiscussionNote.objects.get(pk=note.pk), expected_version=expected_version
+        )
+    note.refresh_from_db()
+    DiscussionNoteRevision.objects.create(
+        note=note,
+        number=new_version,
+        body=body,
+        status=status,
+        author=author,
+        restored_from=restored_from,
+    )
+    if author is not None:
+        note.authors.add(author)
+    return note
+
+
+@transaction.atomic
+def restore_revision(*, revision: DiscussionNoteRevision, author) -> DiscussionNote:
+    """Bring back `revision`'s text as the note's newest revision (its status stays as it is:
+    restoring never publishes or unpublishes). Every later version stays in the history."""
+    note = DiscussionNote.objects.select_for_update().get(pk=revision.note_id)
+    return save_note(
+        meeting=note.meeting,
+        body=revision.body,
+        status=note.status,
+        author=author,
+        expected_version=note.version,
+        restored_from=revision.number,
+    )

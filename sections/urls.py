@@ -22,4 +22,11 @@ urlpatterns = [
         name="meeting-calendar",
     ),
     path("meetings/<int:pk>/change/", views.meeting_change, name="meeting-change"),
+    path("meetings/<int:meeting>/notes/", views.note_edit, name="note-edit"),
+    path("meetings/<int:meeting>/notes/history/", views.note_history, name="note-history"),
+    path(
+        "meetings/<int:meeting>/notes/history/<int:number>/restore/",
+        views.note_restore,
+        name="note-restore",
+    ),
 ]

@@ -5,13 +5,26 @@ from django.db.models import Count, Max
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import condition, require_http_methods
+from django.views.decorators.http import condition, require_http_methods, require_POST
 
 from sections.calendars import UID_DOMAIN, meetings_calendar, subscribe_links
-from sections.forms import MeetingCancelForm, MeetingMoveForm, MeetingRestoreForm
-from sections.models import Meeting, Section, next_meeting
-from sections.services import cancel_meeting, move_meeting, restore_meeting
+from sections.forms import (
+    DiscussionNoteForm,
+    MeetingCancelForm,
+    MeetingMoveForm,
+    MeetingRestoreForm,
+)
+from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section, next_meeting
+from sections.services import (
+    NoteConflictError,
+    cancel_meeting,
+    move_meeting,
+    restore_meeting,
+    restore_revision,
+    save_note,
+)
 from syllabus.caching import cache_public_page, current_term, term_from_url
+from syllabus.markup import render_markdown
 from syllabus.models import Term, Week
 from syllabus.roles import is_organizer
 
@@ -61,10 +74,15 @@ def week_detail(request, term, number):
         number=number,
     )
     meetings = list(
-        Meeting.objects.for_week(week).in_section_order().prefetch_related("section__leads")
+        Meeting.objects.for_week(week)
+        .in_section_order()
+        .with_notes()
+        .prefetch_related("section__leads")
     )
     for meeting in meetings:
         meeting.week = week
+        meeting.may_manage = meeting.section.is_managed_by(request.user)
+        meeting.shown_note = meeting.note_for(may_manage=meeting.may_manage)
     context = {
         "term": week.term,
         "week": week,
@@ -83,11 +101,14 @@ def section_detail(request, term, section):
         term__slug=term,
         slug=section,
     )
-    meetings = list(section.meetings.select_related("week").order_by("week__number"))
+    meetings = list(section.meetings.select_related("week").with_notes().order_by("week__number"))
+    may_manage = section.is_managed_by(request.user)
     for meeting in meetings:
         # The term (slug, time zone) is loaded once; links and local times need it.
         meeting.section = section
         meeting.week.term = section.term
+        meeting.may_manage = may_manage
+        meeting.shown_note = meeting.note_for(may_manage=may_manage)
     calendar_path = reverse(
         "sections:section-calendar", kwargs={"term": section.term.slug, "section": section.slug}
     )
@@ -97,7 +118,7 @@ def section_detail(request, term, section):
         "meetings": meetings,
         "next_meeting": next_meeting(meetings),
         "calendar": subscribe_links(request, calendar_path),
-        "can_change": is_organizer(request.user) or request.user in section.leads.all(),
+        "can_change": may_manage,
     }
     return render(request, "sections/section_detail.html", context)
 
@@ -406,3 +427,93 @@ def schedule_json(request, term):
         ],
     }
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+
+
+def _note_page_context(meeting, **extra):
+    return {"term": meeting.section.term, "meeting": meeting, **extra}
+
+
+def _manageable_meeting(request, meeting_id):
+    """The meeting if `request.user` may manage it (its leads, organizers), else 404."""
+    meeting = get_object_or_404(
+        Meeting.objects.manageable_by(request.user).select_related("section__term", "week"),
+        pk=meeting_id,
+    )
+    meeting.week.term = meeting.section.term  # for links, without another query
+    return meeting
+
+
+@login_required
+def note_edit(request, meeting):
+    """A lead writes their meeting's notes: preview, save as draft or publish."""
+    meeting = _manageable_meeting(request, meeting)
+    note = DiscussionNote.objects.filter(meeting=meeting).first()
+    instance = note or DiscussionNote(meeting=meeting)
+    preview = theirs = None
+    status = 200
+    if request.method == "POST":
+        form = DiscussionNoteForm(request.POST, instance=instance)
+        if form.is_valid() and "preview" in request.POST:
+            preview = render_markdown(form.cleaned_data["body"])
+        elif form.is_valid():
+            try:
+                saved = save_note(
+                    meeting=meeting,
+                    body=form.cleaned_data["body"],
+                    status=form.cleaned_data["status"],
+                    author=request.user,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except NoteConflictError as conflict:
+                theirs = conflict.current
+                data = request.POST.copy()
+                data["version"] = theirs.version  # saving again (after merging) goes through
+                form = DiscussionNoteForm(data, instance=instance)
+                form.add_error(None, conflict)
+                status = 409
+            else:
+                if saved.version == form.cleaned_data["version"]:
+                    messages.info(request, "Nothing changed, so no new version was saved.")
+                elif saved.is_published:
+                    messages.success(
+                        request,
+                        f"Saved version {saved.version}, published: members see it on the "
+                        "week page.",
+                    )
+                else:
+                    messages.success(
+                        request,
+                        f"Saved version {saved.version} as a draft: only the meeting's leads "
+                        "and organizers see it.",
+                    )
+                return redirect("sections:note-edit", meeting=meeting.pk)
+    else:
+        form = DiscussionNoteForm(instance=instance, initial={"version": instance.version})
+    context = _note_page_context(meeting, form=form, note=note, preview=preview, theirs=theirs)
+    return render(request, "sections/discussionnote_form.html", context, status=status)
+
+
+@login_required
+def note_history(request, meeting):
+    """Every saved version of a meeting's notes, newest first, each with a restore button."""
+    meeting = _manageable_meeting(request, meeting)
+    note = DiscussionNote.objects.filter(meeting=meeting).first()
+    revisions = note.revisions.select_related("author") if note else []
+    context = _note_page_context(meeting, note=note, revisions=revisions)
+    return render(request, "sections/discussionnoterevision_list.html", context)
+
+
+@login_required
+@require_POST
+def note_restore(request, meeting, number):
+    meeting = _manageable_meeting(request, meeting)
+    revision = get_object_or_404(
+        DiscussionNoteRevision.objects.select_related("note"), note__meeting=meeting, number=number
+    )
+    version_before = revision.note.version
+    note = restore_revision(revision=revision, author=request.user)
+    if note.version != version_before:
+        messages.success(request, f"Version {note.version} now has the text of version {number}.")
+    else:
+        messages.info(request, f"Version {number} already has the current text.")
+    return redirect("sections:note-edit", meeting=meeting.pk)

@@ -1,8 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.urls import path
 
+from syllabus.forms import PaperImportForm
 from syllabus.models import Paper, Reading, Term, Week
+from syllabus.services import import_papers
 
 
 class WeekInline(admin.TabularInline):
@@ -73,6 +78,56 @@ class PaperAdmin(admin.ModelAdmin):
     list_display = ["title", "authors_short", "year", "venue", "arxiv_id", "doi"]
     list_filter = ["year", "readings__week__term"]
     search_fields = ["title", "authors", "arxiv_id", "doi", "venue"]
+
+    def get_urls(self):
+        import_url = path(
+            "import/",
+            self.admin_site.admin_view(self.import_view),
+            name="syllabus_paper_import",
+        )
+        return [import_url, *super().get_urls()]
+
+    def import_view(self, request):
+        """Paste BibTeX or arXiv ids; see what was created, updated, skipped or unreadable."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        result = None
+        if request.method == "POST":
+            form = PaperImportForm(request.POST)
+            if form.is_valid():
+                result = import_papers(text=form.cleaned_data["text"])
+                self._report(request, result)
+        else:
+            form = PaperImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import papers",
+            "form": form,
+            "result": result,
+        }
+        return TemplateResponse(request, "admin/syllabus/paper/import.html", context)
+
+    def _report(self, request, result):
+        counts = result.counts
+        messages.success(
+            request,
+            f"{counts['created']} created, {counts['updated']} updated, "
+            f"{counts['skipped']} skipped (already there).",
+        )
+        if result.errors:
+            messages.warning(
+                request,
+                f"{counts['errors']} item(s) could not be read or saved; the reasons are below. "
+                "Everything else was imported.",
+            )
+        if result.arxiv_only:
+            messages.info(
+                request,
+                f"{result.arxiv_only} paper(s) came from an arXiv id alone. This site does not "
+                "fetch from arXiv, so each is titled “arXiv:<id>” for now: edit it, or paste its "
+                "BibTeX (arXiv's “Export BibTeX citation”) to fill it in.",
+            )
 
     @admin.display(description="authors", ordering="authors")
     def authors_short(self, paper):

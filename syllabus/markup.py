@@ -16,16 +16,26 @@ ALLOWED_ATTRIBUTES = {
     "th": {"align"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
+# Contents dropped with the tag (other disallowed tags are unwrapped and keep their text).
+DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "math", "template"}
 
 
 def render_markdown(text: str) -> SafeString:
-    """Render Markdown written by organizers or leads as HTML that is safe to show anyone."""
+    """Render Markdown written by organizers or leads as HTML that is safe to show anyone.
+
+    Headings, lists, emphasis, code, blockquotes, tables and links survive; links keep only
+    absolute http, https and mailto targets (relative and protocol-relative ones are dropped)
+    and get rel="nofollow noopener". Everything else (scripts, event handlers, styles, iframes,
+    images, other URL schemes) is removed by nh3.
+    """
     html = markdown.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        clean_content_tags=DROPPED_WITH_CONTENT,
         url_schemes=URL_SCHEMES,
+        url_relative="deny",
         link_rel="nofollow noopener",
         strip_comments=True,
     )

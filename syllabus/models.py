@@ -256,6 +256,16 @@ class Paper(models.Model):
         return f"https://doi.org/{self.doi}" if self.doi else ""
 
 
+class ReadingQuerySet(models.QuerySet):
+    def for_term(self, term):
+        """The term's readings with their papers, week by week in reading order."""
+        return (
+            self.filter(week__term=term)
+            .select_related("paper")
+            .order_by("week__number", "order", "pk")
+        )
+
+
 class Reading(models.Model):
     class Kind(models.TextChoices):
         REQUIRED = "required", "Required"
@@ -266,6 +276,8 @@ class Reading(models.Model):
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.REQUIRED)
     order = models.PositiveSmallIntegerField(default=0)
     note = models.CharField(max_length=200, blank=True, help_text="For example “sections 1–3”.")
+
+    objects = ReadingQuerySet.as_manager()
 
     class Meta:
         ordering = ["week", "order", "pk"]

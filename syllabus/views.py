@@ -1,8 +1,10 @@
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from syllabus.bibtex import papers_to_bibtex
 from syllabus.caching import cache_public_page, no_term, term_from_url
-from syllabus.models import Term
+from syllabus.models import Reading, Term
 
 TERMS_PER_PAGE = 20
 
@@ -19,3 +21,14 @@ def reading_list(request, term):
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
     weeks = term.weeks.with_readings()
     return render(request, "syllabus/reading_list.html", {"term": term, "weeks": weeks})
+
+
+def reading_list_bib(request, term):
+    """The term's papers as BibTeX, in reading-list order, each once."""
+    term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
+    papers = {reading.paper.pk: reading.paper for reading in Reading.objects.for_term(term)}
+    response = HttpResponse(
+        papers_to_bibtex(papers.values()), content_type="application/x-bibtex; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{term.slug}-readings.bib"'
+    return response

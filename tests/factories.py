@@ -5,8 +5,8 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 
-from sections.models import Section, Weekday
-from sections.services import sync_meetings
+from sections.models import DiscussionNote, Section, Weekday
+from sections.services import save_note, sync_meetings
 from syllabus.models import Paper, Reading, Term, Week
 
 
@@ -120,3 +120,16 @@ def build_term(*, weeks=3, readings_per_week=2, sections=2, **term_fields):
         )
     sync_meetings(term=term)
     return term
+
+
+def write_note(meeting, *texts, author=None, status=DiscussionNote.Status.PUBLISHED):
+    """Save `texts` one after another as a lead would (a revision each, after any already
+    there); return the note."""
+    author = author or meeting.section.leads.first()
+    note = DiscussionNote.objects.filter(meeting=meeting).first()
+    for text in texts:
+        version = note.version if note else 0
+        note = save_note(
+            meeting=meeting, body=text, status=status, author=author, expected_version=version
+        )
+    return note

@@ -160,6 +160,7 @@ PUBLIC_PAGES = [
     ("/terms/{term}/weeks/2/", 4),
     ("/terms/{term}/sections/{section}/", 3),
     ("/terms/{term}/readings/", 3),
+    ("/terms/{term}/readings.bib", 2),
     ("/terms/", 2),
 ]
 

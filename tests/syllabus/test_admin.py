@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import build_term
+from syllabus.models import Paper
+from tests.factories import PaperFactory, UserFactory, build_term
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +118,82 @@ def test_user_autocomplete_works_for_organizers(client, organizer):
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == 1
+
+
+IMPORT_URL = "/admin/syllabus/paper/import/"
+
+
+def test_paper_changelist_has_an_import_button(client, organizer):
+    client.force_login(organizer)
+
+    response = client.get("/admin/syllabus/paper/")
+
+    assert f'<a href="{IMPORT_URL}" class="addlink">Import papers</a>' in response.content.decode()
+
+
+def test_organizer_pastes_bibtex_and_sees_the_papers(client, organizer):
+    client.force_login(organizer)
+    PaperFactory(title="Grokking", arxiv_id="2201.02177")
+    text = (
+        "@article{olah2020zoom, title={Zoom In: An Introduction to Circuits}, "
+        "author={Olah, Chris and Cammarata, Nick}, year={2020}, journal={Distill}}\n"
+        "https://arxiv.org/abs/2201.02177v2\n"
+        "@article{broken, title={never closed\n"
+    )
+
+    response = client.post(IMPORT_URL, {"text": text})
+
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == [
+        "1 created, 0 updated, 1 skipped (already there).",
+        "1 item(s) could not be read or saved; the reasons are below. Everything else was "
+        "imported.",
+    ]
+    content = response.content.decode()
+    assert "Zoom In: An Introduction to Circuits (2020)</a>" in content
+    assert "Not valid BibTeX:" in content
+    paper = Paper.objects.get(title="Zoom In: An Introduction to Circuits")
+    assert (paper.authors, paper.venue) == ("Chris Olah, Nick Cammarata", "Distill")
+
+
+def test_import_refuses_a_paste_over_the_size_limit(client, organizer):
+    client.force_login(organizer)
+
+    response = client.post(IMPORT_URL, {"text": "2201.02177," * 20_001})
+
+    assert response.context["form"].errors == {
+        "text": [
+            "That is 220,011 characters; paste at most 200,000 at a time (split the file and "
+            "import it in parts)."
+        ]
+    }
+    assert Paper.objects.count() == 0
+
+
+def test_import_says_arxiv_is_not_contacted(client, organizer):
+    client.force_login(organizer)
+
+    response = client.post(IMPORT_URL, {"text": "hep-th/9901001"})
+
+    assert [str(m) for m in response.context["messages"]][-1].startswith(
+        "1 paper(s) came from an arXiv id alone. This site does not fetch from arXiv"
+    )
+    assert list(Paper.objects.values_list("title", flat=True)) == ["arXiv:hep-th/9901001"]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_import_is_for_those_who_may_add_papers(client, method):
+    staff = UserFactory(username="staff", is_staff=True)  # staff, not an organizer
+    client.force_login(staff)
+
+    response = getattr(client, method)(IMPORT_URL, {"text": "2201.02177"})
+
+    assert response.status_code == 403
+    assert Paper.objects.count() == 0
+
+
+def test_anonymous_import_goes_to_the_admin_login(client):
+    response = client.get(IMPORT_URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/admin/login/?next={IMPORT_URL}"

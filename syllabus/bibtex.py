@@ -1,0 +1,359 @@
+"""BibTeX and arXiv ids in and out, with no database access (see `syllabus.services` for that).
+
+Writing: `papers_to_bibtex(papers)` gives one entry per paper with a stable, unique citation key.
+Reading: `parse_paste(text)` turns pasted BibTeX (one or many entries) and arXiv ids or URLs into
+`Candidate`s, each either paper fields or the reason it could not be read.
+"""
+
+import re
+import string
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import bibtexparser
+from bibtexparser.exceptions import BlockAbortedException
+from bibtexparser.model import (
+    DuplicateBlockKeyBlock,
+    Entry,
+    Field,
+    ImplicitComment,
+    ParsingFailedBlock,
+)
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from pylatexenc.latex2text import LatexNodes2Text
+
+# --- arXiv identifiers -------------------------------------------------------------------------
+
+_NEW_ID = r"\d{4}\.\d{4,5}"  # 2201.02177 (since 2007)
+_OLD_ID = r"[a-z][a-z\-]*(?:\.[a-z]{2})?/\d{7}"  # hep-th/9901001, math.GT/0309136
+ARXIV_ID = re.compile(
+    r"^(?:arxiv:\s*)?"
+    r"(?:(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)?"
+    rf"(?P<id>{_NEW_ID}|{_OLD_ID})(?:v\d+)?(?:\.pdf)?/?$",
+    re.IGNORECASE,
+)
+ARXIV_IN_TEXT = re.compile(
+    rf"(?:arxiv\.org/(?:abs|pdf)/|arxiv:\s*)(?P<id>{_NEW_ID}|{_OLD_ID})", re.IGNORECASE
+)
+
+
+def parse_arxiv_id(text: str) -> str | None:
+    """The bare id (no version) of an arXiv id or abs/pdf URL, or None if `text` is neither."""
+    match = ARXIV_ID.match(text.strip())
+    return _canonical_arxiv_id(match["id"]) if match else None
+
+
+def _canonical_arxiv_id(arxiv_id: str) -> str:
+    if "/" in arxiv_id:  # old style: lower-case archive, upper-case subject class
+        archive, number = arxiv_id.split("/")
+        name, _, subject = archive.partition(".")
+        return f"{name.lower()}{'.' + subject.upper() if subject else ''}/{number}"
+    return arxiv_id
+
+
+# --- Text helpers ------------------------------------------------------------------------------
+
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_DECODER = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+STOP_WORDS = {
+    "a", "an", "and", "are", "at", "by", "do", "does", "for", "from", "how", "in", "is", "of",
+    "on", "the", "to", "what", "when", "why", "with",
+}  # fmt: skip
+
+
+def latex_escape(text: str) -> str:
+    """Plain text as a BibTeX value that LaTeX and `latex_decode` read back as the same text."""
+    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+
+
+def latex_decode(text: str, *, keep_lines: bool = False) -> str:
+    """A BibTeX value as plain text: accents resolved, protective braces dropped, spaces
+    collapsed (line breaks kept with `keep_lines`, for abstracts)."""
+    if keep_lines:
+        return "\n".join(latex_decode(line) for line in text.strip().split("\n"))
+    # pylatexenc reads \textasciicircum as the modifier letter ˆ; we wrote it for a plain ^.
+    return " ".join(_DECODER.latex_to_text(text).replace("\u02c6", "^").split())
+
+
+def ascii_word(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def normalise_title(title: str) -> str:
+    """Titles compared this way match across case, accents, punctuation and spacing."""
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", folded.lower()).split())
+
+
+def normalise_doi(doi: str) -> str:
+    doi = doi.strip()
+    doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:\s*)", "", doi, flags=re.IGNORECASE)
+    return doi
+
+
+def split_authors(authors: str) -> list[str]:
+    """Our `Paper.authors` (comma-separated) as a list of names."""
+    return [name.strip() for name in authors.split(",") if name.strip()]
+
+
+# --- Writing -----------------------------------------------------------------------------------
+
+
+def base_key(paper) -> str:
+    """First author's last name + year + first significant title word: `power2022grokking`."""
+    names = split_authors(paper.authors)
+    last = ascii_word(names[0].split()[-1]) if names and names[0] != "et al." else ""
+    words = [w for w in (ascii_word(w) for w in re.split(r"[\s\-–—:/]+", paper.title)) if w]
+    word = next((w for w in words if w not in STOP_WORDS), words[0] if words else "untitled")
+    return f"{last or 'anon'}{paper.year or 'nd'}{word}"
+
+
+def _suffix(index: int) -> str:
+    """1 → b, 2 → c, …, 25 → z, 26 → ba (index 0 would be a: the bare key is used instead)."""
+    letters = ""
+    while True:
+        index, remainder = divmod(index, 26)
+        letters = string.ascii_lowercase[remainder] + letters
+        if index == 0:
+            return letters
+
+
+def citation_keys(papers) -> dict[int, str]:
+    """A unique key per paper (by pk). Papers sharing a base key are told apart by their age:
+    the oldest keeps the bare key, later ones get b, c, … So a paper's key stays the same
+    from one request to the next, and adding a paper never renames an older one."""
+    by_base = defaultdict(list)
+    for paper in papers:
+        by_base[base_key(paper)].append(paper)
+    taken = set(by_base)
+    keys = {}
+    for base, group in by_base.items():
+        group.sort(key=lambda paper: paper.pk)
+        keys[group[0].pk] = base
+        index = 0
+        for paper in group[1:]:
+            index += 1
+            while base + _suffix(index) in taken:
+                index += 1
+            keys[paper.pk] = base + _suffix(index)
+            taken.add(keys[paper.pk])
+    return keys
+
+
+def _bibtex_authors(authors: str) -> str:
+    def bibtex_name(name):
+        if name == "et al.":
+            return "others"
+        escaped = latex_escape(name)
+        # Braces keep a name that contains "and" (an organisation) in one piece.
+        return f"{{{escaped}}}" if re.search(r"\sand\s", name, re.IGNORECASE) else escaped
+
+    return " and ".join(bibtex_name(name) for name in split_authors(authors))
+
+
+def paper_entry(paper, key: str) -> Entry:
+    fields = [("title", latex_escape(paper.title)), ("author", _bibtex_authors(paper.authors))]
+    if paper.year:
+        fields.append(("year", str(paper.year)))
+    if paper.venue:
+        fields.append(("journal", latex_escape(paper.venue)))
+    if paper.arxiv_id:
+        fields += [("eprint", paper.arxiv_id), ("archiveprefix", "arXiv")]
+    if paper.doi:
+        fields.append(("doi", paper.doi))
+    if paper.url:
+        fields.append(("url", paper.url))
+    if paper.abstract:
+        fields.append(("abstract", latex_escape(paper.abstract)))
+    entry_type = "article" if paper.venue else "misc"
+    return Entry(entry_type, key, [Field(name, value) for name, value in fields if value])
+
+
+def papers_to_bibtex(papers) -> str:
+    """Papers, in the order given, as a BibTeX file (UTF-8 text)."""
+    papers = list(papers)
+    keys = citation_keys(papers)
+    library = bibtexparser.Library([paper_entry(paper, keys[paper.pk]) for paper in papers])
+    return bibtexparser.write_string(library)
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    """One paper read from a paste (`fields` for `Paper`), or why an item could not be read."""
+
+    label: str
+    fields: dict = field(default_factory=dict)
+    error: str = ""
+    from_arxiv_id_only: bool = False
+
+
+def _label_for(raw: str, line: int | None) -> str:
+    first = (raw or "").strip().splitlines()[0] if (raw or "").strip() else "(empty)"
+    first = first if len(first) <= 80 else first[:77] + "…"
+    return f"line {line + 1}: {first}" if line is not None else first
+
+
+def _split_bibtex_names(value: str) -> list[str]:
+    """Split an author field on `and` outside braces."""
+    names, depth, current = [], 0, []
+    tokens = re.split(r"(\s+and\s+|[{}])", value, flags=re.IGNORECASE)
+    for token in tokens:
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        if depth == 0 and re.fullmatch(r"\s+and\s+", token, flags=re.IGNORECASE):
+            names.append("".join(current))
+            current = []
+        else:
+            current.append(token)
+    names.append("".join(current))
+    return [name.strip() for name in names if name.strip()]
+
+
+def _display_name(bibtex_name: str) -> str:
+    """`Power, Alethea` → `Alethea Power`; `Last, Jr, First` → `First Last Jr`."""
+    if bibtex_name.lower() == "others":
+        return "et al."
+    parts = [latex_decode(part) for part in _split_top_level_commas(bibtex_name)]
+    if len(parts) == 2:
+        return f"{parts[1]} {parts[0]}".strip()
+    if len(parts) >= 3:
+        return f"{parts[2]} {parts[0]} {parts[1]}".strip()
+    return parts[0]
+
+
+def _split_top_level_commas(value: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in value:
+        depth += char == "{"
+        depth -= char == "}"
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return parts
+
+
+def _valid_url(value: str) -> str:
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        return ""
+    return value
+
+
+def _entry_candidate(entry: Entry) -> Candidate:
+    label = _label_for(f"@{entry.entry_type}{{{entry.key},", entry.start_line)
+    values = {key.lower(): value.strip() for key, value in entry.items() if isinstance(value, str)}
+    title = latex_decode(values.get("title", ""))
+    if not title:
+        return Candidate(label=label, error="It has no title.")
+    authors = ", ".join(_display_name(n) for n in _split_bibtex_names(values.get("author", "")))
+    year_match = re.search(r"\d{4}", values.get("year", ""))
+    venue = latex_decode(values.get("journal") or values.get("booktitle") or "")
+
+    arxiv_id = ""
+    eprint = values.get("eprint", "")
+    if eprint and values.get("archiveprefix", "arxiv").lower() == "arxiv":
+        arxiv_id = parse_arxiv_id(eprint) or ""
+    if not arxiv_id:
+        for key in ("url", "journal", "note", "howpublished"):
+            found = ARXIV_IN_TEXT.search(values.get(key, ""))
+            if found:
+                arxiv_id = _canonical_arxiv_id(found["id"])
+                break
+    if re.fullmatch(r"arxiv(?: preprint)?(?: arxiv:\S+)?", venue, flags=re.IGNORECASE):
+        venue = "arXiv preprint" if "preprint" in venue.lower() else "arXiv"
+
+    fields = {
+        "title": title,
+        "authors": authors,
+        "year": int(year_match.group()) if year_match else None,
+        "venue": venue,
+        "arxiv_id": arxiv_id,
+        "doi": normalise_doi(values.get("doi", "")),
+        "url": _valid_url(values.get("url", "")),
+        "abstract": latex_decode(values.get("abstract", ""), keep_lines=True),
+    }
+    return Candidate(label=label, fields=fields)
+
+
+def _failed_candidate(block: ParsingFailedBlock) -> Candidate:
+    error = block.error
+    if isinstance(error, BlockAbortedException):
+        reason = error.abort_reason.strip()
+    else:
+        reason = str(error) or type(error).__name__
+    return Candidate(
+        label=_label_for(block.raw, block.start_line), error=f"Not valid BibTeX: {reason}"
+    )
+
+
+def _loose_candidates(comment: ImplicitComment) -> list[Candidate]:
+    """Text outside BibTeX entries: each word should be an arXiv id or URL."""
+    candidates = []
+    start = comment.start_line or 0
+    for offset, line in enumerate(comment.comment.splitlines()):
+        text = line.strip()
+        if not text or text.startswith("%"):
+            continue
+        for word in re.split(r"[\s,;]+", text):
+            if not word:
+                continue
+            label = f"line {start + offset + 1}: {word}"
+            arxiv_id = parse_arxiv_id(word)
+            if arxiv_id:
+                candidates.append(
+                    Candidate(
+                        label=label,
+                        fields={"title": f"arXiv:{arxiv_id}", "arxiv_id": arxiv_id},
+                        from_arxiv_id_only=True,
+                    )
+                )
+            else:
+                candidates.append(
+                    Candidate(
+                        label=label,
+                        error="Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) "
+                        "or an arXiv abs/pdf URL.",
+                    )
+                )
+    return candidates
+
+
+def parse_paste(text: str) -> list[Candidate]:
+    """Everything pasted, in order: BibTeX entries and arXiv ids (one or many, mixed)."""
+    library = bibtexparser.parse_string(text)
+    candidates = []
+    for block in library.blocks:
+        if isinstance(block, DuplicateBlockKeyBlock) and isinstance(
+            block.ignore_error_block, Entry
+        ):
+            candidates.append(_entry_candidate(block.ignore_error_block))
+        elif isinstance(block, ParsingFailedBlock):
+            candidates.append(_failed_candidate(block))
+        elif isinstance(block, Entry):
+            candidates.append(_entry_candidate(block))
+        elif isinstance(block, ImplicitComment):
+            candidates.extend(_loose_candidates(block))
+    return candidates

@@ -1,0 +1,342 @@
+"""The reading list as BibTeX, and papers brought in from BibTeX and arXiv ids."""
+
+import bibtexparser
+import pytest
+
+from syllabus.bibtex import citation_keys, parse_arxiv_id, parse_paste
+from syllabus.models import Paper, Reading
+from syllabus.services import import_papers
+from tests.factories import PaperFactory, ReadingFactory, TermFactory, WeekFactory, build_term
+
+pytestmark = pytest.mark.django_db
+
+FIELDS = ["title", "authors", "year", "venue", "arxiv_id", "doi", "url", "abstract"]
+
+TRICKY_PAPERS = [
+    {
+        "title": "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
+        "authors": "Alethea Power, Yuri Burda, Harri Edwards, Igor Babuschkin, Vedant Misra",
+        "year": 2022,
+        "arxiv_id": "2201.02177",
+    },
+    {
+        "title": "Zoom In: An Introduction to Circuits",
+        "authors": "Chris Olah, Nick Cammarata, et al.",
+        "year": 2020,
+        "venue": "Distill",
+        "arxiv_id": "",
+        "doi": "10.23915/distill.00024.001",
+        "url": "https://distill.pub/2020/circuits/zoom-in/",
+    },
+    {
+        "title": "50% of {braces}, $\\ell_1$ & #tags_with ~tilde^ in Schrödinger's café",
+        "authors": "Clément Hongler, Jörg Müller, Research and Development Team",
+        "year": None,
+        "venue": "Journal of Odd & Rare Titles",
+        "arxiv_id": "hep-th/9901001",
+        "abstract": "An abstract with 100% of\nthe usual {things}.",
+        "url": "https://example.org/a?b=1&c=%20d",
+    },
+    {"title": "Untitled draft", "authors": "", "year": 2021, "arxiv_id": "math.GT/0309136"},
+]
+
+
+def papers_of(queryset):
+    return sorted(tuple(getattr(p, f) for f in FIELDS) for p in queryset)
+
+
+def term_with(papers, **term_fields):
+    term = TermFactory(**term_fields)
+    week = WeekFactory(term=term, number=1)
+    for order, fields in enumerate(papers):
+        ReadingFactory(week=week, order=order, paper=PaperFactory(**fields))
+    return term
+
+
+def export(client, term):
+    response = client.get(f"/terms/{term.slug}/readings.bib")
+    assert response.status_code == 200
+    return response
+
+
+# --- Export ----------------------------------------------------------------------------------
+
+
+def test_export_is_bibtex_that_parses_back_to_the_terms_papers(client):
+    term = term_with(TRICKY_PAPERS)
+
+    response = export(client, term)
+    library = bibtexparser.parse_string(response.content.decode())
+
+    assert response["Content-Type"] == "application/x-bibtex; charset=utf-8"
+    assert response["Content-Disposition"] == f'inline; filename="{term.slug}-readings.bib"'
+    assert library.failed_blocks == []
+    assert [e.key for e in library.entries] == [
+        "power2022grokking",
+        "olah2020zoom",
+        "honglernd50",
+        "anon2021untitled",
+    ]
+    grokking = library.entries[0]
+    assert grokking.entry_type == "misc"
+    assert {f.key: f.value for f in grokking.fields} == {
+        "title": "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
+        "author": "Alethea Power and Yuri Burda and Harri Edwards and Igor Babuschkin and "
+        "Vedant Misra",
+        "year": "2022",
+        "eprint": "2201.02177",
+        "archiveprefix": "arXiv",
+    }
+
+
+def test_export_then_import_gives_the_same_papers(client):
+    term = term_with(TRICKY_PAPERS)
+    before = papers_of(Paper.objects.all())
+    bibtex = export(client, term).content.decode()
+    Reading.objects.all().delete()
+    Paper.objects.all().delete()
+
+    result = import_papers(text=bibtex)
+
+    assert result.counts == {"created": 4, "updated": 0, "skipped": 0, "errors": 0}
+    assert papers_of(Paper.objects.all()) == before
+
+
+def test_importing_the_export_again_duplicates_nothing(client):
+    term = term_with(TRICKY_PAPERS)
+
+    result = import_papers(text=export(client, term).content.decode())
+
+    assert result.counts == {"created": 0, "updated": 0, "skipped": 4, "errors": 0}
+    assert Paper.objects.count() == 4
+
+
+def test_keys_are_unique_with_suffixes_and_stable_across_requests(client):
+    same = {"authors": "Ada Lovelace", "year": 1843, "title": "Notes on the Engine"}
+    term = term_with([same, {**same, "arxiv_id": "1843.00002"}, {**same, "arxiv_id": "1843.00003"}])
+
+    first, second = export(client, term).content, export(client, term).content
+    keys = [e.key for e in bibtexparser.parse_string(first.decode()).entries]
+
+    assert first == second
+    assert keys == ["lovelace1843notes", "lovelace1843notesb", "lovelace1843notesc"]
+
+
+def test_keys_stay_when_the_reading_order_changes():
+    papers = [PaperFactory(authors="A Same", year=2020, title="Same title") for _ in range(3)]
+
+    assert citation_keys(papers) == citation_keys(list(reversed(papers)))
+
+
+def test_keys_are_unique_on_a_large_term(client):
+    term = build_term(weeks=40, readings_per_week=6, sections=0, slug="large")
+    Paper.objects.update(title="Same title", authors="Same Author", year=2022)
+
+    library = bibtexparser.parse_string(export(client, term).content.decode())
+
+    keys = [e.key for e in library.entries]
+    assert len(keys) == len(set(keys)) == 240
+
+
+def test_a_paper_read_in_two_weeks_is_exported_once(client):
+    term = TermFactory()
+    paper = PaperFactory()
+    for number in (1, 2):
+        ReadingFactory(week=WeekFactory(term=term, number=number), paper=paper)
+
+    library = bibtexparser.parse_string(export(client, term).content.decode())
+
+    assert len(library.entries) == 1
+
+
+def test_reading_list_links_to_its_bibtex(client):
+    term = term_with(TRICKY_PAPERS[:1])
+
+    page = client.get(f"/terms/{term.slug}/readings/").content.decode()
+
+    assert f'href="/terms/{term.slug}/readings.bib"' in page
+
+
+def test_unpublished_term_bibtex_is_a_404(client):
+    term = term_with(TRICKY_PAPERS[:1], is_published=False)
+
+    assert client.get(f"/terms/{term.slug}/readings.bib").status_code == 404
+
+
+# --- arXiv ids ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2201.02177", "2201.02177"),
+        ("2201.02177v2", "2201.02177"),
+        ("arXiv:2201.02177", "2201.02177"),
+        ("1501.0001", "1501.0001"),
+        ("https://arxiv.org/abs/2201.02177", "2201.02177"),
+        ("https://arxiv.org/abs/2201.02177v3", "2201.02177"),
+        ("http://arxiv.org/pdf/2201.02177", "2201.02177"),
+        ("https://arxiv.org/pdf/2201.02177v1.pdf", "2201.02177"),
+        ("https://export.arxiv.org/abs/2201.02177", "2201.02177"),
+        ("arxiv.org/abs/2201.02177", "2201.02177"),
+        ("hep-th/9901001", "hep-th/9901001"),
+        ("hep-th/9901001v2", "hep-th/9901001"),
+        ("math.GT/0309136", "math.GT/0309136"),
+        ("math.gt/0309136", "math.GT/0309136"),
+        ("https://arxiv.org/abs/math.GT/0309136v1", "math.GT/0309136"),
+        ("https://arxiv.org/pdf/cond-mat/0102536.pdf", "cond-mat/0102536"),
+        ("2201.021", None),
+        ("220102177", None),
+        ("https://example.org/abs/2201.02177", None),
+        ("hep-th/990100", None),
+        ("grokking", None),
+    ],
+)
+def test_arxiv_ids_and_urls_are_recognised(text, expected):
+    assert parse_arxiv_id(text) == expected
+
+
+def test_arxiv_ids_create_placeholder_papers_and_match_existing_ones():
+    PaperFactory(title="Grokking", arxiv_id="2201.02177")
+
+    result = import_papers(
+        text="https://arxiv.org/abs/2201.02177v2\nhep-th/9901001, math.GT/0309136v1\n"
+    )
+
+    assert result.counts == {"created": 2, "updated": 0, "skipped": 1, "errors": 0}
+    assert result.arxiv_only == 2
+    assert sorted(Paper.objects.values_list("arxiv_id", "title")) == [
+        ("2201.02177", "Grokking"),
+        ("hep-th/9901001", "arXiv:hep-th/9901001"),
+        ("math.GT/0309136", "arXiv:math.GT/0309136"),
+    ]
+
+
+def test_bibtex_fills_in_a_paper_first_imported_from_its_arxiv_id():
+    import_papers(text="2201.02177")
+
+    result = import_papers(
+        text="@article{p, title={Grokking}, author={Power, Alethea and Burda, Yuri}, "
+        "year={2022}, eprint={2201.02177}, archivePrefix={arXiv}}"
+    )
+
+    assert result.counts == {"created": 0, "updated": 1, "skipped": 0, "errors": 0}
+    assert result.updated[0][2] == "Matched by arXiv id 2201.02177; added title, authors, year."
+    paper = Paper.objects.get()
+    assert (paper.title, paper.authors, paper.year) == (
+        "Grokking",
+        "Alethea Power, Yuri Burda",
+        2022,
+    )
+
+
+# --- BibTeX import: matching and errors ---------------------------------------------------------
+
+
+def test_duplicates_are_matched_by_arxiv_id_doi_and_title():
+    by_arxiv = PaperFactory(title="Grokking", arxiv_id="2201.02177", venue="")
+    by_doi = PaperFactory(title="Zoom In", arxiv_id="", doi="10.23915/Distill.00024.001")
+    by_title = PaperFactory(
+        title="Deep Double Descent: Where Bigger Models and More Data Hurt", arxiv_id="", year=None
+    )
+    text = """
+    @article{a, title = {Another title for the same paper}, eprint = {2201.02177v2},
+             journal = {ICLR}}
+    @article{b, title = {Zoom in, differently titled}, doi = {https://doi.org/10.23915/DISTILL.00024.001}}
+    @inproceedings{c, title = {Deep {D}ouble {D}escent --- where bigger models and more data hurt},
+                   year = {2020}}
+    """
+
+    result = import_papers(text=text)
+
+    assert result.counts == {"created": 0, "updated": 2, "skipped": 1, "errors": 0}
+    assert [(label, paper, reason) for label, paper, reason in result.updated] == [
+        ("line 2: @article{a,", by_arxiv, "Matched by arXiv id 2201.02177; added venue."),
+        ("line 5: @inproceedings{c,", by_title, "Matched by title; added year."),
+    ]
+    assert result.skipped == [
+        ("line 4: @article{b,", by_doi, "Already there (same DOI 10.23915/DISTILL.00024.001).")
+    ]
+    assert Paper.objects.count() == 3
+    by_arxiv.refresh_from_db()
+    assert (by_arxiv.title, by_arxiv.venue) == ("Grokking", "ICLR")
+
+
+def test_malformed_entries_are_reported_and_the_rest_imported():
+    text = """@article{good1, title={First good paper}, author={Doe, Jane}, year={2020}}
+@article{broken, title = {never closed,
+@misc{good2, title={Second good paper}, url={https://example.org/}}
+@misc{untitled, author={Nobody}}
+not an id
+@article{longyear, title={Third good paper}, year={forthcoming}, doi={10.1/x}}
+@misc{badurl, title={Fourth good paper}, url={javascript:alert(1)}}
+"""
+
+    result = import_papers(text=text)
+
+    assert result.errors == [
+        (
+            "line 2: @article{broken, title = {never closed,",
+            "Not valid BibTeX: Unexpected block start: `@misc`. Was still looking for "
+            "field-value closing `}`",
+        ),
+        ("line 4: @misc{untitled,", "It has no title."),
+        (
+            "line 5: not",
+            "Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) or an arXiv abs/pdf URL.",
+        ),
+        (
+            "line 5: an",
+            "Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) or an arXiv abs/pdf URL.",
+        ),
+        (
+            "line 5: id",
+            "Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) or an arXiv abs/pdf URL.",
+        ),
+    ]
+    assert sorted(Paper.objects.values_list("title", "authors", "year", "doi", "url")) == [
+        ("First good paper", "Jane Doe", 2020, "", ""),
+        ("Fourth good paper", "", None, "", ""),
+        ("Second good paper", "", None, "", "https://example.org/"),
+        ("Third good paper", "", None, "10.1/x", ""),
+    ]
+
+
+def test_an_entry_the_database_refuses_is_reported_and_the_rest_kept():
+    long_title = "x" * 501
+    text = f"@misc{{a, title={{{long_title}}}}}\n@misc{{b, title={{Fine}}}}"
+
+    result = import_papers(text=text)
+
+    assert result.errors == [
+        ("line 1: @misc{a,", "Ensure this value has at most 500 characters (it has 501).")
+    ]
+    assert list(Paper.objects.values_list("title", flat=True)) == ["Fine"]
+
+
+def test_the_same_paper_twice_in_one_paste_is_created_once():
+    entry = "@misc{k, title={Same}, doi={10.5/ABC}}"
+
+    result = import_papers(text=f"{entry}\n{entry.replace('10.5/ABC', '10.5/abc')}")
+
+    assert result.counts == {"created": 1, "updated": 0, "skipped": 1, "errors": 0}
+
+
+def test_latex_in_titles_and_names_is_decoded():
+    [candidate] = parse_paste(
+        r"""@article{k, title = {{S}chr{\"o}dinger's {C}at: 95\% \& more},
+        author = {M{\"u}ller, J{\"o}rg and {Google Brain and Friends} and
+                  de la Cruz, Ana and others},
+        journal = {arXiv preprint arXiv:2201.02177}}"""
+    )
+
+    assert candidate.fields == {
+        "title": "Schrödinger's Cat: 95% & more",
+        "authors": "Jörg Müller, Google Brain and Friends, Ana de la Cruz, et al.",
+        "year": None,
+        "venue": "arXiv preprint",
+        "arxiv_id": "2201.02177",
+        "doi": "",
+        "url": "",
+        "abstract": "",
+    }

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("attendance/", include("attendance.urls")),
     path("", include("syllabus.urls")),
     path("", include("sections.urls")),
 ]

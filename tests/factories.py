@@ -5,6 +5,7 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 
+from attendance.models import AttendanceRecord, Enrollment, Member
 from sections.models import Section, Weekday
 from sections.services import sync_meetings
 from syllabus.models import Paper, Reading, Term, Week
@@ -120,3 +121,38 @@ def build_term(*, weeks=3, readings_per_week=2, sections=2, **term_fields):
         )
     sync_meetings(term=term)
     return term
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    name = factory.Sequence(lambda n: f"Member {n:04d}")
+    email = factory.Sequence(lambda n: f"member{n}@example.edu")
+    affiliation = "MIT"
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    member = factory.SubFactory(MemberFactory)
+    section = factory.SubFactory(SectionFactory)
+
+
+class AttendanceRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AttendanceRecord
+
+    member = factory.SubFactory(MemberFactory)
+    meeting = None  # pass one: meetings come from sections.services.sync_meetings
+    status = AttendanceRecord.Status.PRESENT
+    recorded_at = datetime.datetime(2022, 9, 14, 23, tzinfo=datetime.UTC)
+    roster_version = 1
+
+
+def enroll_members(section, count):
+    """`count` members enrolled in `section`, bulk-created (for large rosters)."""
+    members = Member.objects.bulk_create(MemberFactory.build() for _ in range(count))
+    Enrollment.objects.bulk_create(Enrollment(member=m, section=section) for m in members)
+    return members

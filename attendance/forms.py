@@ -101,27 +101,29 @@ class RosterForm(forms.Form):
         return data
 
 
-class WalkInForm(forms.ModelForm):
-    """Someone not on the roster yet. Left empty, it is ignored."""
+class WalkInForm(forms.Form):
+    """Someone not on the roster yet; left empty, it is ignored.
 
+    A plain Form with the Member model's own fields, not a ModelForm: a known email is not an
+    error here (`add_walk_in` reuses that member), and a ModelForm would reject it through
+    the model's unique constraint.
+    """
+
+    name, email, affiliation = forms.fields_for_model(
+        Member, fields=["name", "email", "affiliation"]
+    ).values()
     status = forms.ChoiceField(choices=Status.choices, initial=Status.PRESENT)
-
-    class Meta:
-        model = Member
-        fields = ["name", "email", "affiliation"]
-        labels = {"name": "Walk-in's name", "email": "Their email"}
-        help_texts = {
-            "email": "Someone already known by this email is reused, not duplicated.",
-            "affiliation": "",
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(
             *args, prefix="walk_in", empty_permitted=True, use_required_attribute=False, **kwargs
         )
-
-    def validate_unique(self):
-        """An email already on file is not an error: `add_walk_in` reuses that member."""
+        self.fields["name"].label = "Walk-in's name"
+        self.fields["email"].label = "Their email"
+        self.fields["email"].help_text = (
+            "Someone already known by this email is reused, not duplicated."
+        )
+        self.fields["affiliation"].help_text = ""
 
     def walk_in(self):
         if not self.has_changed():

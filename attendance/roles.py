@@ -12,3 +12,9 @@ def can_take_attendance(user) -> bool:
         cached = is_organizer(user) or user.led_sections.exists()
         user._can_take_attendance = cached
     return cached
+
+
+def note_can_take_attendance(user):
+    """Record what a successful scoped lookup (a meeting or section `user` manages) proves,
+    so the header's “My meetings” link costs no query on that page."""
+    user._can_take_attendance = True

@@ -1,40 +1,38 @@
 import csv
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from attendance.forms import RosterForm, WalkInForm
 from attendance.models import AttendanceRecord, Member
 from attendance.reports import SectionReport, TermOverview
-from attendance.roles import can_take_attendance
+from attendance.roles import can_take_attendance, note_can_take_attendance
 from attendance.services import RosterConflict, record_attendance
 from sections.models import Meeting, Section
 from syllabus.models import Term
 from syllabus.roles import is_organizer
 
 
-def lead_required(view):
-    """Anonymous users go to the login page; users who lead no section (and are not
-    organizers) get 403. Which objects a lead reaches is then up to the view's scoped lookup."""
-
-    @wraps(view)
-    @login_required
-    def wrapped(request, *args, **kwargs):
+def managed_or_denied(queryset, request, **lookup):
+    """The object `request.user` manages (`queryset` is scoped with `manageable_by`), else 403
+    for users who lead no section and organize nothing, 404 for other leads. The role check
+    runs only when the lookup fails, so a lead's own pages pay no query for it."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
         if not can_take_attendance(request.user):
             raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+        raise Http404("No such meeting or section among those you manage.")
+    note_can_take_attendance(request.user)
+    return obj
 
 
 @require_safe
-@lead_required
+@login_required
 def dashboard(request):
     """The meetings of the sections the user leads (all sections for organizers): today's or
     the next one first, then past ones with how many are marked."""
@@ -50,6 +48,10 @@ def dashboard(request):
         )
         .order_by("starts_at", "section__name", "pk")
     )
+    if meetings:
+        note_can_take_attendance(request.user)
+    elif not can_take_attendance(request.user):
+        raise PermissionDenied
     today = {term.pk: term.today() for term in {m.section.term for m in meetings}}
     upcoming, past = [], []
     for meeting in meetings:
@@ -77,10 +79,11 @@ def dashboard(request):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@lead_required
+@login_required
 def roster(request, pk):
-    meeting = get_object_or_404(
+    meeting = managed_or_denied(
         Meeting.objects.manageable_by(request.user).select_related("section__term", "week"),
+        request,
         pk=pk,
     )
     members = Member.objects.on_roster_of(meeting.section).with_record_for(meeting)
@@ -135,13 +138,13 @@ def _saved_message(meeting, saved):
 
 
 def _managed_section(request, pk):
-    return get_object_or_404(
-        Section.objects.manageable_by(request.user).select_related("term"), pk=pk
+    return managed_or_denied(
+        Section.objects.manageable_by(request.user).select_related("term"), request, pk=pk
     )
 
 
 @require_safe
-@lead_required
+@login_required
 def section_report(request, pk):
     section = _managed_section(request, pk)
     report = SectionReport.build(section)
@@ -149,7 +152,7 @@ def section_report(request, pk):
 
 
 @require_safe
-@lead_required
+@login_required
 def section_report_csv(request, pk):
     section = _managed_section(request, pk)
     report = SectionReport.build(section)
@@ -178,9 +181,10 @@ def spreadsheet_safe(value):
 
 @require_safe
 @login_required
-@permission_required("attendance.view_attendancerecord", raise_exception=True)
 def term_overview(request, slug):
-    """Organizers only (the "Organizers" group has the permission, see migration 0002)."""
+    """Organizers only (`is_organizer`, as `manageable_by` decides): everyone else gets 403."""
+    if not is_organizer(request.user):
+        raise PermissionDenied
     term = get_object_or_404(Term, slug=slug)
     overview = TermOverview.build(term)
     context = {"term": term, "overview": overview, "chart": overview.chart()}

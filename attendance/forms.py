@@ -120,9 +120,9 @@ class WalkInForm(forms.Form):
         )
         self.fields["name"].label = "Walk-in's name"
         self.fields["email"].label = "Their email"
-        self.fields["email"].help_text = (
-            "Someone already known by this email is reused, not duplicated."
-        )
+        self.fields[
+            "email"
+        ].help_text = "Someone already known by this email is reused, not duplicated."
         self.fields["affiliation"].help_text = ""
 
     def walk_in(self):

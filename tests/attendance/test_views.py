@@ -278,9 +278,7 @@ def test_roster_invalid_input_is_shown_on_the_form_and_nothing_saved(
     assert Member.objects.count() == 3
 
 
-def test_roster_refuses_a_member_of_another_section(
-    client, lead, meeting, members, other_section
-):
+def test_roster_refuses_a_member_of_another_section(client, lead, meeting, members, other_section):
     stranger = EnrollmentFactory(section=other_section, member__name="Stranger").member
     client.force_login(lead)
     data = roster_post(meeting, members, ["present", "present", ""])
@@ -322,7 +320,7 @@ def test_cancelled_meeting_shows_no_form_and_refuses_a_save(client, lead, meetin
     )
 
     assert "This meeting was cancelled (No meeting: Veterans Day)" in page
-    assert "<form method=\"post\" novalidate class=\"roster-form\">" not in page
+    assert '<form method="post" novalidate class="roster-form">' not in page
     assert response.context["form"].errors == {
         "__all__": ["This meeting was cancelled: attendance cannot be recorded."]
     }
@@ -332,7 +330,7 @@ def test_cancelled_meeting_shows_no_form_and_refuses_a_save(client, lead, meetin
 def test_second_lead_is_told_of_the_first_save_and_keeps_their_choices(
     client, lead, organizer, meeting, members
 ):
-    ada, bea, cy = members
+    ada = members[0]
     client.force_login(organizer)
     client.post(
         f"/attendance/meetings/{meeting.pk}/", roster_post(meeting, members, ["late", "", ""])
@@ -405,7 +403,7 @@ SIZES = [1, 20, 200]
 def test_roster_get_queries_do_not_grow_with_the_roster(
     client, fifteen_weeks, django_assert_num_queries, size
 ):
-    lead, _, meeting, members = fifteen_weeks(size)
+    lead, _, meeting, _ = fifteen_weeks(size)
     client.force_login(lead)
 
     with django_assert_num_queries(5):
@@ -464,7 +462,6 @@ def test_dashboard_and_term_overview_queries_are_constant(
 @pytest.fixture
 def marked(section, members):
     """Weeks 1 and 2 marked, week 3 cancelled."""
-    ada, bea, cy = members
     week = {m.week.number: m for m in section.meetings.select_related("week")}
     for meeting, statuses in ((week[1], "PLA"), (week[2], "PEP")):
         for member, letter in zip(members, statuses, strict=True):
@@ -508,7 +505,7 @@ def test_section_report_has_statuses_totals_rates_and_headcounts(
 
 
 def test_csv_parses_matches_the_report_and_escapes_formulas(client, lead, section, members):
-    for name in ("=HYPERLINK(\"http://x\")", "+1 caller", "-minus", "@sum", "Zoë Ünicode"):
+    for name in ('=HYPERLINK("http://x")', "+1 caller", "-minus", "@sum", "Zoë Ünicode"):
         member = EnrollmentFactory(section=section, member__name=name).member
         AttendanceRecordFactory(
             meeting=section.meetings.get(week__number=1), member=member, status="present"
@@ -530,7 +527,7 @@ def test_csv_parses_matches_the_report_and_escapes_formulas(client, lead, sectio
     assert names == [
         "'+1 caller",
         "'-minus",
-        "'=HYPERLINK(\"http://x\")",
+        '\'=HYPERLINK("http://x")',
         "'@sum",
         "Ada",
         "Bea",
@@ -538,9 +535,7 @@ def test_csv_parses_matches_the_report_and_escapes_formulas(client, lead, sectio
         "Zoë Ünicode",
     ]
     weeks = len(report.meetings)
-    from_csv = [
-        sum(row[3 + w] in ("present", "late") for row in member_rows) for w in range(weeks)
-    ]
+    from_csv = [sum(row[3 + w] in ("present", "late") for row in member_rows) for w in range(weeks)]
     assert from_csv == report.headcounts == [5, 0, 0]
     assert headcount_row[3 : 3 + weeks] == ["5", "0", "0"]
 

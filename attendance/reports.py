@@ -46,6 +46,14 @@ class SectionReport:
     headcounts: list[int | None]  # present + late per meeting; None when cancelled
     taken: list[bool] = field(default_factory=list)  # roll taken (any record) per meeting
 
+    @property
+    def headcount_cells(self):
+        """Per meeting: "—" if cancelled, "" before its roll is taken, else the headcount."""
+        return [
+            "—" if count is None else (count if taken else "")
+            for count, taken in zip(self.headcounts, self.taken, strict=True)
+        ]
+
     @classmethod
     def build(cls, section):
         meetings = list(section.meetings.select_related("week").order_by("week__number"))

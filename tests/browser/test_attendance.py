@@ -24,7 +24,7 @@ def test_lead_marks_three_members_and_a_walk_in_and_sees_them_on_the_report(
     lead.set_password("a long lead password")
     lead.save()
     wednesday = Section.objects.get(term=fall2022, slug="wednesday")
-    ada, bea, cy, dan = (
+    ada, bea, cy, _unmarked = (
         EnrollmentFactory(section=wednesday, member__name=name).member
         for name in ("Ada Lovelace", "Bea Hopper", "Cy Shannon", "Dan Turing")
     )

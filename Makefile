@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEMPLATES := $(shell find templates -name '*.html')
 
-.PHONY: install run serve test lint format migrate organizer pg-test bench clean
+.PHONY: install run serve test lint format migrate organizer lead pg-test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ bench: install
 # Create or reset an organizer account: make organizer USERNAME=emichaud
 organizer: migrate
 	DJANGO_DEBUG=1 $(BIN)/python manage.py create_organizer $(USERNAME)
+
+# Create or reset a section lead's account: make lead USERNAME=emichaud SECTION=fall-2022/wednesday
+lead: migrate
+	DJANGO_DEBUG=1 $(BIN)/python manage.py create_lead $(USERNAME) --section $(SECTION)
 
 clean:
 	rm -rf $(VENV) staticfiles test-artifacts .pytest_cache .ruff_cache *.egg-info

@@ -1,1 +1,151 @@
-# Member, Enrollment and AttendanceRecord arrive with the attendance issue (DESIGN.md).
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from sections.models import Meeting, Section
+
+
+class MemberQuerySet(models.QuerySet):
+    def on_roster_of(self, section):
+        """The section's roster: its enrolled members and anyone who came to it before."""
+        enrolled = Enrollment.objects.filter(section=section, member=OuterRef("pk"))
+        attended = AttendanceRecord.objects.filter(meeting__section=section, member=OuterRef("pk"))
+        return self.filter(Exists(enrolled) | Exists(attended)).order_by(Lower("name"), "pk")
+
+    def with_record_for(self, meeting):
+        """Annotate `saved_status`, `saved_remark` and `saved_version` of `meeting`'s record
+        ("" and 0 without one): the whole roster and its marks in one query."""
+        records = AttendanceRecord.objects.filter(meeting=meeting, member=OuterRef("pk"))
+        return self.annotate(
+            saved_status=Subquery(records.values("status")[:1]),
+            saved_remark=Subquery(records.values("remark")[:1]),
+            saved_version=Subquery(records.values("roster_version")[:1]),
+        )
+
+    def find_by_email(self, email):
+        return self.filter(email__iexact=email.strip()).first()
+
+
+class Member(models.Model):
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254, help_text="Unique, whatever the capitalisation.")
+    affiliation = models.CharField(
+        max_length=200, blank=True, help_text="For example “MIT EECS” or “Harvard”."
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="attendance_members",
+        help_text="Optional: the site account of this member, if they have one.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        ordering = [Lower("name"), "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="attendance_member_unique_email",
+                violation_error_code="unique_email",
+                violation_error_message="A member with this email already exists.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class Enrollment(models.Model):
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="enrollments")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="enrollments")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["section", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "section"], name="attendance_enrollment_unique_member_section"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member.name} in {self.section}"
+
+
+class AttendanceRecordQuerySet(models.QuerySet):
+    def for_section(self, section):
+        return self.filter(meeting__section=section)
+
+    def changed_since(self, meeting, version):
+        """`meeting`'s records written by roster saves after `version`, oldest change first."""
+        return (
+            self.filter(meeting=meeting, roster_version__gt=version)
+            .select_related("member", "recorded_by")
+            .order_by("roster_version", Lower("member__name"))
+        )
+
+    def roster_version(self, meeting):
+        """How many roster saves have changed `meeting`'s records (0 before the first)."""
+        return self.filter(meeting=meeting).aggregate(v=Max("roster_version"))["v"] or 0
+
+
+class AttendanceRecord(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", "Present"
+        LATE = "late", "Late"
+        EXCUSED = "excused", "Excused"
+        ABSENT = "absent", "Absent"
+
+    ATTENDED = (Status.PRESENT, Status.LATE)
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="attendance_records"
+    )
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="attendance_records")
+    status = models.CharField(max_length=10, choices=Status)
+    remark = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recorded_attendance",
+    )
+    recorded_at = models.DateTimeField()
+    roster_version = models.PositiveIntegerField(
+        default=0,
+        help_text="The roster save that last changed this record (for concurrent-save checks).",
+    )
+
+    objects = AttendanceRecordQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"], name="attendance_record_unique_meeting_member"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["present", "late", "excused", "absent"]),
+                name="attendance_record_known_status",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member.name}: {self.get_status_display()} ({self.meeting})"
+
+    def get_absolute_url(self):
+        return reverse("attendance:roster", kwargs={"pk": self.meeting_id})
+
+    def clean(self):
+        if self.meeting_id and self.meeting.is_cancelled:
+            raise ValidationError(
+                "This meeting was cancelled: attendance cannot be recorded.", code="cancelled"
+            )

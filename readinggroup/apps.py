@@ -1,6 +1,26 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+
+def use_sqlites_real_parameter_limit(sender, connection, **kwargs):
+    """Let bulk writes use SQLite's actual limit on query parameters.
+
+    Django 5.2 assumes SQLite's old default of 999, so a bulk insert of a 200-member roster
+    (7 columns) is split into two statements; SQLite ≥ 3.32 allows 32766 (Debian builds
+    250000). Django 6.0 reads the real limit (ticket #36143); this does the same until then.
+    """
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        connection.features.max_query_params = min(limit, 32766)
 
 
 class ReadingGroupConfig(AppConfig):
     name = "readinggroup"
     verbose_name = "Reading group"
+
+    def ready(self):
+        connection_created.connect(
+            use_sqlites_real_parameter_limit, dispatch_uid="readinggroup.sqlite_limit"
+        )

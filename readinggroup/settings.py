@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "readinggroup.context_processors.site",
+                "attendance.context_processors.attendance_link",
             ],
         },
     },

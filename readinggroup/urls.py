@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("attendance/", include("attendance.urls")),
     path("", include("syllabus.urls")),
     path("", include("sections.urls")),
 ]

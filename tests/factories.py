@@ -5,6 +5,7 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 
+from attendance.models import AttendanceRecord, Enrollment, Member
 from sections.models import DiscussionNote, Section, Weekday
 from sections.services import save_note, sync_meetings
 from syllabus.models import Paper, Reading, Term, Week
@@ -133,3 +134,38 @@ def write_note(meeting, *texts, author=None, status=DiscussionNote.Status.PUBLIS
             meeting=meeting, body=text, status=status, author=author, expected_version=version
         )
     return note
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    name = factory.Sequence(lambda n: f"Member {n:04d}")
+    email = factory.Sequence(lambda n: f"member{n}@example.edu")
+    affiliation = "MIT"
+
+
+class EnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Enrollment
+
+    member = factory.SubFactory(MemberFactory)
+    section = factory.SubFactory(SectionFactory)
+
+
+class AttendanceRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AttendanceRecord
+
+    member = factory.SubFactory(MemberFactory)
+    meeting = None  # pass one: meetings come from sections.services.sync_meetings
+    status = AttendanceRecord.Status.PRESENT
+    recorded_at = datetime.datetime(2022, 9, 14, 23, tzinfo=datetime.UTC)
+    roster_version = 1
+
+
+def enroll_members(section, count):
+    """`count` members enrolled in `section`, bulk-created (for large rosters)."""
+    members = Member.objects.bulk_create(MemberFactory.build() for _ in range(count))
+    Enrollment.objects.bulk_create(Enrollment(member=m, section=section) for m in members)
+    return members

@@ -2,7 +2,7 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +34,43 @@ def test_create_organizer_again_resets_the_password_without_a_second_account(cli
     users = get_user_model().objects.filter(username="kaivu")
     assert users.count() == 1
     assert users.get().password != first
+
+
+def one_time_password(out):
+    return next(line.split(": ", 1)[1] for line in out.splitlines() if "password:" in line)
+
+
+def test_create_lead_makes_a_lead_who_can_log_in_and_open_their_roster(client, fall2022):
+    out = io.StringIO()
+
+    call_command("create_lead", "newlead", "--section", "fall-2022/wednesday", stdout=out)
+
+    user = get_user_model().objects.get(username="newlead")
+    assert [str(s) for s in user.led_sections.all()] == ["Wednesday (Fall 2022)"]
+    assert (user.is_staff, user.is_active) == (False, True)
+    assert client.login(username="newlead", password=one_time_password(out.getvalue()))
+    meeting = user.led_sections.get().meetings.get(week__number=1)
+    response = client.get(f"/attendance/meetings/{meeting.pk}/")
+    assert response.context["meeting"] == meeting
+
+
+def test_create_lead_takes_over_a_fixture_lead_and_resets_the_password(fall2022):
+    call_command("create_lead", "emichaud", "--section", "fall-2022/friday", stdout=io.StringIO())
+    first = get_user_model().objects.get(username="emichaud").password
+
+    call_command("create_lead", "emichaud", "--section", "fall-2022/friday", stdout=io.StringIO())
+
+    user = get_user_model().objects.get(username="emichaud")
+    assert user.password != first
+    assert user.has_usable_password()
+    assert sorted(s.slug for s in user.led_sections.all()) == ["friday", "wednesday"]
+
+
+def test_create_lead_names_the_known_sections_when_one_is_wrong(fall2022):
+    with pytest.raises(CommandError) as caught:
+        call_command("create_lead", "x", "--section", "fall-2022/tuesday", stdout=io.StringIO())
+
+    assert str(caught.value) == (
+        "No section “fall-2022/tuesday”. Known sections: fall-2022/wednesday, fall-2022/friday."
+    )
+    assert not get_user_model().objects.filter(username="x").exists()

@@ -1,9 +1,8 @@
-import secrets
-
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from readinggroup.accounts import issue_account
 
 
 class Command(BaseCommand):
@@ -21,20 +20,13 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, username, email, first_name, last_name, **options):
-        user_model = get_user_model()
-        user, created = user_model.objects.get_or_create(username=username)
-        for field, value in (
-            ("email", email),
-            ("first_name", first_name),
-            ("last_name", last_name),
-        ):
-            if value:
-                setattr(user, field, value)
-        password = secrets.token_urlsafe(12)
-        user.set_password(password)
-        user.is_staff = True
-        user.is_active = True
-        user.save()
+        user, created, password = issue_account(
+            username=username,
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+            is_staff=True,
+        )
         user.groups.add(Group.objects.get(name="Organizers"))
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} organizer “{username}”."))

@@ -1,0 +1,68 @@
+from django.contrib import admin
+from django.utils import timezone
+
+from attendance.models import AttendanceRecord, Enrollment, Member
+from sections.admin import SectionListFilter
+
+
+class EnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    fields = ["section", "created_at"]
+    readonly_fields = ["created_at"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("section__term")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "section":
+            kwargs["queryset"] = db_field.related_model.objects.select_related("term")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = ["name", "email", "affiliation", "section_names", "created_at"]
+    list_filter = [
+        ("enrollments__section__term", admin.RelatedOnlyFieldListFilter),
+        ("enrollments__section", SectionListFilter),
+    ]
+    search_fields = ["name", "email", "affiliation"]
+    autocomplete_fields = ["user"]
+    inlines = [EnrollmentInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("enrollments__section")
+
+    @admin.display(description="sections")
+    def section_names(self, member):
+        return ", ".join(enrollment.section.name for enrollment in member.enrollments.all())
+
+
+@admin.register(AttendanceRecord)
+class AttendanceRecordAdmin(admin.ModelAdmin):
+    list_display = ["member", "meeting", "status", "remark", "recorded_by", "recorded_at"]
+    list_filter = [
+        "status",
+        ("meeting__section__term", admin.RelatedOnlyFieldListFilter),
+        ("meeting__section", SectionListFilter),
+    ]
+    list_select_related = ["member", "meeting__section__term", "meeting__week", "recorded_by"]
+    search_fields = ["member__name", "member__email"]
+    autocomplete_fields = ["member"]
+    fields = ["meeting", "member", "status", "remark", "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "meeting":
+            kwargs["queryset"] = db_field.related_model.objects.select_related(
+                "section__term", "week"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        obj.recorded_by = request.user
+        obj.recorded_at = timezone.now()
+        # A change here counts as a roster save, so a lead's open roster form learns of it.
+        obj.roster_version = AttendanceRecord.objects.roster_version(obj.meeting) + 1
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,150 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from attendance.models import AttendanceRecord, Member
+from attendance.services import Entry, WalkIn
+
+Status = AttendanceRecord.Status
+
+
+class RosterForm(forms.Form):
+    """One status and one remark per member on the roster, plus the version it was loaded at.
+
+    A plain Form (not a formset of ModelForms): its fields come from the roster, it validates
+    without a query per line, and `record_attendance` writes it in bulk.
+    """
+
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, roster, **kwargs):
+        self.roster = list(roster)
+        initial = {"version": max((m.saved_version or 0 for m in self.roster), default=0)}
+        for member in self.roster:
+            initial[self.status_name(member.pk)] = member.saved_status or ""
+            initial[self.remark_name(member.pk)] = member.saved_remark or ""
+        super().__init__(*args, initial=initial, **kwargs)
+        for member in self.roster:
+            self.fields[self.status_name(member.pk)] = forms.ChoiceField(
+                label=member.name,
+                choices=Status.choices,
+                required=False,
+                # Drawn as four big toggle buttons (Bootstrap's btn-check): no JavaScript.
+                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                error_messages={
+                    "invalid_choice": "“%(value)s” is not a status: choose present, late, "
+                    "excused or absent."
+                },
+            )
+            self.fields[self.remark_name(member.pk)] = forms.CharField(
+                label="Remark", required=False, max_length=200
+            )
+
+    @staticmethod
+    def status_name(member_id):
+        return f"status-{member_id}"
+
+    @staticmethod
+    def remark_name(member_id):
+        return f"remark-{member_id}"
+
+    def rows(self):
+        """Per roster line: the member, the bound status and remark fields, and the status
+        choices as (value, label, input id, checked). The template writes the inputs itself:
+        rendering 4 × 200 radio widgets through the form renderer took most of a second."""
+        rows = []
+        for member in self.roster:
+            status = self[self.status_name(member.pk)]
+            current = status.value()
+            rows.append(
+                {
+                    "member": member,
+                    "status": status,
+                    "remark": self[self.remark_name(member.pk)],
+                    "choices": [
+                        (value, label, f"{status.auto_id}_{value}", value == current)
+                        for value, label in Status.choices
+                    ],
+                }
+            )
+        return rows
+
+    def clean(self):
+        cleaned = super().clean()
+        known = {self.status_name(m.pk) for m in self.roster} | {
+            self.remark_name(m.pk) for m in self.roster
+        }
+        strangers = sorted(
+            key
+            for key in self.data
+            if key.startswith(("status-", "remark-")) and key not in known and self.data[key]
+        )
+        if strangers:
+            raise ValidationError(
+                "The form names people who are not on this section's roster (%(keys)s); "
+                "reload the page and try again.",
+                code="not_on_roster",
+                params={"keys": ", ".join(strangers)},
+            )
+        for member in self.roster:
+            if cleaned.get(self.remark_name(member.pk)) and not cleaned.get(
+                self.status_name(member.pk)
+            ):
+                self.add_error(
+                    self.status_name(member.pk),
+                    ValidationError(
+                        "Choose a status to save a remark.", code="remark_without_status"
+                    ),
+                )
+        return cleaned
+
+    def entries(self):
+        return [
+            Entry(
+                member_id=member.pk,
+                status=self.cleaned_data[self.status_name(member.pk)],
+                remark=self.cleaned_data[self.remark_name(member.pk)].strip(),
+            )
+            for member in self.roster
+        ]
+
+    def mark_everyone_present(self):
+        """A copy of the submitted data with every member marked present (remarks kept)."""
+        data = self.data.copy()
+        for member in self.roster:
+            data[self.status_name(member.pk)] = Status.PRESENT
+        return data
+
+
+class WalkInForm(forms.Form):
+    """Someone not on the roster yet; left empty, it is ignored.
+
+    A plain Form with the Member model's own fields, not a ModelForm: a known email is not an
+    error here (`add_walk_in` reuses that member), and a ModelForm would reject it through
+    the model's unique constraint.
+    """
+
+    name, email, affiliation = forms.fields_for_model(
+        Member, fields=["name", "email", "affiliation"]
+    ).values()
+    status = forms.ChoiceField(choices=Status.choices, initial=Status.PRESENT)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            *args, prefix="walk_in", empty_permitted=True, use_required_attribute=False, **kwargs
+        )
+        self.fields["name"].label = "Walk-in's name"
+        self.fields["email"].label = "Their email"
+        self.fields[
+            "email"
+        ].help_text = "Someone already known by this email is reused, not duplicated."
+        self.fields["affiliation"].help_text = ""
+
+    def walk_in(self):
+        if not self.has_changed():
+            return None
+        return WalkIn(
+            name=self.cleaned_data["name"],
+            email=self.cleaned_data["email"],
+            status=self.cleaned_data["status"],
+            affiliation=self.cleaned_data["affiliation"],
+        )

@@ -1,0 +1,214 @@
+"""Attendance read models: a section's members × weeks matrix and a term's headcounts.
+
+Each is built from a constant number of queries (meetings, members, records) and then shaped
+in Python, so its cost does not grow in queries with members or weeks.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+
+from attendance.models import AttendanceRecord, Member
+from sections.models import Meeting, Section
+
+Status = AttendanceRecord.Status
+CANCELLED = "cancelled"
+CELL_DISPLAY = {
+    Status.PRESENT: ("P", "present"),
+    Status.LATE: ("L", "late"),
+    Status.EXCUSED: ("E", "excused"),
+    Status.ABSENT: ("A", "absent"),
+    CANCELLED: ("—", "cancelled"),
+    "": ("", "not marked"),
+}
+
+
+@dataclass
+class MemberRow:
+    member: Member
+    cells: list[str]  # one status per meeting: a Status value, "" (not marked) or "cancelled"
+    totals: dict[str, int]
+    attended: int
+    rate: float | None  # attended / meetings whose roll was taken; None before any
+
+    @property
+    def display_cells(self):
+        """(status, letter, words) per meeting, for the matrix."""
+        return [(cell, *CELL_DISPLAY[cell]) for cell in self.cells]
+
+
+@dataclass
+class SectionReport:
+    section: Section
+    meetings: list[Meeting]
+    rows: list[MemberRow]
+    headcounts: list[int | None]  # present + late per meeting; None when cancelled
+    taken: list[bool] = field(default_factory=list)  # roll taken (any record) per meeting
+
+    @property
+    def headcount_cells(self):
+        """Per meeting: "—" if cancelled, "" before its roll is taken, else the headcount."""
+        return [
+            "—" if count is None else (count if taken else "")
+            for count, taken in zip(self.headcounts, self.taken, strict=True)
+        ]
+
+    @classmethod
+    def build(cls, section):
+        meetings = list(section.meetings.select_related("week").order_by("week__number"))
+        members = list(Member.objects.on_roster_of(section))
+        status_of = {
+            (member_id, meeting_id): status
+            for member_id, meeting_id, status in AttendanceRecord.objects.for_section(
+                section
+            ).values_list("member_id", "meeting_id", "status")
+        }
+        marked = {meeting_id for _, meeting_id in status_of}
+        taken = [m.pk in marked and not m.is_cancelled for m in meetings]
+        rows = []
+        for member in members:
+            cells = [
+                CANCELLED if m.is_cancelled else status_of.get((member.pk, m.pk), "")
+                for m in meetings
+            ]
+            counts = Counter(cells)
+            attended = counts[Status.PRESENT] + counts[Status.LATE]
+            held = sum(taken)
+            rows.append(
+                MemberRow(
+                    member=member,
+                    cells=cells,
+                    totals={status: counts[status] for status in Status.values},
+                    attended=attended,
+                    rate=attended / held if held else None,
+                )
+            )
+        headcounts = [
+            None
+            if meeting.is_cancelled
+            else sum(row.cells[index] in AttendanceRecord.ATTENDED for row in rows)
+            for index, meeting in enumerate(meetings)
+        ]
+        return cls(
+            section=section, meetings=meetings, rows=rows, headcounts=headcounts, taken=taken
+        )
+
+    def csv_rows(self):
+        """Header, then one row per member: name, email, affiliation, a status per week,
+        totals and rate; then the headcount row."""
+        header = ["Name", "Email", "Affiliation"]
+        header += [
+            f"Week {m.week.number}" + (f" ({m.local_start():%Y-%m-%d})" if m.starts_at else "")
+            for m in self.meetings
+        ]
+        header += [*Status.labels, "Attended", "Rate"]
+        yield header
+        for row in self.rows:
+            yield [
+                row.member.name,
+                row.member.email,
+                row.member.affiliation,
+                *row.cells,
+                *(row.totals[status] for status in Status.values),
+                row.attended,
+                "" if row.rate is None else f"{row.rate:.0%}",
+            ]
+        yield [
+            "Headcount (present + late)",
+            "",
+            "",
+            *("" if count is None else count for count in self.headcounts),
+        ]
+
+
+@dataclass
+class TermOverview:
+    sections: list[Section]
+    week_numbers: list[int]
+    headcounts: dict[int, list[int | None]]  # section pk → per week (None: no meeting/cancelled)
+
+    @classmethod
+    def build(cls, term):
+        sections = list(Section.objects.for_term(term))
+        meetings = list(
+            Meeting.objects.for_term(term).select_related("week").order_by("week__number")
+        )
+        counts = dict(
+            AttendanceRecord.objects.filter(
+                meeting__section__term=term, status__in=AttendanceRecord.ATTENDED
+            )
+            .values_list("meeting_id")
+            .annotate(n=Count("pk"))
+            .values_list("meeting_id", "n")
+        )
+        week_numbers = sorted({m.week.number for m in meetings})
+        by_section = defaultdict(dict)
+        for meeting in meetings:
+            by_section[meeting.section_id][meeting.week.number] = (
+                None if meeting.is_cancelled else counts.get(meeting.pk, 0)
+            )
+        headcounts = {
+            section.pk: [by_section[section.pk].get(n) for n in week_numbers]
+            for section in sections
+        }
+        return cls(sections=sections, week_numbers=week_numbers, headcounts=headcounts)
+
+    def table_rows(self):
+        return [(section, self.headcounts[section.pk]) for section in self.sections]
+
+    def chart(self):
+        return headcount_chart(
+            self.week_numbers,
+            [(section.name, self.headcounts[section.pk]) for section in self.sections],
+        )
+
+
+PALETTE = ["#8a1538", "#1f6f8b", "#c77d0a", "#3f7d20", "#6a4c93", "#555555"]
+
+
+def headcount_chart(week_numbers, series, *, height=200, group_width=48):
+    """Geometry for a grouped bar chart (one group per week, one bar per series), drawn by the
+    template as SVG: no JavaScript, no inline styles."""
+    top, bottom, left = 10, 30, 36
+    plot_height = height - top - bottom
+    peak = max([count or 0 for _, counts in series for count in counts] + [1])
+    step = max(1, -(-peak // 4))  # about four gridlines
+    ceiling = step * -(-peak // step)
+    bar_width = max(4, (group_width - 8) // max(1, len(series)))
+    bars, labels = [], []
+    for index, number in enumerate(week_numbers):
+        group_x = left + index * group_width
+        labels.append({"x": group_x + group_width / 2, "text": number})
+        for s, (name, counts) in enumerate(series):
+            count = counts[index]
+            bar_height = (count or 0) * plot_height / ceiling
+            bars.append(
+                {
+                    "x": group_x + 4 + s * bar_width,
+                    "y": top + plot_height - bar_height,
+                    "width": bar_width - 1,
+                    "height": bar_height,
+                    "fill": PALETTE[s % len(PALETTE)],
+                    "title": f"{name}, week {number}: "
+                    + ("cancelled or no meeting" if count is None else f"{count}"),
+                }
+            )
+    ticks = [
+        {"y": top + plot_height - value * plot_height / ceiling, "value": value}
+        for value in range(0, ceiling + 1, step)
+    ]
+    return {
+        "width": left + max(1, len(week_numbers)) * group_width + 8,
+        "height": height,
+        "left": left,
+        "right": left + max(1, len(week_numbers)) * group_width,
+        "baseline": top + plot_height,
+        "label_y": height - 10,
+        "bars": bars,
+        "labels": labels,
+        "ticks": ticks,
+        "legend": [
+            {"name": name, "fill": PALETTE[s % len(PALETTE)]} for s, (name, _) in enumerate(series)
+        ],
+    }

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from attendance import views
+
+app_name = "attendance"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("meetings/<int:pk>/", views.roster, name="roster"),
+    path("sections/<int:pk>/report/", views.section_report, name="section-report"),
+    path("sections/<int:pk>/report.csv", views.section_report_csv, name="section-report-csv"),
+    path("terms/<slug:slug>/", views.term_overview, name="term-overview"),
+]

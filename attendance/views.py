@@ -1,0 +1,191 @@
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from attendance.forms import RosterForm, WalkInForm
+from attendance.models import AttendanceRecord, Member
+from attendance.reports import SectionReport, TermOverview
+from attendance.roles import can_take_attendance, note_can_take_attendance
+from attendance.services import RosterConflict, record_attendance
+from sections.models import Meeting, Section
+from syllabus.models import Term
+from syllabus.roles import is_organizer
+
+
+def managed_or_denied(queryset, request, **lookup):
+    """The object `request.user` manages (`queryset` is scoped with `manageable_by`), else 403
+    for users who lead no section and organize nothing, 404 for other leads. The role check
+    runs only when the lookup fails, so a lead's own pages pay no query for it."""
+    obj = queryset.filter(**lookup).first()
+    if obj is None:
+        if not can_take_attendance(request.user):
+            raise PermissionDenied
+        raise Http404("No such meeting or section among those you manage.")
+    note_can_take_attendance(request.user)
+    return obj
+
+
+@require_safe
+@login_required
+def dashboard(request):
+    """The meetings of the sections the user leads (all sections for organizers): today's or
+    the next one first, then past ones with how many are marked."""
+    meetings = list(
+        Meeting.objects.manageable_by(request.user)
+        .select_related("section__term", "week")
+        .annotate(
+            marked=Count("attendance_records"),
+            attended=Count(
+                "attendance_records",
+                filter=Q(attendance_records__status__in=AttendanceRecord.ATTENDED),
+            ),
+        )
+        .order_by("starts_at", "section__name", "pk")
+    )
+    if meetings:
+        note_can_take_attendance(request.user)
+    elif not can_take_attendance(request.user):
+        raise PermissionDenied
+    today = {term.pk: term.today() for term in {m.section.term for m in meetings}}
+    upcoming, past = [], []
+    for meeting in meetings:
+        start = meeting.local_start()
+        if start is None or start.date() >= today[meeting.section.term_id]:
+            upcoming.append(meeting)
+        else:
+            past.append(meeting)
+    next_meeting = upcoming[0] if upcoming else None
+    sections = {m.section.pk: m.section for m in meetings}
+    context = {
+        "next_meeting": next_meeting,
+        "next_is_today": bool(
+            next_meeting
+            and next_meeting.starts_at
+            and next_meeting.local_start().date() == today[next_meeting.section.term_id]
+        ),
+        "upcoming": upcoming[1:],
+        "past": past[::-1],
+        "sections": sorted(sections.values(), key=lambda s: (-s.term.pk, s.weekday, s.name)),
+        "terms": sorted({m.section.term for m in meetings}, key=lambda t: -t.pk),
+        "is_organizer": is_organizer(request.user),
+    }
+    return render(request, "attendance/dashboard.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def roster(request, pk):
+    meeting = managed_or_denied(
+        Meeting.objects.manageable_by(request.user).select_related("section__term", "week"),
+        request,
+        pk=pk,
+    )
+    members = Member.objects.on_roster_of(meeting.section).with_record_for(meeting)
+    form, walk_in_form = RosterForm(roster=members), WalkInForm()
+    conflict, status = None, 200
+    if request.method == "POST":
+        form = RosterForm(request.POST, roster=members)
+        walk_in_form = WalkInForm(request.POST)
+        if request.POST.get("action") == "all-present":
+            form = RosterForm(form.mark_everyone_present(), roster=form.roster)
+            messages.info(request, "Everyone is marked present below: press Save to keep it.")
+        elif form.is_valid() and walk_in_form.is_valid():
+            try:
+                saved = record_attendance(
+                    meeting=meeting,
+                    entries=form.entries(),
+                    recorded_by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    walk_in=walk_in_form.walk_in(),
+                )
+            except RosterConflict as error:
+                # Keep the lead's choices on the form, now at the current version: saving
+                # again is a deliberate overwrite of the changes listed above the form.
+                conflict, status = error.changes, 409
+                data = request.POST.copy()
+                data["version"] = str(error.version)
+                form = RosterForm(data, roster=form.roster)
+                walk_in_form = WalkInForm(data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _saved_message(meeting, saved))
+                return redirect("attendance:roster", pk=meeting.pk)
+    context = {
+        "meeting": meeting,
+        "form": form,
+        "walk_in_form": walk_in_form,
+        "conflict": conflict,
+    }
+    return render(request, "attendance/roster.html", context, status=status)
+
+
+def _saved_message(meeting, saved):
+    what = f"{meeting.section.name}, week {meeting.week.number}"
+    if not saved.changed:
+        return f"Nothing changed on {what}."
+    count = len(saved.changed)
+    text = f"Saved {count} change{'s' if count != 1 else ''} to {what}."
+    if saved.walk_in is not None:
+        text += f" {saved.walk_in.name} is on the roster."
+    return text
+
+
+def _managed_section(request, pk):
+    return managed_or_denied(
+        Section.objects.manageable_by(request.user).select_related("term"), request, pk=pk
+    )
+
+
+@require_safe
+@login_required
+def section_report(request, pk):
+    section = _managed_section(request, pk)
+    report = SectionReport.build(section)
+    return render(request, "attendance/section_report.html", {"report": report})
+
+
+@require_safe
+@login_required
+def section_report_csv(request, pk):
+    section = _managed_section(request, pk)
+    report = SectionReport.build(section)
+    filename = f"attendance-{section.term.slug}-{section.slug}.csv"
+    response = HttpResponse(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+    response.write("\ufeff")  # a byte-order mark, so spreadsheets read the file as UTF-8
+    writer = csv.writer(response)
+    for row in report.csv_rows():
+        writer.writerow([spreadsheet_safe(cell) for cell in row])
+    return response
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A cell a spreadsheet will not run as a formula: text starting with one of
+    = + - @ (or a tab or carriage return) gets a leading apostrophe (OWASP's advice)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@require_safe
+@login_required
+def term_overview(request, slug):
+    """Organizers only (`is_organizer`, as `manageable_by` decides): everyone else gets 403."""
+    if not is_organizer(request.user):
+        raise PermissionDenied
+    term = get_object_or_404(Term, slug=slug)
+    overview = TermOverview.build(term)
+    context = {"term": term, "overview": overview, "chart": overview.chart()}
+    return render(request, "attendance/term_overview.html", context)

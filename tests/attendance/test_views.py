@@ -1,0 +1,578 @@
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from attendance.models import AttendanceRecord, Enrollment, Member
+from attendance.views import spreadsheet_safe
+from sections.models import Meeting
+from tests.factories import (
+    AttendanceRecordFactory,
+    EnrollmentFactory,
+    MemberFactory,
+    build_term,
+    enroll_members,
+)
+
+pytestmark = pytest.mark.django_db
+
+Status = AttendanceRecord.Status
+
+
+def roster_post(meeting, members, statuses, *, version=0, **extra):
+    """The roster form as a browser posts it: a status and a remark per member."""
+    data = {"version": str(version), "action": "save", "walk_in-status": "present"}
+    for member, status in zip(members, statuses, strict=True):
+        if status:
+            data[f"status-{member.pk}"] = status
+        data[f"remark-{member.pk}"] = ""
+    data.update(extra)
+    return data
+
+
+def stored(meeting):
+    return sorted(
+        AttendanceRecord.objects.filter(meeting=meeting).values_list("member__name", "status")
+    )
+
+
+@pytest.fixture
+def members(section):
+    return [
+        EnrollmentFactory(section=section, member__name=name).member
+        for name in ("Ada", "Bea", "Cy")
+    ]
+
+
+# --- Permission matrix -------------------------------------------------------------------
+
+ROLES = ["anonymous", "nobody", "other_lead", "lead", "organizer"]
+LOGIN = "login"
+
+# (method, url name) → expected status per role, in ROLES order.
+MATRIX = [
+    ("get", "dashboard", [LOGIN, 403, 200, 200, 200]),
+    ("post", "dashboard", [405, 405, 405, 405, 405]),
+    ("get", "roster", [LOGIN, 403, 404, 200, 200]),
+    ("post", "roster", [LOGIN, 403, 404, 302, 302]),
+    ("get", "report", [LOGIN, 403, 404, 200, 200]),
+    ("post", "report", [405, 405, 405, 405, 405]),
+    ("get", "report-csv", [LOGIN, 403, 404, 200, 200]),
+    ("post", "report-csv", [405, 405, 405, 405, 405]),
+    ("get", "term", [LOGIN, 403, 403, 403, 200]),
+    ("post", "term", [405, 405, 405, 405, 405]),
+]
+
+
+@pytest.mark.parametrize(("method", "name", "expected"), MATRIX)
+def test_permission_matrix(
+    client, request, term, section, meeting, members, method, name, expected
+):
+    urls = {
+        "dashboard": "/attendance/",
+        "roster": f"/attendance/meetings/{meeting.pk}/",
+        "report": f"/attendance/sections/{section.pk}/report/",
+        "report-csv": f"/attendance/sections/{section.pk}/report.csv",
+        "term": f"/attendance/terms/{term.slug}/",
+    }
+    url = urls[name]
+    results = []
+    for role in ROLES:
+        client.logout()
+        if role != "anonymous":
+            client.force_login(request.getfixturevalue(role))
+        version = AttendanceRecord.objects.roster_version(meeting)
+        data = roster_post(meeting, members, ["present", "", ""], version=version)
+        response = getattr(client, method)(url, data if method == "post" else {})
+        if response.status_code == 302 and response.url.startswith("/accounts/login/"):
+            results.append(LOGIN)
+        else:
+            results.append(response.status_code)
+
+    assert results == expected
+    if (method, name) == ("post", "roster"):
+        # Only the lead's and the organizer's saves went through (the same data twice).
+        assert stored(meeting) == [("Ada", "present")]
+
+
+def test_login_redirect_keeps_where_the_user_was_going(client, meeting):
+    response = client.get(f"/attendance/meetings/{meeting.pk}/")
+
+    assert response.url == f"/accounts/login/?next=/attendance/meetings/{meeting.pk}/"
+
+
+def test_roster_post_needs_the_csrf_token(lead, meeting, members):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(lead)
+
+    response = client.post(
+        f"/attendance/meetings/{meeting.pk}/", roster_post(meeting, members, ["present"] * 3)
+    )
+
+    assert response.status_code == 403
+    assert "CSRF" in response.content.decode()
+    assert stored(meeting) == []
+
+
+def test_header_shows_my_meetings_to_leads_and_organizers_only(
+    client, lead, nobody, organizer, term
+):
+    def has_link(user):
+        client.logout()
+        if user:
+            client.force_login(user)
+        page = client.get(term.get_absolute_url()).content.decode()
+        return 'href="/attendance/">My meetings</a>' in page
+
+    assert [has_link(u) for u in (None, nobody, lead, organizer)] == [False, False, True, True]
+
+
+# --- Dashboard ----------------------------------------------------------------------------
+
+
+def test_dashboard_lists_the_leads_meetings_with_marked_counts(
+    client, lead, section, meeting, members
+):
+    AttendanceRecordFactory(meeting=meeting, member=members[0], status=Status.PRESENT)
+    AttendanceRecordFactory(meeting=meeting, member=members[1], status=Status.ABSENT)
+    client.force_login(lead)
+
+    response = client.get("/attendance/")
+
+    # The fixture term is in 2022: every meeting is past, the latest first.
+    assert response.context["next_meeting"] is None
+    assert [(m.section, m.week.number) for m in response.context["past"]] == [
+        (section, 3),
+        (section, 2),
+        (section, 1),
+    ]
+    assert "2 marked, 1 came" in response.content.decode()
+
+
+def test_dashboard_puts_todays_meeting_first(client, lead, section):
+    today = datetime.date.today()
+    term = section.term
+    term.first_monday = today - datetime.timedelta(days=today.weekday(), weeks=1)
+    term.save()  # meetings follow (sections.signals)
+    section.weekday = today.weekday()
+    section.save()
+    client.force_login(lead)
+
+    response = client.get("/attendance/")
+
+    assert response.context["next_meeting"].week.number == 2
+    assert response.context["next_is_today"] is True
+    assert [m.week.number for m in response.context["upcoming"]] == [3]
+    assert [m.week.number for m in response.context["past"]] == [1]
+
+
+def test_organizer_dashboard_shows_every_section(client, organizer, term):
+    client.force_login(organizer)
+
+    response = client.get("/attendance/")
+
+    assert len(response.context["past"]) == 6
+    assert f'href="/attendance/terms/{term.slug}/"' in response.content.decode()
+
+
+# --- Roster -------------------------------------------------------------------------------
+
+
+def test_roster_shows_enrolled_members_and_past_walk_ins(client, lead, section, meeting):
+    enrolled = EnrollmentFactory(section=section, member__name="Enrolled").member
+    earlier = Meeting.objects.get(section=section, week__number=2)
+    came = AttendanceRecordFactory(meeting=earlier, member__name="Came before").member
+    EnrollmentFactory(member__name="Elsewhere")
+    client.force_login(lead)
+
+    response = client.get(f"/attendance/meetings/{meeting.pk}/")
+
+    assert response.context["form"].roster == [came, enrolled]
+
+
+def test_roster_save_stores_statuses_and_says_so(client, lead, meeting, members):
+    client.force_login(lead)
+    data = roster_post(meeting, members, ["present", "late", "absent"])
+    data[f"remark-{members[1].pk}"] = "train delayed"
+
+    response = client.post(f"/attendance/meetings/{meeting.pk}/", data, follow=True)
+
+    assert response.redirect_chain == [(f"/attendance/meetings/{meeting.pk}/", 302)]
+    assert stored(meeting) == [("Ada", "present"), ("Bea", "late"), ("Cy", "absent")]
+    assert AttendanceRecord.objects.get(member=members[1]).remark == "train delayed"
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Saved 3 changes to {meeting.section.name}, week 1."
+    ]
+    form = response.context["form"]
+    assert [form[f"status-{m.pk}"].value() for m in members] == ["present", "late", "absent"]
+    assert form["version"].value() == 1
+
+
+def test_roster_walk_in_with_an_existing_email_reuses_and_enrolls_the_member(
+    client, lead, section, meeting, members
+):
+    known = MemberFactory(name="Dee Known", email="dee@example.edu")
+    client.force_login(lead)
+    data = roster_post(
+        meeting,
+        members,
+        ["present", "", ""],
+        **{"walk_in-name": "Dee", "walk_in-email": "DEE@EXAMPLE.EDU", "walk_in-status": "late"},
+    )
+
+    response = client.post(f"/attendance/meetings/{meeting.pk}/", data, follow=True)
+
+    assert Member.objects.filter(email__iexact="dee@example.edu").count() == 1
+    assert Enrollment.objects.filter(member=known, section=section).exists()
+    assert stored(meeting) == [("Ada", "present"), ("Dee Known", "late")]
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Saved 2 changes to {section.name}, week 1. Dee Known is on the roster."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "errors"),
+    [
+        (
+            {"status-{ada}": "maybe"},
+            "status-{ada}",
+            ["“maybe” is not a status: choose present, late, excused or absent."],
+        ),
+        (
+            {"walk_in-name": "Typo", "walk_in-email": "typo@"},
+            "walk_in-email",
+            ["Enter a valid email address."],
+        ),
+        (
+            {"walk_in-email": "someone@example.edu"},
+            "walk_in-name",
+            ["This field is required."],
+        ),
+        (
+            {"remark-{bea}": "no status"},
+            "status-{bea}",
+            ["Choose a status to save a remark."],
+        ),
+    ],
+)
+def test_roster_invalid_input_is_shown_on_the_form_and_nothing_saved(
+    client, lead, meeting, members, change, field, errors
+):
+    ada, bea, _ = members
+    client.force_login(lead)
+    data = roster_post(meeting, members, ["present", "", "late"])
+    data.update({k.format(ada=ada.pk, bea=bea.pk): v for k, v in change.items()})
+
+    response = client.post(f"/attendance/meetings/{meeting.pk}/", data)
+
+    field = field.format(ada=ada.pk, bea=bea.pk)
+    form_name = "walk_in_form" if field.startswith("walk_in-") else "form"
+    form = response.context[form_name]
+    assert form.errors == {field.removeprefix("walk_in-"): errors}
+    assert "Nothing was saved" in response.content.decode()
+    assert stored(meeting) == []
+    assert Member.objects.count() == 3
+
+
+def test_roster_refuses_a_member_of_another_section(client, lead, meeting, members, other_section):
+    stranger = EnrollmentFactory(section=other_section, member__name="Stranger").member
+    client.force_login(lead)
+    data = roster_post(meeting, members, ["present", "present", ""])
+    data[f"status-{stranger.pk}"] = "present"
+
+    response = client.post(f"/attendance/meetings/{meeting.pk}/", data)
+
+    assert response.context["form"].errors == {
+        "__all__": [
+            "The form names people who are not on this section's roster "
+            f"(status-{stranger.pk}); reload the page and try again."
+        ]
+    }
+    assert stored(meeting) == []
+
+
+def test_mark_everyone_present_fills_the_form_without_saving(client, lead, meeting, members):
+    client.force_login(lead)
+    data = roster_post(meeting, members, ["absent", "", ""], action="all-present")
+    data[f"remark-{members[2].pk}"] = "kept"
+
+    response = client.post(f"/attendance/meetings/{meeting.pk}/", data)
+
+    form = response.context["form"]
+    assert [form[f"status-{m.pk}"].value() for m in members] == ["present"] * 3
+    assert form[f"remark-{members[2].pk}"].value() == "kept"
+    assert stored(meeting) == []
+
+
+def test_cancelled_meeting_shows_no_form_and_refuses_a_save(client, lead, meeting, members):
+    Meeting.objects.filter(pk=meeting.pk).update(
+        status=Meeting.Status.CANCELLED, public_note="No meeting: Veterans Day"
+    )
+    client.force_login(lead)
+
+    page = client.get(f"/attendance/meetings/{meeting.pk}/").content.decode()
+    response = client.post(
+        f"/attendance/meetings/{meeting.pk}/", roster_post(meeting, members, ["present"] * 3)
+    )
+
+    assert "This meeting was cancelled (No meeting: Veterans Day)" in page
+    assert '<form method="post" novalidate class="roster-form">' not in page
+    assert response.context["form"].errors == {
+        "__all__": ["This meeting was cancelled: attendance cannot be recorded."]
+    }
+    assert stored(meeting) == []
+
+
+def test_second_lead_is_told_of_the_first_save_and_keeps_their_choices(
+    client, lead, organizer, meeting, members
+):
+    ada = members[0]
+    client.force_login(organizer)
+    client.post(
+        f"/attendance/meetings/{meeting.pk}/", roster_post(meeting, members, ["late", "", ""])
+    )
+    client.force_login(lead)
+    stale = roster_post(meeting, members, ["present", "absent", "present"], version=0)
+
+    response = client.post(f"/attendance/meetings/{meeting.pk}/", stale)
+
+    assert response.status_code == 409
+    assert [(r.member, r.status) for r in response.context["conflict"]] == [(ada, "late")]
+    content = response.content.decode()
+    assert "Someone else saved this roster while you were editing it" in content
+    assert "Ada: now <strong>Late</strong>, by First" in content
+    form = response.context["form"]
+    assert [form[f"status-{m.pk}"].value() for m in members] == ["present", "absent", "present"]
+    assert form["version"].value() == "1"
+    assert stored(meeting) == [("Ada", "late")]
+
+    again = client.post(
+        f"/attendance/meetings/{meeting.pk}/", {**stale, "version": "1"}, follow=True
+    )
+
+    assert again.redirect_chain == [(f"/attendance/meetings/{meeting.pk}/", 302)]
+    assert stored(meeting) == [("Ada", "present"), ("Bea", "absent"), ("Cy", "present")]
+    assert AttendanceRecord.objects.count() == 3
+
+
+# --- Query counts -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fifteen_weeks():
+    """Builds a 15-week term whose first section has `size` enrolled members, each marked at
+    every meeting; returns (lead, section, first meeting, members)."""
+
+    def build(size):
+        term = build_term(weeks=15, readings_per_week=1, sections=1, slug=f"term-{size}")
+        section = term.sections.get()
+        members = enroll_members(section, size)
+        meetings = list(section.meetings.order_by("week__number"))
+        statuses = list(Status.values)
+        AttendanceRecord.objects.bulk_create(
+            AttendanceRecord(
+                meeting=meeting,
+                member=member,
+                status=statuses[(i + w) % 4],
+                recorded_at=datetime.datetime(2022, 9, 14, tzinfo=datetime.UTC),
+                roster_version=1,
+            )
+            for w, meeting in enumerate(meetings[1:])
+            for i, member in enumerate(members)
+        )
+        return section.leads.get(), section, meetings[0], members
+
+    return build
+
+
+def count_queries(client, method, url, data=None):
+    with CaptureQueriesContext(connection) as captured:
+        response = getattr(client, method)(url, data or {})
+    assert response.status_code in (200, 302), response.status_code
+    return len(captured), response
+
+
+SIZES = [1, 20, 200]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_roster_get_queries_do_not_grow_with_the_roster(
+    client, fifteen_weeks, django_assert_num_queries, size
+):
+    lead, _, meeting, _ = fifteen_weeks(size)
+    client.force_login(lead)
+
+    with django_assert_num_queries(5):
+        response = client.get(f"/attendance/meetings/{meeting.pk}/")
+
+    assert len(response.context["form"].roster) == size
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_roster_post_queries_do_not_grow_with_the_roster(
+    client, fifteen_weeks, django_assert_num_queries, size
+):
+    lead, _, meeting, members = fifteen_weeks(size)
+    client.force_login(lead)
+    data = roster_post(meeting, members, ["late"] * size)
+
+    with django_assert_num_queries(10):
+        response = client.post(f"/attendance/meetings/{meeting.pk}/", data)
+
+    assert response.status_code == 302
+    assert AttendanceRecord.objects.filter(meeting=meeting, status="late").count() == size
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_report_queries_do_not_grow_with_members_or_weeks(
+    client, fifteen_weeks, django_assert_num_queries, size
+):
+    lead, section, _, _ = fifteen_weeks(size)
+    client.force_login(lead)
+
+    with django_assert_num_queries(7):
+        response = client.get(f"/attendance/sections/{section.pk}/report/")
+    with django_assert_num_queries(7):
+        client.get(f"/attendance/sections/{section.pk}/report.csv")
+
+    report = response.context["report"]
+    assert (len(report.rows), len(report.meetings)) == (size, 15)
+
+
+@pytest.mark.parametrize("size", [1, 200])
+def test_dashboard_and_term_overview_queries_are_constant(
+    client, fifteen_weeks, organizer, django_assert_num_queries, size
+):
+    lead, section, _, _ = fifteen_weeks(size)
+    client.force_login(lead)
+    with django_assert_num_queries(4):
+        client.get("/attendance/")
+    client.force_login(organizer)
+    with django_assert_num_queries(7):
+        client.get(f"/attendance/terms/{section.term.slug}/")
+
+
+# --- Reports and CSV ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def marked(section, members):
+    """Weeks 1 and 2 marked, week 3 cancelled."""
+    week = {m.week.number: m for m in section.meetings.select_related("week")}
+    for meeting, statuses in ((week[1], "PLA"), (week[2], "PEP")):
+        for member, letter in zip(members, statuses, strict=True):
+            status = {"P": "present", "L": "late", "A": "absent", "E": "excused"}[letter]
+            AttendanceRecordFactory(meeting=meeting, member=member, status=status)
+    week[3].status = Meeting.Status.CANCELLED
+    week[3].save()
+    return week
+
+
+def test_section_report_has_statuses_totals_rates_and_headcounts(
+    client, lead, section, members, marked
+):
+    client.force_login(lead)
+
+    response = client.get(f"/attendance/sections/{section.pk}/report/")
+
+    report = response.context["report"]
+    assert [(r.member.name, r.cells, r.totals, r.rate) for r in report.rows] == [
+        (
+            "Ada",
+            ["present", "present", "cancelled"],
+            {"present": 2, "late": 0, "excused": 0, "absent": 0},
+            1.0,
+        ),
+        (
+            "Bea",
+            ["late", "excused", "cancelled"],
+            {"present": 0, "late": 1, "excused": 1, "absent": 0},
+            0.5,
+        ),
+        (
+            "Cy",
+            ["absent", "present", "cancelled"],
+            {"present": 1, "late": 0, "excused": 0, "absent": 1},
+            0.5,
+        ),
+    ]
+    assert report.headcounts == [2, 2, None]
+    assert '<td class="text-end member-rate">50%</td>' in response.content.decode()
+
+
+def test_csv_parses_matches_the_report_and_escapes_formulas(client, lead, section, members):
+    for name in ('=HYPERLINK("http://x")', "+1 caller", "-minus", "@sum", "Zoë Ünicode"):
+        member = EnrollmentFactory(section=section, member__name=name).member
+        AttendanceRecordFactory(
+            meeting=section.meetings.get(week__number=1), member=member, status="present"
+        )
+    client.force_login(lead)
+
+    report = client.get(f"/attendance/sections/{section.pk}/report/").context["report"]
+    response = client.get(f"/attendance/sections/{section.pk}/report.csv")
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="attendance-{section.term.slug}-{section.slug}.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    header, *member_rows, headcount_row = rows
+    assert header[:4] == ["Name", "Email", "Affiliation", "Week 1 (2022-09-12)"]
+    assert len(member_rows) == len(report.rows) == 8
+    names = [row[0] for row in member_rows]
+    assert names == [
+        "'+1 caller",
+        "'-minus",
+        '\'=HYPERLINK("http://x")',
+        "'@sum",
+        "Ada",
+        "Bea",
+        "Cy",
+        "Zoë Ünicode",
+    ]
+    weeks = len(report.meetings)
+    from_csv = [sum(row[3 + w] in ("present", "late") for row in member_rows) for w in range(weeks)]
+    assert from_csv == report.headcounts == [5, 0, 0]
+    assert headcount_row[3 : 3 + weeks] == ["5", "0", "0"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@A1", "'@A1"),
+        ("\tx", "'\tx"),
+        ("Ada", "Ada"),
+        ("", ""),
+        (3, 3),
+    ],
+)
+def test_spreadsheet_safe(value, expected):
+    assert spreadsheet_safe(value) == expected
+
+
+def test_term_overview_compares_sections_with_a_chart_and_a_table(
+    client, organizer, term, section, other_section, members, marked
+):
+    client.force_login(organizer)
+
+    response = client.get(f"/attendance/terms/{term.slug}/")
+
+    overview = response.context["overview"]
+    assert overview.week_numbers == [1, 2, 3]
+    assert [(s, counts) for s, counts in overview.table_rows()] == [
+        (section, [2, 2, None]),
+        (other_section, [0, 0, 0]),
+    ]
+    content = response.content.decode()
+    assert content.count("<rect ") == 6 + 2  # 3 weeks × 2 sections, plus 2 legend swatches
+    assert f"<title>{section.name}, week 1: 2</title>" in content
+    assert f"<title>{section.name}, week 3: cancelled or no meeting</title>" in content
+    assert 'role="img"' in content
+    assert "style=" not in content

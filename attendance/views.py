@@ -3,9 +3,11 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from attendance.forms import RosterForm, WalkInForm
@@ -16,6 +18,9 @@ from attendance.services import RosterConflict, record_attendance
 from sections.models import Meeting, Section
 from syllabus.models import Term
 from syllabus.roles import is_organizer
+
+UPCOMING_SHOWN = 10  # besides the next meeting
+PAST_PER_PAGE = 20
 
 
 def managed_or_denied(queryset, request, **lookup):
@@ -35,10 +40,17 @@ def managed_or_denied(queryset, request, **lookup):
 @login_required
 def dashboard(request):
     """The meetings of the sections the user leads (all sections for organizers): today's or
-    the next one first, then past ones with how many are marked."""
-    meetings = list(
-        Meeting.objects.manageable_by(request.user)
-        .select_related("section__term", "week")
+    the next one first, then the coming ones, then past ones newest first with how many are
+    marked, a page at a time — so the page stays the same size however many terms go by."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    mine = Meeting.objects.manageable_by(request.user).select_related("section__term", "week")
+    upcoming = list(
+        mine.filter(Q(starts_at__gte=midnight) | Q(starts_at__isnull=True)).order_by(
+            F("starts_at").asc(nulls_last=True), "section__name", "pk"
+        )[: UPCOMING_SHOWN + 1]
+    )
+    past_page = Paginator(
+        mine.filter(starts_at__lt=midnight)
         .annotate(
             marked=Count("attendance_records"),
             attended=Count(
@@ -46,33 +58,28 @@ def dashboard(request):
                 filter=Q(attendance_records__status__in=AttendanceRecord.ATTENDED),
             ),
         )
-        .order_by("starts_at", "section__name", "pk")
-    )
-    if meetings:
+        .order_by("-starts_at", "section__name", "pk"),
+        PAST_PER_PAGE,
+    ).get_page(request.GET.get("page"))
+    shown = [*upcoming, *past_page.object_list]
+    if shown:
         note_can_take_attendance(request.user)
     elif not can_take_attendance(request.user):
         raise PermissionDenied
-    today = {term.pk: term.today() for term in {m.section.term for m in meetings}}
-    upcoming, past = [], []
-    for meeting in meetings:
-        start = meeting.local_start()
-        if start is None or start.date() >= today[meeting.section.term_id]:
-            upcoming.append(meeting)
-        else:
-            past.append(meeting)
     next_meeting = upcoming[0] if upcoming else None
-    sections = {m.section.pk: m.section for m in meetings}
+    sections = {m.section.pk: m.section for m in shown}
     context = {
         "next_meeting": next_meeting,
         "next_is_today": bool(
             next_meeting
             and next_meeting.starts_at
-            and next_meeting.local_start().date() == today[next_meeting.section.term_id]
+            and next_meeting.local_start().date() == next_meeting.section.term.today()
         ),
         "upcoming": upcoming[1:],
-        "past": past[::-1],
+        "past": past_page.object_list,
+        "page": past_page,
         "sections": sorted(sections.values(), key=lambda s: (-s.term.pk, s.weekday, s.name)),
-        "terms": sorted({m.section.term for m in meetings}, key=lambda t: -t.pk),
+        "terms": sorted({m.section.term for m in shown}, key=lambda t: -t.pk),
         "is_organizer": is_organizer(request.user),
     }
     return render(request, "attendance/dashboard.html", context)

@@ -12,7 +12,7 @@ readings, a paper's title — also "touches" the meetings it appears in.
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from sections.models import Meeting, Section
+from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import sync_meetings
 from syllabus.caching import bump_site, bump_term
 from syllabus.models import Paper, Reading, Term, Week
@@ -81,4 +81,16 @@ def leads_changed(sender, instance, action, **kwargs):
 def meeting_changed(sender, instance, **kwargs):
     bump_term(
         Term.objects.filter(sections=instance.section_id).values_list("slug", flat=True).first()
+    )
+
+
+@receiver(post_save, sender=DiscussionNoteRevision, dispatch_uid="sections.cache.note_saved")
+@receiver(post_delete, sender=DiscussionNote, dispatch_uid="sections.cache.note_deleted")
+def note_changed(sender, instance, **kwargs):
+    # Every save of a note (services.save_note, restore_revision) adds a revision.
+    meeting_id = (
+        instance.note.meeting_id if sender is DiscussionNoteRevision else instance.meeting_id
+    )
+    bump_term(
+        Term.objects.filter(sections__meetings=meeting_id).values_list("slug", flat=True).first()
     )

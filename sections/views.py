@@ -262,6 +262,7 @@ def _term_feed_last_modified(request, term):
     return _last_modified(obj, obj.updated_at if obj else None)
 
 
+@cache_public_page(term_from_url)
 @condition(etag_func=_term_feed_etag, last_modified_func=_term_feed_last_modified)
 def term_calendar(request, term):
     """`/terms/<term>/calendar.ics`: every meeting of every section."""
@@ -289,6 +290,7 @@ def _section_feed_last_modified(request, term, section):
     return _last_modified(obj, obj.term.updated_at if obj else None)
 
 
+@cache_public_page(term_from_url)
 @condition(etag_func=_section_feed_etag, last_modified_func=_section_feed_last_modified)
 def section_calendar(request, term, section):
     """`/terms/<term>/sections/<section>/calendar.ics`: one section's meetings."""
@@ -316,6 +318,7 @@ def _meeting_feed_last_modified(request, term, section, number):
     return meeting.updated_at if meeting else None
 
 
+@cache_public_page(term_from_url)
 @condition(etag_func=_meeting_feed_etag, last_modified_func=_meeting_feed_last_modified)
 def meeting_calendar(request, term, section, number):
     """`/terms/<term>/sections/<section>/meetings/<n>.ics`: one meeting, to add by hand."""
@@ -333,6 +336,7 @@ def meeting_calendar(request, term, section, number):
     return _calendar_response(body, filename, attachment=True)
 
 
+@cache_public_page(term_from_url)
 def schedule_json(request, term):
     """`/terms/<term>/schedule.json`: the term, its weeks with readings, sections with meetings."""
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)

@@ -100,8 +100,12 @@ def cache_public_page(term_slug):
                     return response
                 if hasattr(response, "render"):
                     response.render()
-                response["ETag"] = quote_etag(hashlib.sha256(response.content).hexdigest()[:32])
-                response["Last-Modified"] = http_date()
+                # Views with their own validators (the calendar feeds) keep them.
+                if not response.has_header("ETag"):
+                    digest = hashlib.sha256(response.content).hexdigest()[:32]
+                    response["ETag"] = quote_etag(digest)
+                if not response.has_header("Last-Modified"):
+                    response["Last-Modified"] = http_date()
                 patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
                 patch_vary_headers(response, ["Cookie"])
                 cache.set(key, response, PAGE_TIMEOUT)

@@ -23,6 +23,7 @@ def reading_list(request, term):
     return render(request, "syllabus/reading_list.html", {"term": term, "weeks": weeks})
 
 
+@cache_public_page(term_from_url)
 def reading_list_bib(request, term):
     """The term's papers as BibTeX, in reading-list order, each once."""
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)

@@ -170,6 +170,31 @@ def test_dashboard_puts_todays_meeting_first(client, lead, section):
     assert [m.week.number for m in response.context["past"]] == [1]
 
 
+def test_dashboard_pages_past_meetings_newest_first_and_links_each_meetings_pages(
+    client, organizer
+):
+    term = build_term(weeks=15, readings_per_week=0, sections=2, slug="long-ago")
+    client.force_login(organizer)
+
+    first = client.get("/attendance/")
+    second = client.get("/attendance/?page=2")
+
+    assert len(first.context["past"]) == 20
+    # Newest first: the page ends with week 1, its later weekday before its earlier one.
+    assert [(m.week.number, m.section.name) for m in second.context["past"]][-2:] == [
+        (1, s.name) for s in term.sections.order_by("-weekday")
+    ]
+    assert len(second.context["past"]) == 10
+    meeting = first.context["past"][0]
+    content = first.content.decode()
+    for url in (
+        f"/attendance/meetings/{meeting.pk}/",
+        f"/meetings/{meeting.pk}/notes/",
+        f"/meetings/{meeting.pk}/change/",
+    ):
+        assert f'href="{url}"' in content, url
+
+
 def test_organizer_dashboard_shows_every_section(client, organizer, term):
     client.force_login(organizer)
 
@@ -449,7 +474,8 @@ def test_dashboard_and_term_overview_queries_are_constant(
 ):
     lead, section, _, _ = fifteen_weeks(size)
     client.force_login(lead)
-    with django_assert_num_queries(4):
+    # session, user, organizer group, upcoming, past count, past page
+    with django_assert_num_queries(6):
         client.get("/attendance/")
     client.force_login(organizer)
     with django_assert_num_queries(7):

@@ -38,8 +38,12 @@ def test_lead_marks_three_members_and_a_walk_in_and_sees_them_on_the_report(
     browser.find_element(By.NAME, "password").send_keys("a long lead password")
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
     assert browser.find_element(By.TAG_NAME, "h1").text == "My meetings"
+    # Week 1 is the oldest of the 22 past meetings: on the second page, newest first.
+    click(browser, browser.find_element(By.LINK_TEXT, "Older"))
 
-    link = browser.find_element(By.CSS_SELECTOR, f"a[href='/attendance/meetings/{meeting.pk}/']")
+    link = browser.find_element(
+        By.CSS_SELECTOR, f"a.fw-semibold[href='/attendance/meetings/{meeting.pk}/']"
+    )
     assert link.text == f"Wednesday section · week 1: {meeting.week.title}"
     click(browser, link)
     assert browser.current_url == f"{live_server.url}/attendance/meetings/{meeting.pk}/"

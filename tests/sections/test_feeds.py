@@ -152,7 +152,7 @@ def test_feed_answers_a_matching_if_none_match_with_304(
 ):
     first = client.get(url)
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):  # answered from the page cache
         again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
 
     meetings = Meeting.objects.for_term(fall2022)
@@ -172,9 +172,7 @@ def test_feed_answers_if_modified_since_with_304_until_a_meeting_changes(client,
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
 
     meeting = Meeting.objects.get(section__slug="wednesday", week__number=2)
-    Meeting.objects.filter(pk=meeting.pk).update(
-        updated_at=meeting.updated_at + datetime.timedelta(seconds=2)
-    )
+    cancel_meeting(meeting=meeting, reason="No meeting: storm", by=None)
     changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
 
     assert changed.status_code == 200

@@ -15,6 +15,11 @@ PUBLIC_URLS = [
     "/terms/fall-2022/weeks/6/",
     "/terms/fall-2022/sections/friday/",
     "/terms/fall-2022/readings/",
+    "/terms/fall-2022/readings.bib",
+    "/terms/fall-2022/schedule.json",
+    "/terms/fall-2022/calendar.ics",
+    "/terms/fall-2022/sections/friday/calendar.ics",
+    "/terms/fall-2022/sections/friday/meetings/6.ics",
 ]
 
 
@@ -148,3 +153,32 @@ def test_a_change_to_one_term_keeps_other_terms_cached(client, fall2022, django_
 
     with django_assert_num_queries(0):
         client.get(f"/terms/{other.slug}/")
+
+
+def test_note_published_by_its_lead_shows_at_once(client, organizer_client, fall2022):
+    meeting = Meeting.objects.get(section__slug="wednesday", week__number=6)
+    for url in ("/terms/fall-2022/weeks/6/", "/terms/fall-2022/sections/wednesday/"):
+        assert "Grokking took a while" not in client.get(url).content.decode()
+
+    organizer_client.post(
+        f"/meetings/{meeting.pk}/notes/",
+        {"body": "Grokking took a while.", "status": "published", "version": 0},
+    )
+
+    for url in ("/terms/fall-2022/weeks/6/", "/terms/fall-2022/sections/wednesday/"):
+        assert "Grokking took a while" in client.get(url).content.decode(), url
+
+
+def test_meeting_moved_shows_at_once_in_the_feed_and_the_json(client, organizer_client, fall2022):
+    meeting = Meeting.objects.get(section__slug="wednesday", week__number=6)
+    client.get("/terms/fall-2022/calendar.ics")
+    client.get("/terms/fall-2022/schedule.json")
+
+    organizer_client.post(
+        f"/meetings/{meeting.pk}/change/",
+        {"move": "1", "date": "2022-10-20", "start_time": "18:00", "end_time": "20:00",
+         "room": "32-123"},
+    )  # fmt: skip
+
+    assert b"LOCATION:32-123" in client.get("/terms/fall-2022/calendar.ics").content
+    assert '"room": "32-123"' in client.get("/terms/fall-2022/schedule.json").content.decode()

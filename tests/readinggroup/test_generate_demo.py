@@ -5,7 +5,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sections.models import Meeting, Section
+from attendance.models import AttendanceRecord, Member
+from sections.models import DiscussionNote, Meeting, Section
 from syllabus.models import Paper, Reading, Term, Week
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +19,11 @@ def generate(seed, scale=1):
     )  # fmt: skip
     snapshot = {
         "counts": [
-            model.objects.count() for model in (Term, Week, Paper, Reading, Section, Meeting)
+            model.objects.count()
+            for model in (Term, Week, Paper, Reading, Section, Meeting, Member, AttendanceRecord)
         ],
+        "notes": DiscussionNote.objects.count(),
+        "statuses": sorted(AttendanceRecord.objects.values_list("status", flat=True)),
         "terms": list(Term.objects.order_by("slug").values_list("slug", "first_monday")),
         "people": list(
             get_user_model().objects.order_by("username").values_list("first_name", "last_name")
@@ -31,6 +35,7 @@ def generate(seed, scale=1):
     }
     Term.objects.all().delete()
     Paper.objects.all().delete()
+    Member.objects.all().delete()
     get_user_model().objects.all().delete()
     return snapshot
 
@@ -40,7 +45,9 @@ def test_generate_demo_is_deterministic():
     second = generate(seed=7)
 
     assert first == second
-    assert first["counts"] == [3, 45, 180, 180, 12, 180]
+    # 5010 records: 167 past meetings (of 180; the term in progress has 13 to come) × 30.
+    assert first["counts"] == [3, 45, 180, 180, 12, 180, 120, 5010]
+    assert 0.4 < first["notes"] / 167 < 0.6
     assert [slug for slug, _ in first["terms"]] == [
         "fall-2025-g1",
         "fall-2026-g1",
@@ -53,7 +60,7 @@ def test_generate_demo_another_seed_gives_other_names():
 
 
 def test_generate_demo_scales_by_groups():
-    assert generate(seed=1, scale=2)["counts"] == [6, 90, 360, 360, 24, 360]
+    assert generate(seed=1, scale=2)["counts"] == [6, 90, 360, 360, 24, 360, 240, 10020]
 
 
 def test_generate_demo_refuses_to_run_twice_into_one_database():

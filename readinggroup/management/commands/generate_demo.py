@@ -1,8 +1,10 @@
 """Deterministic demo data at scale: `generate_demo --scale N --seed S`.
 
 Scale 1 is one large reading group over three terms (the current one and the two before it):
-15 weeks × 4 readings, 4 sections with two leads each. Scale N is N such groups, each with its own
-term slugs (`fall-2026-g2`, …). Same scale and seed → the same rows, names and counts.
+15 weeks × 4 readings, 4 sections with two leads each, 120 members (30 enrolled in each section
+every term), attendance taken at every past meeting, discussion notes on half of the meetings.
+Scale N is N such groups, each with its own term slugs (`fall-2026-g2`, …) and people. Same scale,
+seed and --today → the same rows, names and counts.
 """
 
 import datetime
@@ -13,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from sections.models import Section
+from attendance.models import AttendanceRecord, Enrollment, Member
+from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import sync_meetings
 from syllabus.models import Paper, Reading, Term, Week
 
@@ -46,6 +49,20 @@ SECTION_PLAN = [  # (name, weekday, start, end)
 WEEKS_PER_TERM = 15
 READINGS_PER_WEEK = 4
 TERMS_PER_GROUP = 3
+MEMBERS_PER_GROUP = 120
+STATUS_WEIGHTS = [  # how often members come, come late, send word, or don't
+    (AttendanceRecord.Status.PRESENT, 70),
+    (AttendanceRecord.Status.LATE, 10),
+    (AttendanceRecord.Status.EXCUSED, 8),
+    (AttendanceRecord.Status.ABSENT, 12),
+]
+NOTE_LINES = [
+    "We started from the paper's main figure and argued about what it really shows.",
+    "Most of us found the second section the hardest; we worked through the derivation.",
+    "Open question: does this hold for transformers, or only for the toy models?",
+    "Someone brought a replication that disagrees with the paper's headline claim.",
+    "We compared this week's result with last week's and found a common thread.",
+]
 
 
 def term_starts(today):
@@ -94,8 +111,19 @@ def person_name(rng):
 
 def generate(*, rng, scale, today):
     user_model = get_user_model()
-    counts = {"terms": 0, "weeks": 0, "papers": 0, "sections": 0, "meetings": 0, "leads": 0}
+    counts = {
+        "terms": 0,
+        "weeks": 0,
+        "papers": 0,
+        "sections": 0,
+        "meetings": 0,
+        "leads": 0,
+        "members": 0,
+        "attendance records": 0,
+        "notes": 0,
+    }
     starts = term_starts(today)
+    now = timezone.now() if today == timezone.localdate() else _end_of(today)
     for group in range(1, scale + 1):
         leads = []
         for index in range(6):
@@ -111,6 +139,18 @@ def generate(*, rng, scale, today):
             )
         leads = user_model.objects.bulk_create(leads)
         counts["leads"] += len(leads)
+        members = []
+        for index in range(MEMBERS_PER_GROUP):
+            first, last = person_name(rng)
+            members.append(
+                Member(
+                    name=f"{first} {last}",
+                    email=f"{first.lower()}.{last.lower()}.g{group}.{index + 1}@example.edu",
+                    affiliation=rng.choice(["MIT", "Harvard", "MIT CSAIL", "Wellesley", ""]),
+                )
+            )
+        members = Member.objects.bulk_create(members)
+        counts["members"] += len(members)
         for season, year, monday in starts:
             term = Term.objects.create(
                 name=f"{season.title()} {year}",
@@ -158,6 +198,7 @@ def generate(*, rng, scale, today):
                 for w, week in enumerate(weeks)
                 for order in range(READINGS_PER_WEEK)
             )
+            sections = []
             for s, (name, weekday, start, end) in enumerate(SECTION_PLAN):
                 section = Section.objects.create(
                     term=term,
@@ -170,9 +211,76 @@ def generate(*, rng, scale, today):
                     capacity=40,
                 )
                 section.leads.add(leads[(s * 2) % 6], leads[(s * 2 + 1) % 6])
+                sections.append(section)
             counts["meetings"] += sync_meetings(term=term).count()
+            attendance, notes = take_attendance_and_notes(
+                rng=rng, term=term, sections=sections, members=members, leads=leads, now=now
+            )
+            counts["attendance records"] += attendance
+            counts["notes"] += notes
             counts["terms"] += 1
             counts["weeks"] += len(weeks)
             counts["papers"] += len(papers)
             counts["sections"] += len(SECTION_PLAN)
     return counts
+
+
+def _end_of(day):
+    """Pretend "now" is the end of `day` (for --today)."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(23, 59)))
+
+
+def take_attendance_and_notes(*, rng, term, sections, members, leads, now):
+    """Enroll 30 members per section, mark every past meeting, write notes on half of them."""
+    shuffled = rng.sample(members, len(members))
+    per_section = len(members) // len(sections)
+    roster = {
+        section.pk: shuffled[i * per_section : (i + 1) * per_section]
+        for i, section in enumerate(sections)
+    }
+    Enrollment.objects.bulk_create(
+        Enrollment(member=member, section_id=section_id)
+        for section_id, enrolled in roster.items()
+        for member in enrolled
+    )
+    statuses, weights = zip(*STATUS_WEIGHTS, strict=True)
+    records, notes, past = [], [], []
+    meetings = Meeting.objects.filter(section__term=term).order_by("starts_at", "pk")
+    for meeting in meetings:
+        if meeting.starts_at is None or meeting.starts_at >= now:
+            continue
+        past.append(meeting)
+        recorder = leads[0]
+        for member in roster[meeting.section_id]:
+            records.append(
+                AttendanceRecord(
+                    meeting=meeting,
+                    member=member,
+                    status=rng.choices(statuses, weights)[0],
+                    recorded_by=recorder,
+                    recorded_at=meeting.ends_at,
+                    roster_version=1,
+                )
+            )
+        if rng.random() < 0.5:
+            notes.append(
+                DiscussionNote(
+                    meeting=meeting,
+                    body="\n\n".join(rng.sample(NOTE_LINES, 3)),
+                    status=DiscussionNote.Status.PUBLISHED,
+                    version=1,
+                )
+            )
+    AttendanceRecord.objects.bulk_create(records, batch_size=2000)
+    notes = DiscussionNote.objects.bulk_create(notes)
+    DiscussionNoteRevision.objects.bulk_create(
+        DiscussionNoteRevision(
+            note=note, number=1, body=note.body, status=note.status, author=leads[0]
+        )
+        for note in notes
+    )
+    DiscussionNote.authors.through.objects.bulk_create(
+        DiscussionNote.authors.through(discussionnote_id=note.pk, user_id=leads[0].pk)
+        for note in notes
+    )
+    return len(records), len(notes)

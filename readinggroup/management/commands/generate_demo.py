@@ -49,6 +49,7 @@ SECTION_PLAN = [  # (name, weekday, start, end)
 WEEKS_PER_TERM = 15
 READINGS_PER_WEEK = 4
 TERMS_PER_GROUP = 3
+PAPERS_PER_TERM = WEEKS_PER_TERM * READINGS_PER_WEEK
 MEMBERS_PER_GROUP = 120
 STATUS_WEIGHTS = [  # how often members come, come late, send word, or don't
     (AttendanceRecord.Status.PRESENT, 70),
@@ -109,7 +110,8 @@ def person_name(rng):
     return rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
 
 
-def generate(*, rng, scale, today):
+def generate(*, rng, scale, today, first_group=1):
+    """Groups `first_group` … `first_group + scale - 1` (tests add groups to measure growth)."""
     user_model = get_user_model()
     counts = {
         "terms": 0,
@@ -124,7 +126,7 @@ def generate(*, rng, scale, today):
     }
     starts = term_starts(today)
     now = timezone.now() if today == timezone.localdate() else _end_of(today)
-    for group in range(1, scale + 1):
+    for group in range(first_group, first_group + scale):
         leads = []
         for index in range(6):
             first, last = person_name(rng)
@@ -151,7 +153,8 @@ def generate(*, rng, scale, today):
             )
         members = Member.objects.bulk_create(members)
         counts["members"] += len(members)
-        for season, year, monday in starts:
+        for term_index, (season, year, monday) in enumerate(starts):
+            first_serial = ((group - 1) * TERMS_PER_GROUP + term_index) * PAPERS_PER_TERM
             term = Term.objects.create(
                 name=f"{season.title()} {year}",
                 slug=f"{season}-{year}-g{group}",
@@ -184,9 +187,7 @@ def generate(*, rng, scale, today):
                     else "",
                     doi="" if serial % 2 else f"10.5555/demo.{serial}",
                 )
-                for serial in range(
-                    counts["papers"], counts["papers"] + WEEKS_PER_TERM * READINGS_PER_WEEK
-                )
+                for serial in range(first_serial, first_serial + PAPERS_PER_TERM)
             )
             Reading.objects.bulk_create(
                 Reading(

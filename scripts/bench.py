@@ -45,14 +45,31 @@ TARGETS = [
     ("section page", "/terms/{term}/sections/wednesday/", "cached", "anon"),
     ("reading list", "/terms/{term}/readings/", "cached", "anon"),
     ("terms archive", "/terms/", "cached", "anon"),
+    ("term calendar.ics", "/terms/{term}/calendar.ics", "cached", "anon"),
+    ("section calendar.ics", "/terms/{term}/sections/wednesday/calendar.ics", "cached", "anon"),
+    ("schedule.json", "/terms/{term}/schedule.json", "cached", "anon"),
+    ("readings.bib", "/terms/{term}/readings.bib", "cached", "anon"),
     ("schedule / (304)", "/", "cached", "304"),
     ("week page (304)", "/terms/{term}/weeks/3/", "cached", "304"),
+    ("term calendar.ics (304)", "/terms/{term}/calendar.ics", "cached", "304"),
     ("schedule / uncached", "/", "uncached", "anon"),
     ("term schedule uncached", "/terms/{term}/", "uncached", "anon"),
     ("week page uncached", "/terms/{term}/weeks/3/", "uncached", "anon"),
     ("section page uncached", "/terms/{term}/sections/wednesday/", "uncached", "anon"),
     ("reading list uncached", "/terms/{term}/readings/", "uncached", "anon"),
     ("terms archive uncached", "/terms/", "uncached", "anon"),
+    ("term calendar.ics uncached", "/terms/{term}/calendar.ics", "uncached", "anon"),
+    (
+        "section calendar.ics uncached",
+        "/terms/{term}/sections/wednesday/calendar.ics",
+        "uncached",
+        "anon",
+    ),
+    ("schedule.json uncached", "/terms/{term}/schedule.json", "uncached", "anon"),
+    ("readings.bib uncached", "/terms/{term}/readings.bib", "uncached", "anon"),
+    ("lead roster", "/attendance/meetings/{meeting}/", "uncached", "lead"),
+    ("lead section report", "/attendance/sections/{section}/report/", "uncached", "lead"),
+    ("lead dashboard", "/attendance/", "uncached", "lead"),
 ]
 
 # Targets (ratio to the reference, same run) from the performance issue.
@@ -95,20 +112,25 @@ from django.test.utils import CaptureQueriesContext
 from syllabus.models import Term
 
 paths = json.loads(sys.argv[1])
+from sections.models import Meeting, Section
 term = Term.objects.current()
 lead = get_user_model().objects.get(username=sys.argv[2])
+section = Section.objects.get(term=term, slug="wednesday")
+marked = Meeting.objects.filter(section=section, attendance_records__isnull=False)
+meeting = marked.latest("starts_at")
+names = {"term": term.slug, "section": section.pk, "meeting": meeting.pk}
 counts = {}
 for label, template, kind in paths:
     client = Client(SERVER_NAME="127.0.0.1")
     if kind == "lead":
         client.force_login(lead)
-    path = template.format(term=term.slug)
+    path = template.format(**names)
     cache.clear()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     counts[label] = len(captured)
-print(json.dumps({"term": term.slug, "counts": counts}))
+print(json.dumps({"names": names, "counts": counts}))
 """
 
 
@@ -127,7 +149,7 @@ def prepare_database(env, scale, seed):
         "from syllabus.models import Term;"
         f"u = get_user_model().objects.create_user({LEAD_USERNAME!r}, password={LEAD_PASSWORD!r});"
         "term = Term.objects.current();"
-        "[s.leads.add(u) for s in Section.objects.filter(term=term)]"
+        "[s.leads.add(u) for s in Section.objects.filter(term=term, slug='wednesday')]"
     )
     manage(env, "shell", "-c", create_lead)
     return generated
@@ -245,7 +267,7 @@ def measure_scale(scale, args, database_url):
     generated = prepare_database(env, scale, args.seed)
     manage(env, "collectstatic", "--noinput", "-v0")
     info = count_queries(env)
-    term = info["term"]
+    names = info["names"]
     rows = []
     servers = {
         "cached": Server(env, "", args.workers),
@@ -255,7 +277,7 @@ def measure_scale(scale, args, database_url):
         cookie = None
         for label, template, server_name, kind in TARGETS:
             server = servers[server_name]
-            url = server.base + template.format(term=term)
+            url = server.base + template.format(**names)
             headers = []
             if kind == "304":
                 headers.append(f"If-None-Match: {etag_of(url)}")

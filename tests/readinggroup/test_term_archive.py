@@ -1,0 +1,708 @@
+"""export_term / import_term: a term goes out as one JSON document and comes back object by
+object; a file that is broken, of another version or clashing with the database changes
+nothing."""
+
+import copy
+import datetime
+import io
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
+
+from attendance.models import AttendanceRecord, Enrollment, Member
+from readinggroup.term_archive import export_term, import_term
+from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
+from sections.services import cancel_meeting, move_meeting, restore_meeting, restore_revision
+from syllabus.models import Paper, Reading, Term, Week
+from tests.factories import (
+    AttendanceRecordFactory,
+    EnrollmentFactory,
+    MemberFactory,
+    PaperFactory,
+    ReadingFactory,
+    UserFactory,
+    build_term,
+    enroll_members,
+    write_note,
+)
+
+pytestmark = pytest.mark.django_db
+
+User = get_user_model()
+UTC = datetime.UTC
+LATE, PRESENT, EXCUSED = "late", "present", "excused"
+
+
+# --- A rich term, and every object of it as plain values -----------------------------------
+
+
+@pytest.fixture
+def term(organizer):
+    """Four weeks (the last moved by an override), two sections (one with two leads and a
+    capacity), papers by arXiv id, by DOI only and with no id (one also read in another term),
+    a cancelled, a moved and a restored meeting, notes with a restored revision and a draft,
+    members enrolled and walk-ins, attendance (also on a meeting cancelled afterwards)."""
+    term = build_term(
+        weeks=4,
+        readings_per_week=2,
+        sections=2,
+        slug="fall-2022",
+        name="Fall 2022",
+        intro="Welcome, *everyone* — ünïcödé too.",
+        reading_list_note="A sample reading list.",
+    )
+    term.organizers.add(organizer)
+    monday, tuesday = term.sections.order_by("weekday")
+    alex = UserFactory(username="alex", first_name="Alex", last_name="Infanger")
+    monday.leads.add(alex)
+    monday.capacity, monday.room = 25, "2-151"
+    monday.save()
+    tuesday.room = "4-146"
+    tuesday.save()
+    lead = monday.leads.exclude(pk=alex.pk).get()
+    lead.username, lead.first_name, lead.last_name = "eric", "Eric", "Michaud"
+    lead.save()
+    tuesday.leads.update(username="dana")
+    week4 = term.weeks.get(number=4)
+    week4.starts_on_override = datetime.date(2022, 10, 10)
+    week4.summary = "Moved a week later for *the holiday*."
+    week4.save()
+    week1 = term.weeks.get(number=1)
+    ReadingFactory(
+        week=week1,
+        paper=PaperFactory(arxiv_id="", doi="10.23915/distill.00024.001", title="Zoom In"),
+        kind=Reading.Kind.OPTIONAL,
+        note="sections 1–3",
+        order=7,
+    )
+    ReadingFactory(
+        week=week1,
+        paper=PaperFactory(arxiv_id="", title="Lecture notes", year=None, url="https://x.edu/n"),
+        order=8,
+    )
+    other = build_term(weeks=1, readings_per_week=0, sections=1, slug="spring-2023")
+    ReadingFactory(week=other.weeks.get(), paper=week1.readings.order_by("order").first().paper)
+    EnrollmentFactory(section=other.sections.get(), member=MemberFactory(name="Elsewhere"))
+
+    def meeting(section, number):
+        return Meeting.objects.get(section=section, week__number=number)
+
+    members = enroll_members(monday, 3) + enroll_members(tuesday, 2)
+    kaivu = MemberFactory(
+        email="Kaivu@Example.edu", user=UserFactory(username="kaivu", first_name="Kaivu")
+    )
+    EnrollmentFactory(member=kaivu, section=monday)
+    walk_in = MemberFactory(name="Walk In", affiliation="")
+    at = datetime.datetime(2022, 9, 12, 23, 5, 7, 123456, tzinfo=UTC)
+    for member, status in zip(
+        [*members[:3], kaivu], [PRESENT, LATE, EXCUSED, PRESENT], strict=True
+    ):
+        AttendanceRecordFactory(
+            meeting=meeting(monday, 1),
+            member=member,
+            status=status,
+            recorded_by=lead,
+            recorded_at=at,
+            remark="train was late" if status == LATE else "",
+        )
+    AttendanceRecordFactory(meeting=meeting(tuesday, 1), member=walk_in, recorded_by=None)
+    AttendanceRecordFactory(
+        meeting=meeting(tuesday, 2), member=members[3], recorded_by=organizer, roster_version=3
+    )
+    cancel_meeting(meeting=meeting(tuesday, 2), reason="No meeting: Veterans Day", by=organizer)
+    move_meeting(
+        meeting=meeting(monday, 3),
+        date=datetime.date(2022, 9, 27),
+        start_time=datetime.time(16, 30),
+        end_time=datetime.time(18),
+        room="4-231",
+        by=lead,
+        note="Exams in our room.",
+    )
+    move_meeting(
+        meeting=meeting(monday, 2),
+        date=datetime.date(2022, 9, 19),
+        start_time=datetime.time(17),
+        end_time=datetime.time(18, 30),
+        room="10-250",
+        by=alex,
+    )
+    restore_meeting(meeting=meeting(monday, 2), by=organizer)
+    note = write_note(meeting(monday, 1), "# First draft", "Second *version*.", author=lead)
+    restore_revision(revision=note.revisions.get(number=1), author=alex)
+    write_note(meeting(tuesday, 1), "Only a draft.", status=DiscussionNote.Status.DRAFT)
+    return Term.objects.get(pk=term.pk)
+
+
+def natural(obj):
+    """An object's identity without database ids."""
+    match obj:
+        case None:
+            return None
+        case User():
+            return (obj.username, obj.first_name, obj.last_name, obj.email)
+        case Term():
+            return obj.slug
+        case Week():
+            return (obj.term.slug, obj.number)
+        case Section():
+            return (obj.term.slug, obj.slug)
+        case Meeting():
+            return (natural(obj.section), obj.week.number)
+        case DiscussionNote():
+            return natural(obj.meeting)
+        case Paper():
+            return (obj.arxiv_id, obj.doi, obj.title)
+        case Member():
+            return obj.email
+    raise AssertionError(f"no natural key for {obj!r}")
+
+
+def row(obj):
+    """Every field of `obj` (relations by natural key, many-to-many as sorted lists): a field
+    added to a model later is compared too."""
+    values = {}
+    for field in type(obj)._meta.concrete_fields:
+        if not field.primary_key:
+            value = getattr(obj, field.name)
+            values[field.name] = natural(value) if field.is_relation else value
+    for field in type(obj)._meta.many_to_many:
+        values[field.name] = sorted(natural(user) for user in getattr(obj, field.name).all())
+    return values
+
+
+def rows(objects):
+    return sorted((row(obj) for obj in objects), key=repr)
+
+
+def snapshot(slug):
+    """Every object of the term `slug`, as plain values."""
+    term = Term.objects.get(slug=slug)
+    readings = Reading.objects.filter(week__term=term)
+    members = Member.objects.filter(enrollments__section__term=term) | Member.objects.filter(
+        attendance_records__meeting__section__term=term
+    )
+    return {
+        "term": row(term),
+        "weeks": rows(term.weeks.all()),
+        "papers": rows(Paper.objects.filter(readings__in=readings).distinct()),
+        "readings": rows(readings),
+        "sections": rows(term.sections.all()),
+        "meetings": rows(Meeting.objects.filter(section__term=term)),
+        "notes": rows(DiscussionNote.objects.filter(meeting__section__term=term)),
+        "revisions": rows(DiscussionNoteRevision.objects.filter(note__meeting__section__term=term)),
+        "members": rows(members.distinct()),
+        "enrollments": rows(Enrollment.objects.filter(section__term=term)),
+        "attendance": rows(AttendanceRecord.objects.filter(meeting__section__term=term)),
+    }
+
+
+MODELS = [
+    User,
+    Term,
+    Term.organizers.through,
+    Week,
+    Paper,
+    Reading,
+    Section,
+    Section.leads.through,
+    Meeting,
+    DiscussionNote,
+    DiscussionNote.authors.through,
+    DiscussionNoteRevision,
+    Member,
+    Enrollment,
+    AttendanceRecord,
+]
+
+
+def counts():
+    return {model._meta.label: model.objects.count() for model in MODELS}
+
+
+def empty_the_database():
+    Term.objects.all().delete()
+    Paper.objects.all().delete()
+    Member.objects.all().delete()
+    User.objects.all().delete()
+    assert set(counts().values()) == {0}
+
+
+def as_file(data):
+    """What a file holds: the dict through JSON text and back."""
+    return json.loads(json.dumps(data))
+
+
+# --- The round trip --------------------------------------------------------------------------
+
+
+def test_export_then_import_into_an_empty_database_restores_every_object(term):
+    before = snapshot("fall-2022")
+    data = as_file(export_term(term))
+    empty_the_database()
+
+    report = import_term(data)
+
+    assert snapshot("fall-2022") == before
+    assert {key: len(value) for key, value in before.items() if key != "term"} == {
+        "weeks": 4,
+        "papers": 10,
+        "readings": 10,
+        "sections": 2,
+        "meetings": 8,
+        "notes": 2,
+        "revisions": 4,
+        "members": 7,
+        "enrollments": 6,
+        "attendance": 6,
+    }
+    assert report.created == {
+        "users": 5,
+        "papers": 10,
+        "members": 7,
+        "weeks": 4,
+        "readings": 10,
+        "sections": 2,
+        "meetings": 8,
+        "notes": 2,
+        "note revisions": 4,
+        "enrollments": 6,
+        "attendance records": 6,
+    }
+    assert (report.reused, report.differing) == ({"users": 0, "papers": 0, "members": 0}, [])
+
+
+def test_import_keeps_cancelled_moved_and_restored_meetings_as_they_were(term):
+    data = as_file(export_term(term))
+    empty_the_database()
+
+    import_term(data)
+
+    changed = Meeting.objects.filter(section__term__slug="fall-2022").exclude(changed_at=None)
+    assert sorted(
+        (
+            m.week.number,
+            m.status,
+            m.when_display,
+            m.room,
+            m.public_note,
+            m.sequence,
+            m.changed_by.username,
+        )
+        for m in changed
+    ) == [
+        (
+            2,
+            "cancelled",
+            "Tue Sep 20, 6–7:30 pm",
+            "4-146",
+            "No meeting: Veterans Day",
+            2,
+            "organizer",
+        ),
+        (2, "scheduled", "Mon Sep 19, 5–6:30 pm", "2-151", "", 3, "organizer"),
+        (3, "scheduled", "Tue Sep 27, 4:30–6 pm", "4-231", "Exams in our room.", 2, "eric"),
+    ]
+
+
+def test_imported_users_have_names_and_emails_but_no_password_or_staff_flag(term):
+    people = {u.username: (u.first_name, u.last_name, u.email) for u in User.objects.all()}
+    data = as_file(export_term(term))
+    empty_the_database()
+
+    import_term(data)
+
+    assert {u.username: (u.first_name, u.last_name, u.email) for u in User.objects.all()} == {
+        name: people[name] for name in ["alex", "dana", "eric", "kaivu", "organizer"]
+    }
+    assert {(u.has_usable_password(), u.is_staff, u.is_superuser) for u in User.objects.all()} == {
+        (False, False, False)
+    }
+
+
+def test_import_into_a_database_holding_its_papers_and_people_reuses_them(term):
+    before = snapshot("fall-2022")
+    data = as_file(export_term(term))
+    walk_in = next(member for member in data["members"] if member["name"] == "Walk In")
+    Term.objects.filter(pk=term.pk).update(slug="fall-2022-old")
+    Paper.objects.filter(title="Zoom In").update(title="Zoom In: An Introduction to Circuits")
+    Member.objects.filter(name="Walk In").update(name="Wanda Walk-In")
+    users, papers, members = User.objects.count(), Paper.objects.count(), Member.objects.count()
+
+    report = import_term(data)
+
+    assert (User.objects.count(), Paper.objects.count(), Member.objects.count()) == (
+        users,
+        papers,
+        members,
+    )
+    assert report.reused == {"users": 5, "papers": 10, "members": 7}
+    assert report.differing == [
+        "paper doi:10.23915/distill.00024.001: the database's title kept",
+        f"member {walk_in['email']}: the database's name kept",
+    ]
+    after = snapshot("fall-2022")
+    assert after["papers"] == [
+        {**paper, "title": "Zoom In: An Introduction to Circuits"}
+        if paper["title"] == "Zoom In"
+        else paper
+        for paper in before["papers"]
+    ]
+    assert after["meetings"] == before["meetings"]
+    assert after["attendance"] == [
+        {**record, "member": record["member"]} for record in before["attendance"]
+    ]
+
+
+def test_import_shows_the_term_on_pages_cached_before(client, term):
+    data = as_file(export_term(term))
+    empty_the_database()
+    assert "Fall 2022" not in client.get("/terms/").content.decode()
+
+    import_term(data)
+
+    assert "Fall 2022" in client.get("/terms/").content.decode()
+
+
+# --- What the file holds ---------------------------------------------------------------------
+
+
+def keys_anywhere(value):
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in keys_anywhere(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in keys_anywhere(v)}
+    return set()
+
+
+def test_export_names_things_by_natural_keys_and_holds_no_ids_or_passwords(term):
+    data = export_term(term)
+
+    assert (data["format"], data["version"]) == ("readinggroup-term", 1)
+    assert keys_anywhere(data) & {"id", "pk", "password", "term_id", "user_id"} == set()
+    moved = next(m for m in data["meetings"] if m["public_note"] == "Exams in our room.")
+    section = moved["section"]
+    assert moved == {
+        "section": section,
+        "week": 3,
+        "scheduled_starts_at": "2022-09-26T21:00:00+00:00",
+        "scheduled_ends_at": "2022-09-26T22:30:00+00:00",
+        "scheduled_room": "2-151",
+        "starts_at": "2022-09-27T20:30:00+00:00",
+        "ends_at": "2022-09-27T22:00:00+00:00",
+        "is_rescheduled": True,
+        "room_override": "4-231",
+        "status": "scheduled",
+        "public_note": "Exams in our room.",
+        "sequence": 2,
+        "changed_at": moved["changed_at"],
+        "updated_at": moved["updated_at"],
+        "changed_by": "eric",
+    }
+    assert sorted(m["email"] for m in data["members"]) == sorted(
+        Member.objects.exclude(name="Elsewhere").values_list("email", flat=True)
+    )
+    assert [p["key"] for p in data["papers"] if not p["key"].startswith("arXiv:")] == [
+        "Lecture notes",
+        "doi:10.23915/distill.00024.001",
+    ]
+
+
+def test_export_takes_the_same_number_of_queries_for_a_small_and_a_large_term(
+    django_assert_num_queries,
+):
+    def build(size):
+        term = build_term(weeks=size, readings_per_week=size, sections=size, slug=f"t{size}")
+        for section in term.sections.all():
+            members = enroll_members(section, size * 5)
+            for meeting in section.meetings.all():
+                write_note(meeting, "Notes.", "More notes.")
+                for member in members:
+                    AttendanceRecordFactory(meeting=meeting, member=member)
+        return term
+
+    small, large = build(1), build(3)
+
+    for term in (small, large):
+        with django_assert_num_queries(15):  # 13, and the test's SAVEPOINT and RELEASE
+            export_term(term)
+
+
+# --- Refusals: nothing changes ---------------------------------------------------------------
+
+
+def mutate(path, value):
+    """A change to the exported dict at `path` (keys and list indexes); DELETE removes it."""
+
+    def apply(data):
+        *parents, last = path
+        target = data
+        for key in parents:
+            target = target[key]
+        if value is DELETE:
+            del target[last]
+        else:
+            target[last] = value
+        return data
+
+    return apply
+
+
+DELETE = object()
+
+REFUSALS = {
+    "not an object": (
+        lambda data: [data],
+        "This is not a readinggroup term export (no “format”: “readinggroup-term”).",
+    ),
+    "another format": (
+        mutate(["format"], "readinggroup-week"),
+        "This is not a readinggroup term export (no “format”: “readinggroup-term”).",
+    ),
+    "a newer version": (
+        mutate(["version"], 2),
+        "This file is version 2 of the term export format; this site reads version 1.",
+    ),
+    "a version that is no number": (
+        mutate(["version"], True),
+        "The file has no version number (“version”: 1).",
+    ),
+    "no version": (
+        mutate(["version"], DELETE),
+        "The file has no version number (“version”: 1).",
+    ),
+    "a missing list": (mutate(["meetings"], DELETE), "The file has no “meetings”."),
+    "an unknown key": (mutate(["rooms"], []), "The file has unexpected “rooms”."),
+    "a list that is not one": (
+        mutate(["weeks"], {}),
+        "weeks: expected a list, found an object.",
+    ),
+    "a missing field": (mutate(["term", "slug"], DELETE), "term: missing “slug”."),
+    "an unknown field": (
+        mutate(["sections", 0, "colour"], "red"),
+        "sections[0]: unexpected “colour”.",
+    ),
+    "text for a number": (
+        mutate(["weeks", 0, "number"], "1"),
+        "weeks[0].number: expected a whole number, found a string.",
+    ),
+    "true for a number": (
+        mutate(["sections", 0, "capacity"], True),
+        "sections[0].capacity: expected a whole number or null, found true or false.",
+    ),
+    "null for text": (
+        mutate(["papers", 0, "title"], None),
+        "papers[0].title: expected a string, found null.",
+    ),
+    "an unknown choice": (
+        mutate(["meetings", 0, "status"], "postponed"),
+        "meetings[0].status: Value 'postponed' is not a valid choice.",
+    ),
+    "a date-time that is none": (
+        mutate(["meetings", 0, "starts_at"], "next Tuesday"),
+        "meetings[0].starts_at: “next Tuesday” value has an invalid format. It must be in "
+        "YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format.",
+    ),
+    "a date-time without its offset": (
+        mutate(["attendance", 0, "recorded_at"], "2022-09-12T23:05:07"),
+        "attendance[0].recorded_at: give the UTC offset, e.g. +00:00.",
+    ),
+    "an unknown time zone": (
+        mutate(["term", "time_zone"], "Mars/Olympus_Mons"),
+        "term.time_zone: “Mars/Olympus_Mons” is not a known time zone; use a name such as "
+        "America/New_York.",
+    ),
+    "too long a room": (
+        mutate(["sections", 1, "room"], "x" * 101),
+        "sections[1].room: Ensure this value has at most 100 characters (it has 101).",
+    ),
+    "a paper not in the file": (
+        mutate(["readings", 0, "paper"], "arXiv:9999.99999"),
+        "readings[0].paper: no paper “arXiv:9999.99999” in the file.",
+    ),
+    "a lead not in the file": (
+        mutate(["sections", 0, "leads"], ["ghost"]),
+        "sections[0].leads[0]: no user “ghost” in the file.",
+    ),
+    "a member not in the file": (
+        mutate(["attendance", 0, "member"], "nobody@example.edu"),
+        "attendance[0].member: no member with the email “nobody@example.edu” in the file.",
+    ),
+    "a week not in the file": (
+        mutate(["attendance", 0, "week"], 9),
+        "attendance[0].week: no week “9” in the file.",
+    ),
+    "a second week 1": (
+        lambda data: {**data, "weeks": [*data["weeks"], data["weeks"][0]]},
+        "weeks[4]: a second week 1.",
+    ),
+    "a broken revision": (
+        mutate(["notes", 0, "revisions", 0, "number"], DELETE),
+        "notes[0].revisions[0]: missing “number”.",
+    ),
+}
+
+
+@pytest.fixture
+def exported(term):
+    """The rich term's export, in a database emptied since."""
+    data = as_file(export_term(term))
+    empty_the_database()
+    return data
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_import_refuses_a_broken_file_and_changes_nothing(exported, case):
+    change, message = REFUSALS[case]
+    data = change(copy.deepcopy(exported))
+
+    with pytest.raises(ValidationError) as caught:
+        import_term(data)
+
+    assert caught.value.messages == [message]
+    assert set(counts().values()) == {0}
+
+
+def test_import_refuses_a_file_the_database_rejects_half_way_and_changes_nothing(exported):
+    # Users, papers, members, the term, weeks and readings are written before the sections.
+    exported["sections"][1]["end_time"] = exported["sections"][1]["start_time"]
+
+    with pytest.raises(ValidationError) as caught:
+        import_term(exported)
+
+    assert caught.value.messages[0].startswith("The file breaks a rule of the database (")
+    assert "sections_section_ends_after_start" in caught.value.messages[0]
+    assert set(counts().values()) == {0}
+
+
+def test_import_refuses_a_term_whose_slug_exists_and_changes_nothing(term):
+    data = as_file(export_term(term))
+    data["term"]["name"] = "Fall 2022 (restored)"
+    before, rows_before = counts(), snapshot("fall-2022")
+
+    with pytest.raises(ValidationError) as caught:
+        import_term(data)
+
+    assert caught.value.messages == [
+        "This database already has a term “fall-2022”: delete or rename it (in the admin) to "
+        "restore it from the file."
+    ]
+    assert (counts(), snapshot("fall-2022")) == (before, rows_before)
+
+
+def test_import_refuses_two_papers_of_the_file_that_are_one_in_the_database(term):
+    data = as_file(export_term(term))
+    data["term"]["slug"] = "fall-2022-copy"
+    first, second = [p for p in data["papers"] if p["key"].startswith("arXiv:")][:2]
+    Paper.objects.filter(arxiv_id=first["arxiv_id"]).update(doi="10.1000/ONE")
+    second.update(arxiv_id="", doi="10.1000/one")
+    before = counts()
+
+    with pytest.raises(ValidationError) as caught:
+        import_term(data)
+
+    stored = Paper.objects.get(arxiv_id=first["arxiv_id"])
+    assert caught.value.messages == [
+        f"The papers “{first['key']}” and “{second['key']}” of the file are both the "
+        f"database's paper “{stored}”."
+    ]
+    assert counts() == before
+
+
+# --- The commands ----------------------------------------------------------------------------
+
+
+def test_export_term_command_writes_the_export_to_standard_output(term):
+    out = io.StringIO()
+
+    call_command("export_term", "fall-2022", stdout=out)
+
+    written = json.loads(out.getvalue())
+    expected = as_file(export_term(term))
+    assert {**written, "exported_at": None} == {**expected, "exported_at": None}
+
+
+def test_export_and_import_commands_round_trip_through_a_file(term, tmp_path):
+    before = snapshot("fall-2022")
+    path = tmp_path / "fall-2022.json"
+    err = io.StringIO()
+    call_command("export_term", "fall-2022", "--output", str(path), stderr=err)
+    empty_the_database()
+    out = io.StringIO()
+
+    call_command("import_term", str(path), stdout=out)
+
+    assert snapshot("fall-2022") == before
+    assert err.getvalue() == (f"Wrote term “fall-2022” to {path} ({path.stat().st_size} bytes).\n")
+    assert out.getvalue().splitlines() == [
+        "Imported term “fall-2022” (Fall 2022): 5 users, 10 papers, 7 members, 4 weeks, "
+        "10 readings, 2 sections, 8 meetings, 2 notes, 4 note revisions, 6 enrollments, "
+        "6 attendance records.",
+        "New accounts have no password: give one with `make organizer` or `make lead`.",
+    ]
+
+
+def test_import_term_command_reports_what_it_reused(term, tmp_path):
+    path = tmp_path / "term.json"
+    call_command("export_term", "fall-2022", "--output", str(path), stderr=io.StringIO())
+    Term.objects.filter(pk=term.pk).update(slug="old")
+    out = io.StringIO()
+
+    call_command("import_term", str(path), stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "Imported term “fall-2022” (Fall 2022): 0 users, 0 papers, 0 members, 4 weeks, "
+        "10 readings, 2 sections, 8 meetings, 2 notes, 4 note revisions, 6 enrollments, "
+        "6 attendance records.",
+        "Already in the database and kept as they were: 5 users, 10 papers, 7 members.",
+    ]
+
+
+def test_export_term_command_names_the_known_terms_when_the_slug_is_wrong(term):
+    with pytest.raises(CommandError) as caught:
+        call_command("export_term", "fall-2021", stdout=io.StringIO())
+
+    assert str(caught.value) == "No term “fall-2021”. Known terms: fall-2022, spring-2023."
+
+
+def test_import_term_command_refuses_a_file_that_is_not_json(term, tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"format": "readinggroup-term", ', encoding="utf-8")
+    before = counts()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_term", str(path), stdout=io.StringIO())
+
+    assert str(caught.value) == (
+        f"Nothing was imported: {path} is not valid JSON (Expecting property name enclosed in "
+        "double quotes at line 1, column 33)."
+    )
+    assert counts() == before
+
+
+def test_import_term_command_refuses_a_newer_version_with_its_message(term, tmp_path):
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps({**as_file(export_term(term)), "version": 2}), encoding="utf-8")
+    Term.objects.all().delete()
+    before = counts()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_term", str(path), stdout=io.StringIO())
+
+    assert str(caught.value) == (
+        "Nothing was imported: This file is version 2 of the term export format; this site "
+        "reads version 1."
+    )
+    assert counts() == before
+
+
+def test_import_term_command_says_when_the_file_is_missing(db, tmp_path):
+    path = tmp_path / "missing.json"
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_term", str(path), stdout=io.StringIO())
+
+    assert str(caught.value) == f"Cannot read {path}: No such file or directory."

@@ -6,10 +6,9 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Prefetch, Q
-from django.urls import reverse
 from django.utils import timezone
 
-from syllabus.models import Reading, Term, Week
+from syllabus.models import Reading, Term, Week, reverse_url
 from syllabus.roles import is_organizer
 
 
@@ -84,9 +83,7 @@ class Section(models.Model):
         return f"{self.name} ({self.term})"
 
     def get_absolute_url(self):
-        return reverse(
-            "sections:section-detail", kwargs={"term": self.term.slug, "section": self.slug}
-        )
+        return reverse_url("sections:section-detail", term=self.term.slug, section=self.slug)
 
     def clean(self):
         if self.start_time and self.end_time and self.end_time <= self.start_time:
@@ -276,13 +273,11 @@ class Meeting(models.Model):
 
     def get_calendar_url(self):
         """The one-meeting .ics file."""
-        return reverse(
+        return reverse_url(
             "sections:meeting-calendar",
-            kwargs={
-                "term": self.section.term.slug,
-                "section": self.section.slug,
-                "number": self.week.number,
-            },
+            term=self.section.term.slug,
+            section=self.section.slug,
+            number=self.week.number,
         )
 
     @property

@@ -1,4 +1,5 @@
 import datetime
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -10,6 +11,18 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+
+@functools.lru_cache(maxsize=8192)
+def _reverse(name, items):
+    return reverse(name, kwargs=dict(items))
+
+
+def reverse_url(name, **kwargs):
+    """`reverse()`, remembered: a schedule page links hundreds of weeks, sections and meetings,
+    and the same URL always reverses to the same path (the URLconf does not change at run time).
+    """
+    return _reverse(name, tuple(sorted(kwargs.items())))
 
 
 def validate_time_zone(value):
@@ -85,7 +98,7 @@ class Term(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("sections:term-schedule", kwargs={"term": self.slug})
+        return reverse_url("sections:term-schedule", term=self.slug)
 
     def clean(self):
         if self.first_monday and self.first_monday.weekday() != 0:
@@ -156,9 +169,7 @@ class Week(models.Model):
         return f"Week {self.number}: {self.title}"
 
     def get_absolute_url(self):
-        return reverse(
-            "sections:week-detail", kwargs={"term": self.term.slug, "number": self.number}
-        )
+        return reverse_url("sections:week-detail", term=self.term.slug, number=self.number)
 
     def unique_error_message(self, model_class, unique_check):
         if tuple(unique_check) == ("term", "number"):

@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEMPLATES := $(shell find templates -name '*.html')
 
-.PHONY: install run serve test lint format migrate organizer lead pg-test bench clean
+.PHONY: install run serve test lint format migrate organizer lead pg-test bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ pg-test: install
 # SQLite unless DATABASE_URL is set (e.g. scripts/with-postgres.sh make bench). Not part of test.
 bench: install
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+# 64 connections on the public pages for 60 s, then 16 leads saving rosters for 30 s, on
+# gunicorn; checks the records. SQLite unless DATABASE_URL is set (scripts/with-postgres.sh
+# make loadtest). Not part of test. Shorter: make loadtest LOADTEST_ARGS="--duration 5".
+loadtest: install
+	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
 
 # Create or reset an organizer account: make organizer USERNAME=emichaud
 organizer: migrate

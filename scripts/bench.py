@@ -230,11 +230,15 @@ def etag_of(url):
         return response.headers["ETag"]
 
 
-def wrk(url, duration, connections, headers=()):
+def wrk(url, duration, connections, headers=(), script=None):
+    """Run wrk on `url` (with a Lua `script` if given); parse its report."""
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
     for header in headers:
         command += ["-H", header]
+    if script:
+        command += ["--script", str(script)]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     latency = {}
     for pct in ("50", "99"):
@@ -243,6 +247,7 @@ def wrk(url, duration, connections, headers=()):
     errors = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
+        "requests": requests,
         "rps": rps,
         "p50": latency["50"],
         "p99": latency["99"],
@@ -251,8 +256,9 @@ def wrk(url, duration, connections, headers=()):
     }
 
 
-def measure_scale(scale, args, database_url):
-    env = {
+def production_env(database_url):
+    """The environment of a production server on 127.0.0.1 over plain HTTP."""
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "readinggroup.settings",
         "DJANGO_SECRET_KEY": "bench-only-not-secret",
@@ -263,6 +269,10 @@ def measure_scale(scale, args, database_url):
         "DJANGO_LOG_LEVEL": "WARNING",
         "DATABASE_URL": database_url,
     }
+
+
+def measure_scale(scale, args, database_url):
+    env = production_env(database_url)
     print(f"bench: scale {scale}: generating data", flush=True)
     generated = prepare_database(env, scale, args.seed)
     manage(env, "collectstatic", "--noinput", "-v0")
@@ -404,6 +414,18 @@ def write_report(path, all_rows, meta, args, generated):
     path.write_text("\n".join(lines) + "\n")
 
 
+def ensure_wrk():
+    if not shutil.which("wrk"):
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            print("installing wrk (Debian package)", flush=True)
+            subprocess.run(
+                ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q", "wrk"],
+                check=False,
+            )
+        if not shutil.which("wrk"):
+            raise SystemExit("wrk is needed: apt-get install wrk")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 50])
@@ -413,16 +435,7 @@ def main():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
-
-    if not shutil.which("wrk"):
-        if os.geteuid() == 0 and shutil.which("apt-get"):
-            print("bench: installing wrk (Debian package)", flush=True)
-            subprocess.run(
-                ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-q", "wrk"],
-                check=False,
-            )
-        if not shutil.which("wrk"):
-            raise SystemExit("bench: wrk is needed: apt-get install wrk")
+    ensure_wrk()
 
     all_rows, generated = [], {}
     database_url = os.environ.get("DATABASE_URL", "")

@@ -384,6 +384,26 @@ def test_second_lead_is_told_of_the_first_save_and_keeps_their_choices(
     assert AttendanceRecord.objects.count() == 3
 
 
+def test_conflict_names_someone_when_the_recorder_account_is_gone(
+    client, lead, organizer, meeting, members
+):
+    client.force_login(organizer)
+    client.post(
+        f"/attendance/meetings/{meeting.pk}/", roster_post(meeting, members, ["late", "", ""])
+    )
+    organizer.delete()  # recorded_by becomes NULL (SET_NULL)
+    client.force_login(lead)
+
+    response = client.post(
+        f"/attendance/meetings/{meeting.pk}/",
+        roster_post(meeting, members, ["present", "", ""], version=0),
+    )
+
+    assert response.status_code == 409
+    assert "Ada: now <strong>Late</strong>, by someone at" in response.content.decode()
+    assert stored(meeting) == [("Ada", "late")]
+
+
 # --- Query counts -------------------------------------------------------------------------
 
 

@@ -93,6 +93,14 @@ def console_errors(browser):
     return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
 
 
+def click(browser, element):
+    """Scroll the element into view at once (Bootstrap makes scrolling smooth, i.e. slow)."""
+    browser.execute_script(
+        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
+    )
+    element.click()
+
+
 def horizontal_overflow(browser):
     return browser.execute_script(
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -4,17 +4,10 @@ from selenium.webdriver.common.by import By
 
 from attendance.models import AttendanceRecord
 from sections.models import Section
+from tests.browser.conftest import click
 from tests.factories import EnrollmentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def click(browser, element):
-    """Scroll the element into view at once (Bootstrap makes scrolling smooth, i.e. slow)."""
-    browser.execute_script(
-        "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
-    )
-    element.click()
 
 
 def test_lead_marks_three_members_and_a_walk_in_and_sees_them_on_the_report(

@@ -8,13 +8,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def import_settings(**env):
+def import_settings(*, show="s.DEBUG, s.ALLOWED_HOSTS", **env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import readinggroup.settings as s; print(s.DEBUG, s.ALLOWED_HOSTS)",
+            f"import readinggroup.settings as s; print({show})",
         ],
         cwd=ROOT,
         env={**clean, **env},
@@ -41,3 +41,26 @@ def test_settings_local_development_has_safe_defaults():
     result = import_settings(DJANGO_DEBUG="1")
 
     assert result.stdout.strip() == "True ['localhost', '127.0.0.1']"
+
+
+def test_settings_sqlite_waits_for_the_write_lock_instead_of_failing():
+    result = import_settings(
+        show="s.DATABASES['default']['OPTIONS']",
+        DJANGO_DEBUG="1",
+        DATABASE_URL="sqlite:////tmp/readinggroup.sqlite3",
+    )
+
+    assert result.stdout.strip() == (
+        "{'transaction_mode': 'IMMEDIATE', 'timeout': 20, "
+        "'init_command': 'PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL'}"
+    )
+
+
+def test_settings_postgresql_gets_no_sqlite_options():
+    result = import_settings(
+        show="s.DATABASES['default'].get('OPTIONS')",
+        DJANGO_DEBUG="1",
+        DATABASE_URL="postgres://u:p@127.0.0.1:5432/readinggroup",
+    )
+
+    assert result.stdout.strip() == "None"

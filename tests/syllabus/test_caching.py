@@ -148,3 +148,15 @@ def test_a_change_to_one_term_keeps_other_terms_cached(client, fall2022, django_
 
     with django_assert_num_queries(0):
         client.get(f"/terms/{other.slug}/")
+
+
+def test_a_slug_longer_than_any_term_is_a_404_not_a_cache_key_error(client, fall2022):
+    """Found by tests/sections/test_hostile_input.py: the term's version key took the URL's
+    slug as it came, and memcached refuses keys over 250 bytes (locmem warns, which the suite
+    makes an error)."""
+    client.raise_request_exception = False
+
+    response = client.get("/terms/" + "x" * 300 + "/")
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()

@@ -3,10 +3,10 @@ from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
 from sections.admin import SectionListFilter
-from syllabus.admin import SafeIdsMixin
+from syllabus.admin import BoundedInlineMixin, SafeIdsMixin
 
 
-class EnrollmentInline(SafeIdsMixin, admin.TabularInline):
+class EnrollmentInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     model = Enrollment
     fields = ["section", "created_at"]
     readonly_fields = ["created_at"]

@@ -14,7 +14,7 @@ from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting, save_note
 from syllabus import admin as syllabus_admin
-from syllabus.admin import SafeIdsMixin
+from syllabus.admin import BoundedInlineMixin, SafeIdsMixin
 from syllabus.models import Term
 
 MEETING_FIELDS = [
@@ -59,7 +59,7 @@ def action_form_page(modeladmin, request, queryset, *, form, title, intro, submi
     return TemplateResponse(request, "admin/sections/action_form.html", context)
 
 
-class MeetingInline(SafeIdsMixin, admin.TabularInline):
+class MeetingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     """Read only: changes go through the meeting's admin actions (sections.services)."""
 
     model = Meeting

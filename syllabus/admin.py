@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
@@ -19,11 +20,13 @@ from syllabus.services import import_papers
 # where a form error or a message belongs. Every ModelAdmin and inline here uses this mixin.
 
 
-def _is_lookup_value(queryset, value):
-    """Can `value` be looked up as a primary key of `queryset`'s model?"""
+def _is_lookup_value(model, value):
+    """Can `value` be looked up as a primary key of `model`? Not text that is no number, nor
+    a number beyond the column's range (SQLite raises OverflowError on those in `__in`)."""
+    pk = model._meta.pk
     try:
-        queryset.filter(pk=value)  # building the query converts (or refuses) the value
-    except (ValueError, TypeError, ValidationError):
+        pk.run_validators(pk.to_python(value))
+    except ValidationError:
         return False
     return True
 
@@ -31,8 +34,8 @@ def _is_lookup_value(queryset, value):
 class _ValidIdsOnly:
     def optgroups(self, name, value, attr=None):
         # Only look up what can be an id: the field's own error says the rest is no choice.
-        queryset = self.choices.queryset
-        return super().optgroups(name, [v for v in value if _is_lookup_value(queryset, v)], attr)
+        model = self.choices.queryset.model
+        return super().optgroups(name, [v for v in value if _is_lookup_value(model, v)], attr)
 
 
 class SafeAutocompleteSelect(_ValidIdsOnly, AutocompleteSelect):
@@ -41,6 +44,18 @@ class SafeAutocompleteSelect(_ValidIdsOnly, AutocompleteSelect):
 
 class SafeAutocompleteSelectMultiple(_ValidIdsOnly, AutocompleteSelectMultiple):
     pass
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if self.to_field_name is None and not _is_lookup_value(self.queryset.model, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
 
 
 class SafeIdsMixin:
@@ -54,6 +69,7 @@ class SafeIdsMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
             kwargs["widget"] = SafeAutocompleteSelectMultiple(
                 db_field, self.admin_site, using=kwargs.get("using")
@@ -62,7 +78,7 @@ class SafeIdsMixin:
 
     def response_action(self, request, queryset):
         selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-        if not all(_is_lookup_value(queryset, value) for value in selected):
+        if not all(_is_lookup_value(queryset.model, value) for value in selected):
             self.message_user(
                 request,
                 "The selection was not understood (it names no items); select them again.",
@@ -72,7 +88,19 @@ class SafeIdsMixin:
         return super().response_action(request, queryset)
 
 
-class WeekInline(SafeIdsMixin, admin.TabularInline):
+class BoundedInlineMixin:
+    """At most 100 rows in an inline (a term's weeks, a week's readings, a section's meetings).
+    Django allows up to 2,000 and builds as many forms as a (forged) TOTAL_FORMS asks: ten
+    seconds of work per request."""
+
+    max_num = absolute_max = 100  # the admin sets max_num to 0 where rows cannot be added
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", self.absolute_max)
+        return super().get_formset(request, obj, **kwargs)
+
+
+class WeekInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     model = Week
     fields = ["number", "title", "tagline", "starts_on_override"]
     extra = 0
@@ -105,7 +133,7 @@ class TermAdmin(SafeIdsMixin, admin.ModelAdmin):
         return term.week_count
 
 
-class ReadingInline(SafeIdsMixin, admin.TabularInline):
+class ReadingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     model = Reading
     fields = ["paper", "kind", "order", "note"]
     autocomplete_fields = ["paper"]

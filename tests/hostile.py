@@ -239,3 +239,16 @@ def assert_form_errors(response, *names):
     assert response.status_code in (200, 409), response.status_code
     forms = [response.context[name] for name in names]
     assert any(form.errors for form in forms), [form.data for form in forms]
+
+
+def assert_term_pages_work(client, terms):
+    """After a save, the pages that compute dates from what was saved still render."""
+    for term in terms:
+        for path in [
+            term.get_absolute_url(),
+            f"/terms/{term.slug}/schedule.json",
+            f"/terms/{term.slug}/calendar.ics",
+        ]:
+            response = client.get(path)
+            assert_not_server_error(response)
+            assert response.status_code == 200, path

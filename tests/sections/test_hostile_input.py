@@ -18,6 +18,8 @@ from tests.hostile import (
     MISSING,
     assert_form_errors,
     assert_not_server_error,
+    assert_term_pages_work,
+    edge_date,
     extra_fields,
     field_values,
     form_data,
@@ -175,7 +177,7 @@ def meeting_row(meeting):
 
 
 MOVE_FIELDS = {
-    "date": st.sampled_from(["2022-10-20", "2022-10-19", "2021-01-01", "2022-12-31"]),
+    "date": st.one_of(st.sampled_from(["2022-10-20", "2022-10-19", "2022-12-31"]), edge_date),
     "start_time": st.sampled_from(["18:00", "19:30", "06:00"]),
     "end_time": st.sampled_from(["20:00", "21:00", "18:00"]),
     "room": st.sampled_from(["2-151", "4-231", ""]),
@@ -216,6 +218,8 @@ def test_meeting_change_answers_hostile_posts_with_form_errors(
         before = meeting_row(target)
         response = client.post(f"/meetings/{target.pk}/change/", form_data(form, extra))
         after = meeting_row(target)
+        if response.status_code == 302:
+            assert_term_pages_work(client, [target.section.term])
 
     assert_not_server_error(response)
     if response.status_code != 302:
@@ -250,7 +254,7 @@ ACTION_FIELDS = {
     "note": MOVE_FIELDS["note"],
     "name": st.sampled_from(["Spring 2023"]),
     "slug": st.sampled_from(["spring-2023", "fall-2022"]),
-    "first_monday": st.sampled_from(["2023-02-06", "2023-02-07"]),
+    "first_monday": st.one_of(st.sampled_from(["2023-02-06", "2023-02-07"]), edge_date),
     "apply": st.just("Apply"),
 }
 
@@ -285,6 +289,8 @@ def test_admin_actions_answer_hostile_posts_without_500(
         before = admin_rows()
         response = client.post(url, form_data(values, extra))
         after = admin_rows()
+        if response.status_code == 302:
+            assert_term_pages_work(client, Term.objects.all())
 
     assert_not_server_error(response)
     if response.status_code == 200:  # the action's form again, or the list ("select items")
@@ -329,6 +335,8 @@ def test_section_admin_forms_answer_hostile_posts_with_form_errors(
         before = admin_rows()
         response = client.post(url, form_data({**baseline, **changes}, extra))
         after = admin_rows()
+        if response.status_code == 302:
+            assert_term_pages_work(client, Term.objects.all())
 
     assert_not_server_error(response)
     if response.status_code == 200:

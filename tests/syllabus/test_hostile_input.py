@@ -18,6 +18,7 @@ from tests.hostile import (
     any_text,
     assert_form_errors,
     assert_not_server_error,
+    assert_term_pages_work,
     edge_date,
     edge_number,
     extra_fields,
@@ -196,6 +197,8 @@ def post_admin_form(client, url, baselines, changes, extra):
         before = syllabus_rows()
         response = client.post(url, form_data({**baselines[url], **changes}, extra))
         after = syllabus_rows()
+        if response.status_code == 302:
+            assert_term_pages_work(client, Term.objects.all())
     assert_not_server_error(response)
     if response.status_code == 200:
         assert after == before

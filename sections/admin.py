@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm
+from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm, check_note_length
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting, save_note
 from syllabus import admin as syllabus_admin
@@ -281,6 +281,9 @@ class DiscussionNoteAdminForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expected_version"].initial = self.instance.version
+
+    def clean_body(self):
+        return check_note_length(self.cleaned_data["body"])
 
     def clean(self):
         cleaned = super().clean()

@@ -234,6 +234,20 @@ def assert_not_server_error(response):
     assert b"Traceback" not in body, body[:2000]
 
 
+def has_nul(*values):
+    """Does any of `values` (strings, lists of them, dicts of them) hold a NUL character? An
+    address with one is a 400 (readinggroup.middleware.NulCharactersMiddleware)."""
+    for value in values:
+        if isinstance(value, dict):
+            value = [*value.keys(), *value.values()]
+        if isinstance(value, list | tuple):
+            if has_nul(*value):
+                return True
+        elif isinstance(value, str) and "\x00" in value:
+            return True
+    return False
+
+
 def assert_form_errors(response, *names):
     """A 200 or 409 re-rendering at least one of the context's forms `names` with errors."""
     assert response.status_code in (200, 409), response.status_code

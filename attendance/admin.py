@@ -3,9 +3,10 @@ from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
 from sections.admin import SectionListFilter
+from syllabus.admin import BoundedInlineMixin, SafeIdsMixin
 
 
-class EnrollmentInline(admin.TabularInline):
+class EnrollmentInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     model = Enrollment
     fields = ["section", "created_at"]
     readonly_fields = ["created_at"]
@@ -21,7 +22,7 @@ class EnrollmentInline(admin.TabularInline):
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
+class MemberAdmin(SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "email", "affiliation", "section_names", "created_at"]
     list_filter = [
         ("enrollments__section__term", admin.RelatedOnlyFieldListFilter),
@@ -40,7 +41,7 @@ class MemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(AttendanceRecord)
-class AttendanceRecordAdmin(admin.ModelAdmin):
+class AttendanceRecordAdmin(SafeIdsMixin, admin.ModelAdmin):
     list_display = ["member", "meeting", "status", "remark", "recorded_by", "recorded_at"]
     list_filter = [
         "status",

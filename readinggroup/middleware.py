@@ -1,6 +1,7 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -22,6 +23,24 @@ class PrivateResponsesMiddleware:
             patch_cache_control(response, private=True)
             patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class NulCharactersMiddleware:
+    """A NUL character ("\\x00", %00) in the path or a URL parameter is a 400. It is never part
+    of a real address, and PostgreSQL refuses it in text: Django's admin passes list filters
+    such as ?time_zone=%00 to the database as they come, a 500. (Forms refuse NUL in what is
+    posted by themselves.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest("A NUL character in the address.")
+        return self.get_response(request)
 
 
 class DatabaseUnavailableMiddleware:

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "readinggroup.middleware.NulCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "readinggroup.middleware.PrivateResponsesMiddleware",
@@ -162,6 +163,14 @@ def cache_from_url(url: str) -> dict:
 
 
 CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
+
+# Request size limits, chosen deliberately (a request over them gets the 400 page, which says
+# so). Fields: a roster posts two per member, so 2,500 fields take a roster of 1,200 members
+# (Django's default of 1,000 stops at about 490). Memory: the paper import takes 200,000
+# characters, up to 2.4 MB once a browser has URL-encoded them, so 5 MiB leaves it room to
+# show its own message next to the field when a paste is somewhat over its limit.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_500
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

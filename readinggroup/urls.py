@@ -7,6 +7,8 @@ admin.site.site_header = "Reading group administration"
 admin.site.site_title = "Reading group admin"
 admin.site.index_title = "Terms, weeks, papers and sections"
 
+handler400 = views.bad_request
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,7 +1,10 @@
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -34,3 +37,14 @@ def robots_txt(request):
 def favicon(request):
     """Browsers (and the admin, which links no icon) ask for /favicon.ico."""
     return HttpResponsePermanentRedirect(static("favicon.svg"))
+
+
+def bad_request(request, exception):
+    """The 400 page, in the site's style; it says so when what was sent is over the size
+    limits (settings.DATA_UPLOAD_MAX_*), and never shows the exception itself."""
+    context = {
+        "too_large": isinstance(exception, RequestDataTooBig | TooManyFieldsSent),
+        "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+        "max_megabytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024),
+    }
+    return render(request, "400.html", context, status=400)

@@ -10,10 +10,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm
+from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm, check_note_length
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting, save_note
 from syllabus import admin as syllabus_admin
+from syllabus.admin import BoundedInlineMixin, SafeIdsMixin
 from syllabus.models import Term
 
 MEETING_FIELDS = [
@@ -58,7 +59,7 @@ def action_form_page(modeladmin, request, queryset, *, form, title, intro, submi
     return TemplateResponse(request, "admin/sections/action_form.html", context)
 
 
-class MeetingInline(admin.TabularInline):
+class MeetingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     """Read only: changes go through the meeting's admin actions (sections.services)."""
 
     model = Meeting
@@ -76,7 +77,7 @@ class MeetingInline(admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "term", "weekday", "start_time", "end_time", "room", "lead_names"]
     list_filter = ["term", "weekday"]
     list_select_related = ["term"]
@@ -94,7 +95,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(SafeIdsMixin, admin.ModelAdmin):
     """Meetings are changed only through `sections.services` (so SEQUENCE rises and calendars
     follow): the admin actions below, or the change page leads use (linked from each meeting)."""
 
@@ -244,7 +245,7 @@ class TermAdmin(syllabus_admin.TermAdmin):
         )
 
 
-class DiscussionNoteRevisionInline(admin.TabularInline):
+class DiscussionNoteRevisionInline(SafeIdsMixin, admin.TabularInline):
     """The note's history, read-only: saves add revisions, nothing edits or deletes them."""
 
     model = DiscussionNoteRevision
@@ -281,6 +282,9 @@ class DiscussionNoteAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["expected_version"].initial = self.instance.version
 
+    def clean_body(self):
+        return check_note_length(self.cleaned_data["body"])
+
     def clean(self):
         cleaned = super().clean()
         expected = cleaned.get("expected_version") or 0
@@ -295,7 +299,7 @@ class DiscussionNoteAdminForm(forms.ModelForm):
 
 
 @admin.register(DiscussionNote)
-class DiscussionNoteAdmin(admin.ModelAdmin):
+class DiscussionNoteAdmin(SafeIdsMixin, admin.ModelAdmin):
     form = DiscussionNoteAdminForm
     list_display = ["__str__", "term", "status", "version", "author_names", "updated_at"]
     list_filter = ["status", "meeting__section__term", ("meeting__section", SectionListFilter)]

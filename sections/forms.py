@@ -8,8 +8,11 @@ in the term's time zone become UTC `starts_at`/`ends_at`), and the write is a se
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.exceptions import ValidationError
 
 from sections.models import DiscussionNote
+
+NOTE_MAX_CHARACTERS = 100_000
 
 
 def _helper(submit_name, label, css_class=""):
@@ -79,6 +82,18 @@ class NextTermForm(forms.Form):
     )
 
 
+def check_note_length(body):
+    """Notes of a meeting are a few pages: 100,000 characters is some forty of them."""
+    if len(body) > NOTE_MAX_CHARACTERS:
+        raise ValidationError(
+            "These notes are %(length)s characters long; notes take at most %(limit)s. "
+            "Shorten them (or link to a longer document).",
+            code="too_long",
+            params={"length": f"{len(body):,}", "limit": f"{NOTE_MAX_CHARACTERS:,}"},
+        )
+    return body
+
+
 class DiscussionNoteForm(forms.ModelForm):
     """The lead's editor. `version` is the revision the text was loaded from: saving checks it,
     so a lead who edited an older version is told instead of overwriting someone else."""
@@ -91,10 +106,14 @@ class DiscussionNoteForm(forms.ModelForm):
         labels = {"body": "Notes"}
         help_texts = {
             "body": "Markdown: **bold**, *italic*, lists, > quotes, `code`, tables and "
-            "[links](https://example.org). Other HTML is removed.",
+            f"[links](https://example.org). Other HTML is removed. At most "
+            f"{NOTE_MAX_CHARACTERS:,} characters.",
             "status": "Drafts are seen only by the meeting's leads and organizers.",
         }
         widgets = {
             "body": forms.Textarea(attrs={"rows": 16}),
             "status": forms.RadioSelect,
         }
+
+    def clean_body(self):
+        return check_note_length(self.cleaned_data["body"])

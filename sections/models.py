@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
-from syllabus.models import Reading, Term, Week, reverse_url
+from syllabus.models import Reading, Term, Week, check_date_in_range, reverse_url
 from syllabus.roles import is_organizer
 
 
@@ -363,6 +363,7 @@ class Meeting(models.Model):
         term = self.section.term
         first, last = term.starts_on, term.ends_on
         day = starts_at.astimezone(term.tz).date()
+        check_date_in_range(day, "date")  # a term without dates yet has no bounds of its own
         if first and last and not first <= day <= last:
             raise ValidationError(
                 {

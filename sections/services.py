@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
-from syllabus.models import Reading, Term, Week
+from syllabus.models import Reading, Term, Week, check_first_monday
 
 
 @transaction.atomic
@@ -179,10 +179,10 @@ def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) 
         errors["slug"] = ValidationError(
             "A term with the slug “%(slug)s” already exists.", code="unique", params={"slug": slug}
         )
-    if first_monday.weekday() != 0:
-        errors["first_monday"] = ValidationError(
-            "Pick a Monday: week dates count from it.", code="not_monday"
-        )
+    try:
+        check_first_monday(first_monday)
+    except ValidationError as error:
+        errors.update(error.error_dict)
     if errors:
         raise ValidationError(errors)
 

@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.template.response import TemplateResponse
@@ -9,8 +12,95 @@ from syllabus.forms import PaperImportForm
 from syllabus.models import Paper, Reading, Term, Week
 from syllabus.services import import_papers
 
+# --- Ids that are not ids ------------------------------------------------------------------
+#
+# Django's admin builds a query from a posted id before checking it in two places: the
+# autocomplete widgets, when they show a form again with its errors, and the actions, with the
+# list's ticked boxes. A value that is no id ("abc", "None") then raises ValueError: a 500
+# where a form error or a message belongs. Every ModelAdmin and inline here uses this mixin.
 
-class WeekInline(admin.TabularInline):
+
+def _is_lookup_value(model, value):
+    """Can `value` be looked up as a primary key of `model`? Not text that is no number, nor
+    a number beyond the column's range (SQLite raises OverflowError on those in `__in`)."""
+    pk = model._meta.pk
+    try:
+        pk.run_validators(pk.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
+class _ValidIdsOnly:
+    def optgroups(self, name, value, attr=None):
+        # Only look up what can be an id: the field's own error says the rest is no choice.
+        model = self.choices.queryset.model
+        return super().optgroups(name, [v for v in value if _is_lookup_value(model, v)], attr)
+
+
+class SafeAutocompleteSelect(_ValidIdsOnly, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_ValidIdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if self.to_field_name is None and not _is_lookup_value(self.queryset.model, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class SafeIdsMixin:
+    """Answer posted ids that are not ids with a form error or a message, never a 500."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(_is_lookup_value(queryset.model, value) for value in selected):
+            self.message_user(
+                request,
+                "The selection was not understood (it names no items); select them again.",
+                messages.ERROR,
+            )
+            return None  # the admin goes back to the list
+        return super().response_action(request, queryset)
+
+
+class BoundedInlineMixin:
+    """At most 100 rows in an inline (a term's weeks, a week's readings, a section's meetings).
+    Django allows up to 2,000 and builds as many forms as a (forged) TOTAL_FORMS asks: ten
+    seconds of work per request."""
+
+    max_num = absolute_max = 100  # the admin sets max_num to 0 where rows cannot be added
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", self.absolute_max)
+        return super().get_formset(request, obj, **kwargs)
+
+
+class WeekInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     model = Week
     fields = ["number", "title", "tagline", "starts_on_override"]
     extra = 0
@@ -18,7 +108,7 @@ class WeekInline(admin.TabularInline):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "title", "first_monday", "time_zone", "is_published", "week_count"]
     list_filter = ["is_published", "time_zone"]
     search_fields = ["name", "title", "institution", "slug"]
@@ -43,7 +133,7 @@ class TermAdmin(admin.ModelAdmin):
         return term.week_count
 
 
-class ReadingInline(admin.TabularInline):
+class ReadingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     model = Reading
     fields = ["paper", "kind", "order", "note"]
     autocomplete_fields = ["paper"]
@@ -51,7 +141,7 @@ class ReadingInline(admin.TabularInline):
 
 
 @admin.register(Week)
-class WeekAdmin(admin.ModelAdmin):
+class WeekAdmin(SafeIdsMixin, admin.ModelAdmin):
     list_display = ["__str__", "term", "number", "tagline", "starts_on", "reading_count"]
     list_display_links = ["__str__"]
     list_filter = ["term"]
@@ -73,7 +163,7 @@ class WeekAdmin(admin.ModelAdmin):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(SafeIdsMixin, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "authors_short", "year", "venue", "arxiv_id", "doi"]
     list_filter = ["year", "readings__week__term"]
@@ -135,7 +225,7 @@ class PaperAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reading)
-class ReadingAdmin(admin.ModelAdmin):
+class ReadingAdmin(SafeIdsMixin, admin.ModelAdmin):
     list_display = ["paper", "week", "kind", "order", "note"]
     list_filter = ["kind", "week__term"]
     list_select_related = ["paper", "week__term"]

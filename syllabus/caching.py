@@ -28,6 +28,10 @@ PAGE_TIMEOUT = 60 * 60 * 24  # a day; versions, not timeouts, keep pages fresh
 
 
 def _term_key(slug):
+    # A URL may name a slug longer than any term's (100 characters): such a key would be too
+    # long for memcached (250 bytes), which refuses it, so it is hashed (the page is a 404).
+    if len(slug) > 100:
+        slug = hashlib.sha256(slug.encode()).hexdigest()
     return f"rg:v:term:{slug}"
 
 

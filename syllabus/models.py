@@ -12,6 +12,41 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+# Dates a term, week or meeting may have. Week and meeting dates are computed from them (week
+# 99 of a term, in UTC), which must stay within Python's years 1 to 9999; and a date outside
+# these centuries is a typing slip anyway.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
+MAX_WEEK_NUMBER = 99
+
+
+def check_date_in_range(value, field):
+    """Raise a ValidationError keyed by `field` unless `value` is between the earliest and the
+    latest date the site handles."""
+    if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    "Pick a date between %(earliest)s and %(latest)s.",
+                    code="date_out_of_range",
+                    params={"earliest": EARLIEST_DATE.year, "latest": LATEST_DATE.year},
+                )
+            }
+        )
+
+
+def check_first_monday(value):
+    """A term's first Monday: a Monday, in the range of dates the site handles."""
+    check_date_in_range(value, "first_monday")
+    if value is not None and value.weekday() != 0:
+        raise ValidationError(
+            {
+                "first_monday": ValidationError(
+                    "Pick a Monday: week dates count from it.", code="not_monday"
+                )
+            }
+        )
+
 
 @functools.lru_cache(maxsize=8192)
 def _reverse(name, items):
@@ -101,11 +136,7 @@ class Term(models.Model):
         return reverse_url("sections:term-schedule", term=self.slug)
 
     def clean(self):
-        if self.first_monday and self.first_monday.weekday() != 0:
-            raise ValidationError(
-                {"first_monday": "Pick a Monday: week dates count from it."},
-                code="not_monday",
-            )
+        check_first_monday(self.first_monday)
 
     @cached_property
     def tz(self):
@@ -170,6 +201,19 @@ class Week(models.Model):
 
     def get_absolute_url(self):
         return reverse_url("sections:week-detail", term=self.term.slug, number=self.number)
+
+    def clean(self):
+        if self.number is not None and self.number > MAX_WEEK_NUMBER:
+            raise ValidationError(
+                {
+                    "number": ValidationError(
+                        "A term has at most %(max)s weeks.",
+                        code="too_many_weeks",
+                        params={"max": MAX_WEEK_NUMBER},
+                    )
+                }
+            )
+        check_date_in_range(self.starts_on_override, "starts_on_override")
 
     def unique_error_message(self, model_class, unique_check):
         if tuple(unique_check) == ("term", "number"):

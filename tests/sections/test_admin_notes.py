@@ -116,3 +116,29 @@ def test_notes_cannot_be_deleted_in_the_admin(client, organizer):
 
     assert response.status_code == 403
     assert DiscussionNote.objects.filter(pk=note.pk).exists()
+
+
+def test_admin_refuses_notes_over_100000_characters_next_to_the_field(client, organizer):
+    client.force_login(organizer)
+    build_term(weeks=1, readings_per_week=0, sections=1)
+    meeting = Meeting.objects.get()
+
+    response = client.post(
+        "/admin/sections/discussionnote/add/",
+        {
+            "meeting": meeting.pk,
+            "body": "x" * 100_001,
+            "status": "draft",
+            "expected_version": 0,
+            **NO_INLINE_FORMS,
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "body": [
+            "These notes are 100,001 characters long; notes take at most 100,000. "
+            "Shorten them (or link to a longer document)."
+        ]
+    }
+    assert DiscussionNote.objects.count() == 0

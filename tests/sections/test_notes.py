@@ -342,3 +342,27 @@ def test_lead_pages_keep_a_constant_query_count(client, django_assert_num_querie
         client.force_login(the_lead(meeting))
         with django_assert_num_queries(expected):
             client.get(url(meeting))
+
+
+def test_notes_over_100000_characters_get_a_clear_error_and_nothing_is_saved(client, meeting):
+    client.force_login(the_lead(meeting))
+
+    response = post_note(client, meeting, "x" * 100_001)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        "body": [
+            "These notes are 100,001 characters long; notes take at most 100,000. "
+            "Shorten them (or link to a longer document)."
+        ]
+    }
+    assert DiscussionNote.objects.count() == 0
+
+
+def test_notes_of_exactly_100000_characters_are_saved(client, meeting):
+    client.force_login(the_lead(meeting))
+
+    response = post_note(client, meeting, "x" * 100_000)
+
+    assert response.status_code == 302
+    assert len(DiscussionNote.objects.get().body) == 100_000

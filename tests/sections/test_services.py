@@ -332,6 +332,11 @@ def test_copy_term_keeps_local_meeting_times_across_daylight_saving():
             datetime.date(2023, 2, 7),
             {"first_monday": ["Pick a Monday: week dates count from it."]},
         ),
+        (  # found by the hostile-input properties: week dates overflowed Python's year 9999
+            "spring-9999",
+            datetime.date(9999, 12, 27),
+            {"first_monday": ["Pick a date between 1900 and 2199."]},
+        ),
     ],
 )
 def test_copy_term_refuses_a_taken_slug_or_a_non_monday(slug, first_monday, errors):
@@ -342,3 +347,25 @@ def test_copy_term_refuses_a_taken_slug_or_a_non_monday(slug, first_monday, erro
 
     assert raised.value.message_dict == errors
     assert Term.objects.count() == 1
+
+
+def test_move_meeting_of_a_term_without_dates_refuses_a_date_out_of_range():
+    """Found by the hostile-input properties: with no first Monday there were no bounds, and
+    Dec 31, 9999 at 8 pm in New York is past the last moment a database date can hold."""
+    term = TermFactory(first_monday=None)
+    WeekFactory(term=term, number=1)
+    meeting = Meeting.objects.get(section=SectionFactory(term=term))
+
+    with pytest.raises(ValidationError) as raised:
+        move_meeting(
+            meeting=meeting,
+            date=datetime.date(9999, 12, 31),
+            start_time=datetime.time(20, 0),
+            end_time=datetime.time(21, 0),
+            room="",
+            by=None,
+        )
+
+    assert raised.value.message_dict == {"date": ["Pick a date between 1900 and 2199."]}
+    meeting.refresh_from_db()
+    assert (meeting.starts_at, meeting.sequence) == (None, 0)

@@ -4,7 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from syllabus.models import Paper
+from syllabus.models import Paper, Term
+from tests.admin_forms import admin_form_data
 from tests.factories import PaperFactory, UserFactory, build_term
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +198,111 @@ def test_anonymous_import_goes_to_the_admin_login(client):
 
     assert response.status_code == 302
     assert response["Location"] == f"/admin/login/?next={IMPORT_URL}"
+
+
+# --- Ids that are not ids (found by the hostile-input properties) ---------------------------
+
+
+def test_autocomplete_value_that_is_no_id_is_a_form_error_not_a_500(client, organizer):
+    """Django's autocomplete widget looked the posted value up to show the form again, and a
+    value that is no id raised ValueError."""
+    client.force_login(organizer)
+    client.raise_request_exception = False
+    term = build_term(weeks=0, readings_per_week=0, sections=0)
+
+    response = client.post(
+        "/admin/sections/section/add/",
+        {
+            "term": term.pk,
+            "name": "Thursday",
+            "slug": "thursday",
+            "weekday": 3,
+            "start_time": "18:00",
+            "end_time": "20:00",
+            "room": "2-151",
+            "leads": ["None"],
+            "meetings-TOTAL_FORMS": "0",
+            "meetings-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"leads": ["“None” is not a valid value."]}
+
+
+def test_action_on_a_selection_that_is_no_id_goes_back_with_a_message(client, organizer):
+    """Django's admin filtered the list by the ticked ids as they came: ValueError, a 500."""
+    client.force_login(organizer)
+    client.raise_request_exception = False
+    term = build_term(weeks=1, readings_per_week=0, sections=0)
+
+    response = client.post(
+        "/admin/syllabus/term/",
+        {"action": "delete_selected", "_selected_action": [str(term.pk), "abc"]},
+        follow=True,
+    )
+
+    assert response.redirect_chain == [("/admin/syllabus/term/", 302)]
+    assert [str(m) for m in response.context["messages"]] == [
+        "The selection was not understood (it names no items); select them again."
+    ]
+    assert list(Term.objects.all()) == [term]
+
+
+def test_lead_id_beyond_any_integer_is_a_form_error_not_a_500(client, organizer):
+    """SQLite raised OverflowError for a number beyond 64 bits in the leads' lookup."""
+    client.force_login(organizer)
+    client.raise_request_exception = False
+    term = build_term(weeks=0, readings_per_week=0, sections=0)
+    huge = "1" + "0" * 30
+
+    response = client.post(
+        "/admin/sections/section/add/",
+        {
+            "term": term.pk,
+            "name": "Thursday",
+            "slug": "thursday",
+            "weekday": 3,
+            "start_time": "18:00",
+            "end_time": "20:00",
+            "room": "2-151",
+            "leads": [huge],
+            "meetings-TOTAL_FORMS": "0",
+            "meetings-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "leads": [f"“{huge}” is not a valid value."]
+    }
+
+
+def test_action_on_an_id_beyond_any_integer_goes_back_with_a_message(client, organizer):
+    client.force_login(organizer)
+    client.raise_request_exception = False
+    build_term(weeks=1, readings_per_week=0, sections=0)
+
+    response = client.post(
+        "/admin/syllabus/term/",
+        {"action": "delete_selected", "_selected_action": ["1" + "0" * 30]},
+    )
+
+    assert response.status_code == 302
+    assert Term.objects.count() == 1
+
+
+def test_a_forged_form_count_builds_at_most_100_inline_forms(client, organizer):
+    """Found by the hostile-input properties: TOTAL_FORMS=9999999999 made Django build 2,000
+    week forms (ten seconds for one request)."""
+    client.force_login(organizer)
+    term = build_term(weeks=1, readings_per_week=0, sections=0)
+    data = admin_form_data(client.get(f"/admin/syllabus/term/{term.pk}/change/"))
+
+    response = client.post(
+        f"/admin/syllabus/term/{term.pk}/change/", {**data, "weeks-TOTAL_FORMS": "9999999999"}
+    )
+
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert (response.status_code, len(formset.forms)) == (200, 100)
+    assert formset.non_form_errors() == ["Please submit at most 100 forms."]

@@ -182,3 +182,15 @@ def test_meeting_moved_shows_at_once_in_the_feed_and_the_json(client, organizer_
 
     assert b"LOCATION:32-123" in client.get("/terms/fall-2022/calendar.ics").content
     assert '"room": "32-123"' in client.get("/terms/fall-2022/schedule.json").content.decode()
+
+
+def test_a_slug_longer_than_any_term_is_a_404_not_a_cache_key_error(client, fall2022):
+    """Found by tests/sections/test_hostile_input.py: the term's version key took the URL's
+    slug as it came, and memcached refuses keys over 250 bytes (locmem warns, which the suite
+    makes an error)."""
+    client.raise_request_exception = False
+
+    response = client.get("/terms/" + "x" * 300 + "/")
+
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()

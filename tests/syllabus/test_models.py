@@ -72,6 +72,42 @@ def test_term_first_monday_must_be_a_monday():
     }
 
 
+@pytest.mark.parametrize("first_monday", [datetime.date(9999, 12, 27), datetime.date(1, 1, 1)])
+def test_term_first_monday_outside_the_sites_dates_refused(first_monday):
+    """Found by the hostile-input properties: a term starting on Monday Dec 27, 9999 saved, and
+    its schedule page failed computing week dates past Python's year 9999."""
+    term = TermFactory.build(first_monday=first_monday, slug="far")
+
+    with pytest.raises(ValidationError) as caught:
+        term.full_clean()
+
+    assert caught.value.message_dict == {"first_monday": ["Pick a date between 1900 and 2199."]}
+
+
+def test_week_number_over_the_maximum_refused():
+    """Found by the hostile-input properties: SQLite stored week 9999999999, whose dates
+    overflowed on every page of its term."""
+    week = WeekFactory.build(term=TermFactory(), number=100)
+
+    with pytest.raises(ValidationError) as caught:
+        week.full_clean()
+
+    assert caught.value.message_dict == {"number": ["A term has at most 99 weeks."]}
+
+
+def test_week_start_override_outside_the_sites_dates_refused():
+    week = WeekFactory.build(
+        term=TermFactory(), number=1, starts_on_override=datetime.date(9999, 12, 31)
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        week.full_clean()
+
+    assert caught.value.message_dict == {
+        "starts_on_override": ["Pick a date between 1900 and 2199."]
+    }
+
+
 def test_term_unknown_time_zone_refused():
     term = TermFactory.build(time_zone="Mars/Olympus_Mons", slug="mars")
 

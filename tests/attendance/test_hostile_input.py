@@ -1,0 +1,126 @@
+"""Hostile input (hypothesis) at the attendance pages: the roster form (statuses, remarks, the
+version, the walk-in's fields, people not on the roster) and the ids and slugs in the lead
+pages' URLs. Never a 500; an answer that is not a success changes nothing. See
+tests/hostile.py for the values thrown."""
+
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from hypothesis import given
+from hypothesis import strategies as st
+
+from attendance.models import AttendanceRecord, Enrollment, Member
+from tests.factories import AttendanceRecordFactory, EnrollmentFactory
+from tests.hostile import (
+    assert_form_errors,
+    assert_not_server_error,
+    extra_fields,
+    field_values,
+    form_data,
+    has_nul,
+    hostile_scalar,
+    hostile_settings,
+    rolled_back,
+)
+
+pytestmark = pytest.mark.django_db
+
+STATUSES = st.sampled_from(["present", "late", "excused", "absent", ""])
+
+
+def logged_in(user):
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+def attendance_rows():
+    return (
+        sorted(
+            AttendanceRecord.objects.values_list(
+                "meeting", "member", "status", "remark", "roster_version"
+            )
+        ),
+        sorted(Member.objects.values_list("name", "email", "affiliation")),
+        sorted(Enrollment.objects.values_list("member", "section")),
+    )
+
+
+@pytest.fixture
+def members(section, meeting):
+    members = [
+        EnrollmentFactory(section=section, member__name=name).member
+        for name in ("Ada", "Bea", "Cy")
+    ]
+    AttendanceRecordFactory(meeting=meeting, member=members[0], status="late", roster_version=1)
+    return members
+
+
+@hostile_settings(max_examples=60)
+@given(data=st.data(), extra=extra_fields)
+def test_roster_answers_hostile_posts_with_form_errors(meeting, lead, members, data, extra):
+    valid = {
+        "version": st.sampled_from(["1", "0"]),
+        "action": st.sampled_from(["save", "all-present"]),
+        "walk_in-name": st.sampled_from(["", "Dee Walker"]),
+        "walk_in-email": st.sampled_from(["", "dee@example.edu", "ADA@EXAMPLE.EDU"]),
+        "walk_in-affiliation": st.sampled_from(["", "Harvard"]),
+        "walk_in-status": STATUSES,
+    }
+    for member in members:
+        valid[f"status-{member.pk}"] = STATUSES
+        valid[f"remark-{member.pk}"] = st.sampled_from(["", "came late, left early"])
+    values = data.draw(field_values(valid, list(valid)))
+    client = logged_in(lead)
+
+    with rolled_back():
+        before = attendance_rows()
+        response = client.post(f"/attendance/meetings/{meeting.pk}/", form_data(values, extra))
+        after = attendance_rows()
+        saved = dict(
+            AttendanceRecord.objects.filter(meeting=meeting, member__in=members).values_list(
+                "member", "status"
+            )
+        )
+
+    assert_not_server_error(response)
+    if response.status_code == 302:
+        posted = response.wsgi_request.POST
+        for member in members:
+            if posted.get(f"status-{member.pk}"):
+                assert saved[member.pk] == posted[f"status-{member.pk}"]
+    else:
+        assert after == before
+        if response.status_code == 200 and values["action"] != "all-present":
+            assert_form_errors(response, "form", "walk_in_form")
+
+
+LEAD_URLS = [
+    "/attendance/meetings/{id}/",
+    "/attendance/sections/{id}/report/",
+    "/attendance/sections/{id}/report.csv",
+    "/attendance/terms/{slug}/",
+]
+
+
+@hostile_settings(max_examples=40)
+@given(
+    url=st.sampled_from(LEAD_URLS),
+    value=hostile_scalar.filter(lambda v: v != ""),
+    query=extra_fields,
+)
+def test_lead_urls_answer_hostile_ids_with_404(term, organizer, url, value, query):
+    path = url.format(id=quote(value, safe=""), slug=quote(value, safe=""))
+    client = logged_in(organizer)
+
+    with rolled_back():
+        response = client.get(path, query)
+
+    assert_not_server_error(response)
+    if has_nul(value, query):
+        assert response.status_code == 400
+    elif "{slug}" in url:
+        assert response.status_code == (200 if value == term.slug else 404)
+    elif not (value.isascii() and value.isdigit()):
+        assert response.status_code == 404

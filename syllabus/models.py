@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Max, Prefetch, Q
+from django.db.models import F, Max, Prefetch, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -69,6 +69,9 @@ def validate_time_zone(value):
         )
 
 
+CURRENT_TERM_CANDIDATES = 20
+
+
 class TermQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
@@ -83,10 +86,17 @@ class TermQuerySet(models.QuerySet):
     def current(self, today=None):
         """The published term whose dates cover today, else the latest published one (or None).
 
-        One query: terms are few, so the choice among them is made in Python.
+        One query over the newest published terms; the choice among them is made in Python.
         """
         today = today or timezone.localdate()
-        terms = list(self.published().with_week_count().order_by("-first_monday", "-pk"))
+        # The newest few are enough (a covering term has at most a handful announced after it),
+        # and keep this query's cost flat however many terms the archive holds.
+        latest = (
+            self.published()
+            .with_week_count()
+            .order_by(F("first_monday").desc(nulls_last=True), "-pk")
+        )
+        terms = list(latest[:CURRENT_TERM_CANDIDATES])
         for term in terms:
             if term.starts_on and term.starts_on <= today <= term.ends_on:
                 return term

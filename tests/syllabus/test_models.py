@@ -154,6 +154,24 @@ def test_current_term_is_the_one_covering_today_else_the_latest():
     assert Term.objects.current(today=datetime.date(2024, 1, 1)) == now
 
 
+def test_current_term_looks_only_at_the_newest_terms_in_one_query(django_assert_num_queries):
+    for year in range(1990, 2022):  # a long archive of past fall terms
+        WeekFactory(term=TermFactory(slug=f"fall-{year}", first_monday=monday_after(year, 9, 1)))
+    now = TermFactory(slug="now", first_monday=datetime.date(2023, 2, 6))
+    WeekFactory(term=now, number=1)
+
+    with django_assert_num_queries(1):
+        current = Term.objects.current(today=datetime.date(2023, 2, 8))
+
+    assert current == now
+    assert Term.objects.current(today=datetime.date(2030, 1, 1)) == now
+
+
+def monday_after(year, month, day):
+    first = datetime.date(year, month, day)
+    return first + datetime.timedelta(days=(7 - first.weekday()) % 7)
+
+
 def test_current_term_is_none_without_published_terms():
     TermFactory(is_published=False)
 

@@ -151,3 +151,17 @@ def test_the_right_password_still_works_below_the_limit(client, settings, organi
 
     assert response.status_code == 302
     assert client.get("/terms/").context["user"].username == "organizer"
+
+
+@pytest.mark.django_db
+def test_a_form_without_its_csrf_token_gets_a_page_in_the_site_style():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+
+    response = client.post("/accounts/login/", {"username": "x", "password": "y"})
+
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert "This form has expired" in content
+    assert "Nothing was saved" in content

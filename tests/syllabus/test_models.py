@@ -156,7 +156,8 @@ def test_current_term_is_the_one_covering_today_else_the_latest():
 
 def test_current_term_looks_only_at_the_newest_terms_in_one_query(django_assert_num_queries):
     for year in range(1990, 2022):  # a long archive of past fall terms
-        WeekFactory(term=TermFactory(slug=f"fall-{year}", first_monday=monday_after(year, 9, 1)))
+        term = TermFactory(slug=f"fall-{year}", first_monday=monday_after(year, 9, 1))
+        WeekFactory(term=term, number=1)
     now = TermFactory(slug="now", first_monday=datetime.date(2023, 2, 6))
     WeekFactory(term=now, number=1)
 

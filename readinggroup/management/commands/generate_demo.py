@@ -18,6 +18,7 @@ from django.utils import timezone
 from attendance.models import AttendanceRecord, Enrollment, Member
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import sync_meetings
+from syllabus.caching import bump_site
 from syllabus.models import Paper, Reading, Term, Week
 
 FIRST_NAMES = """Ada Alan Alex Amara Ana Ben Bo Carla Chen Chidi Dana Diego Elena Emil Eric Fatima
@@ -102,6 +103,7 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         with transaction.atomic():
             counts = generate(rng=rng, scale=scale, today=today)
+            bump_site()
         summary = ", ".join(f"{n} {name}" for name, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Generated {summary}."))
 
@@ -199,9 +201,10 @@ def generate(*, rng, scale, today, first_group=1):
                 for w, week in enumerate(weeks)
                 for order in range(READINGS_PER_WEEK)
             )
-            sections = []
-            for s, (name, weekday, start, end) in enumerate(SECTION_PLAN):
-                section = Section.objects.create(
+            # bulk_create sends no post_save: one sync below makes the meetings (per-row saves
+            # would run the sync and the feeds' touch five times per term).
+            sections = Section.objects.bulk_create(
+                Section(
                     term=term,
                     name=name,
                     slug=name.lower(),
@@ -211,8 +214,13 @@ def generate(*, rng, scale, today, first_group=1):
                     room=rng.choice(ROOMS),
                     capacity=40,
                 )
-                section.leads.add(leads[(s * 2) % 6], leads[(s * 2 + 1) % 6])
-                sections.append(section)
+                for name, weekday, start, end in SECTION_PLAN
+            )
+            Section.leads.through.objects.bulk_create(
+                Section.leads.through(section_id=section.pk, user_id=lead.pk)
+                for s, section in enumerate(sections)
+                for lead in (leads[(s * 2) % 6], leads[(s * 2 + 1) % 6])
+            )
             counts["meetings"] += sync_meetings(term=term).count()
             attendance, notes = take_attendance_and_notes(
                 rng=rng, term=term, sections=sections, members=members, leads=leads, now=now

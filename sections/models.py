@@ -184,8 +184,14 @@ class MeetingQuerySet(models.QuerySet):
         )
 
     def touch(self):
-        """Mark these meetings as modified (feeds' ETag and LAST-MODIFIED follow)."""
-        return self.update(updated_at=timezone.now())
+        """Mark these meetings as modified (feeds' ETag and LAST-MODIFIED follow).
+
+        By primary key: an UPDATE filtered across a join becomes `id IN (SELECT … JOIN …)` on
+        the same table, which PostgreSQL planned as a nested loop inside long transactions."""
+        ids = list(self.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        return Meeting.objects.filter(pk__in=ids).update(updated_at=timezone.now())
 
 
 def next_meeting(meetings, now=None):

@@ -25,7 +25,7 @@ with the same email (any capitals), a paper with the same arXiv id, else the sam
 capitals), else, for a paper with neither, the same title, authors and year. Users it creates
 get an unusable password (and no staff flag or group). It refuses a term whose slug exists.
 Rows are bulk-created, so no `post_save` receiver runs the meeting sync: meetings are written
-exactly as exported, and the page cache is bumped once for the site and the term.
+exactly as exported (the page cache sees the new rows by itself: core/freshness.py).
 """
 
 import datetime
@@ -41,7 +41,6 @@ from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
-from syllabus.caching import bump_site, bump_term
 from syllabus.models import Paper, Reading, Term, Week
 
 FORMAT = "readinggroup-term"
@@ -659,8 +658,6 @@ def _import(data):
     _create(DiscussionNoteRevision, revisions)
     _create(Enrollment, enrollments)
     _create(AttendanceRecord, records)
-    bump_site()
-    bump_term(term.slug)
     return ImportReport(
         term=term,
         created={

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.freshness import changing
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from syllabus.models import Reading, Term, Week, check_first_monday
 
@@ -83,7 +84,11 @@ def _follow_section(meeting, starts_at, ends_at, room):
 
 
 def _lock(meeting):
-    """The meeting's row, locked until the transaction ends, with its section and term."""
+    """The meeting's row, locked until the transaction ends, with its section and term.
+
+    The data version is taken first (core/freshness.py), as every writer takes it, so that two
+    transactions never wait for each other's locks in opposite orders."""
+    changing()
     return (
         Meeting.objects.select_for_update(of=("self",))
         .select_related("section__term")
@@ -314,6 +319,7 @@ def save_note(
 def restore_revision(*, revision: DiscussionNoteRevision, author) -> DiscussionNote:
     """Bring back `revision`'s text as the note's newest revision (its status stays as it is:
     restoring never publishes or unpublishes). Every later version stays in the history."""
+    changing()  # the data version's lock first, as in _lock()
     note = DiscussionNote.objects.select_for_update().get(pk=revision.note_id)
     return save_note(
         meeting=note.meeting,

@@ -1,4 +1,4 @@
-"""Keep meetings in step with the weeks and sections they come from, and cached pages fresh.
+"""Keep meetings in step with the weeks and sections they come from.
 
 Receivers rather than explicit calls because weeks and terms live in `syllabus`, which must not
 import upward. The sync is idempotent and cheap (a handful of queries), so it simply runs on
@@ -9,12 +9,11 @@ anything an event shows that lives elsewhere — the term's name, a week's title
 readings, a paper's title — also "touches" the meetings it appears in.
 """
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
+from sections.models import Meeting, Section
 from sections.services import sync_meetings
-from syllabus.caching import bump_site, bump_term
 from syllabus.models import Paper, Reading, Term, Week
 
 
@@ -54,43 +53,3 @@ def reading_changed(sender, instance, **kwargs):
 @receiver(post_save, sender=Paper, dispatch_uid="sections.touch_meetings.paper_saved")
 def paper_saved(sender, instance, **kwargs):
     Meeting.objects.filter(week__readings__paper=instance).touch()
-
-
-def _term_slug(term_id):
-    return Term.objects.filter(pk=term_id).values_list("slug", flat=True).first()
-
-
-@receiver(post_save, sender=Section, dispatch_uid="sections.cache.section_saved")
-@receiver(post_delete, sender=Section, dispatch_uid="sections.cache.section_deleted")
-def section_changed(sender, instance, **kwargs):
-    bump_term(_term_slug(instance.term_id))
-
-
-@receiver(m2m_changed, sender=Section.leads.through, dispatch_uid="sections.cache.leads")
-def leads_changed(sender, instance, action, **kwargs):
-    if not action.startswith("post_"):
-        return
-    if isinstance(instance, Section):
-        bump_term(_term_slug(instance.term_id))
-    else:
-        bump_site()  # a user's sections changed from the user's side
-
-
-@receiver(post_save, sender=Meeting, dispatch_uid="sections.cache.meeting_saved")
-@receiver(post_delete, sender=Meeting, dispatch_uid="sections.cache.meeting_deleted")
-def meeting_changed(sender, instance, **kwargs):
-    bump_term(
-        Term.objects.filter(sections=instance.section_id).values_list("slug", flat=True).first()
-    )
-
-
-@receiver(post_save, sender=DiscussionNoteRevision, dispatch_uid="sections.cache.note_saved")
-@receiver(post_delete, sender=DiscussionNote, dispatch_uid="sections.cache.note_deleted")
-def note_changed(sender, instance, **kwargs):
-    # Every save of a note (services.save_note, restore_revision) adds a revision.
-    meeting_id = (
-        instance.note.meeting_id if sender is DiscussionNoteRevision else instance.meeting_id
-    )
-    bump_term(
-        Term.objects.filter(sections__meetings=meeting_id).values_list("slug", flat=True).first()
-    )

@@ -1,12 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Max
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import condition, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from core.caching import cache_public_page
 from sections.calendars import UID_DOMAIN, meetings_calendar, subscribe_links
 from sections.forms import (
     DiscussionNoteForm,
@@ -23,7 +23,6 @@ from sections.services import (
     restore_revision,
     save_note,
 )
-from syllabus.caching import cache_public_page, current_term, term_from_url
 from syllabus.markup import render_markdown
 from syllabus.models import Term, Week
 from syllabus.roles import is_organizer
@@ -31,16 +30,16 @@ from syllabus.roles import is_organizer
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
-@cache_public_page(current_term)
+@cache_public_page
 def home(request):
     """`/`: the current term's schedule (the same page as `/terms/<term>/`)."""
-    term = request.current_term if hasattr(request, "current_term") else Term.objects.current()
+    term = Term.objects.current()
     if term is None:
         return render(request, "sections/no_term.html")
     return _render_schedule(request, term)
 
 
-@cache_public_page(term_from_url)
+@cache_public_page
 def term_schedule(request, term):
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
     return _render_schedule(request, term)
@@ -65,7 +64,7 @@ def _render_schedule(request, term):
     return render(request, "sections/term_schedule.html", context)
 
 
-@cache_public_page(term_from_url)
+@cache_public_page
 def week_detail(request, term, number):
     week = get_object_or_404(
         Week.objects.with_readings().select_related("term"),
@@ -93,7 +92,7 @@ def week_detail(request, term, number):
     return render(request, "sections/week_detail.html", context)
 
 
-@cache_public_page(term_from_url)
+@cache_public_page
 def section_detail(request, term, section):
     section = get_object_or_404(
         Section.objects.select_related("term").with_leads(),
@@ -190,59 +189,8 @@ def meeting_change(request, pk):
 
 # --- Calendar feeds (RFC 5545) and JSON -------------------------------------------------------
 #
-# Conditional GET: the ETag and Last-Modified come from one aggregate query over the meetings'
-# `updated_at` (every change an event shows touches it, see sections/signals.py), kept on the
-# request so that the view itself does not look the term or section up again.
-
-
-def _feed_term(request, term):
-    if not hasattr(request, "feed_object"):
-        request.feed_object = (
-            Term.objects.visible_to(request.user)
-            .filter(slug=term)
-            .annotate(
-                meeting_count=Count("sections__meetings"),
-                last_change=Max("sections__meetings__updated_at"),
-            )
-            .first()
-        )
-    return request.feed_object
-
-
-def _feed_section(request, term, section):
-    if not hasattr(request, "feed_object"):
-        request.feed_object = (
-            Section.objects.select_related("term")
-            .filter(term__in=Term.objects.visible_to(request.user), term__slug=term, slug=section)
-            .annotate(meeting_count=Count("meetings"), last_change=Max("meetings__updated_at"))
-            .first()
-        )
-    return request.feed_object
-
-
-def _feed_meeting(request, term, section, number):
-    if not hasattr(request, "feed_object"):
-        request.feed_object = (
-            Meeting.objects.for_calendar()
-            .filter(
-                section__term__in=Term.objects.visible_to(request.user),
-                section__term__slug=term,
-                section__slug=section,
-                week__number=number,
-            )
-            .first()
-        )
-    return request.feed_object
-
-
-def _last_modified(obj, fallback):
-    return (obj.last_change or fallback) if obj else None
-
-
-def _etag(obj, fallback):
-    if obj is None:
-        return None
-    return f"{obj.pk}-{obj.meeting_count}-{_last_modified(obj, fallback).timestamp()}"
+# Conditional GET (ETag from the body, Last-Modified from the data version) is answered by the
+# page cache (core/caching.py), which every write moves on, however it is made.
 
 
 def _calendar_response(body, filename, *, attachment=False):
@@ -252,23 +200,10 @@ def _calendar_response(body, filename, *, attachment=False):
     return response
 
 
-def _term_feed_etag(request, term):
-    obj = _feed_term(request, term)
-    return _etag(obj, obj.updated_at if obj else None)
-
-
-def _term_feed_last_modified(request, term):
-    obj = _feed_term(request, term)
-    return _last_modified(obj, obj.updated_at if obj else None)
-
-
-@cache_public_page(term_from_url)
-@condition(etag_func=_term_feed_etag, last_modified_func=_term_feed_last_modified)
+@cache_public_page
 def term_calendar(request, term):
     """`/terms/<term>/calendar.ics`: every meeting of every section."""
-    term = _feed_term(request, term)
-    if term is None:
-        raise Http404("No such term.")
+    term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
     meetings = Meeting.objects.for_term(term).for_calendar().order_by("starts_at", "pk")
     body = meetings_calendar(
         name=f"{term.title} ({term.name})",
@@ -280,23 +215,15 @@ def term_calendar(request, term):
     return _calendar_response(body, f"{term.slug}.ics")
 
 
-def _section_feed_etag(request, term, section):
-    obj = _feed_section(request, term, section)
-    return _etag(obj, obj.term.updated_at if obj else None)
-
-
-def _section_feed_last_modified(request, term, section):
-    obj = _feed_section(request, term, section)
-    return _last_modified(obj, obj.term.updated_at if obj else None)
-
-
-@cache_public_page(term_from_url)
-@condition(etag_func=_section_feed_etag, last_modified_func=_section_feed_last_modified)
+@cache_public_page
 def section_calendar(request, term, section):
     """`/terms/<term>/sections/<section>/calendar.ics`: one section's meetings."""
-    section = _feed_section(request, term, section)
-    if section is None:
-        raise Http404("No such section.")
+    section = get_object_or_404(
+        Section.objects.select_related("term"),
+        term__in=Term.objects.visible_to(request.user),
+        term__slug=term,
+        slug=section,
+    )
     meetings = section.meetings.for_calendar().order_by("starts_at", "pk")
     body = meetings_calendar(
         name=f"{section.term.title} ({section.term.name}, {section.name})",
@@ -308,21 +235,19 @@ def section_calendar(request, term, section):
     return _calendar_response(body, f"{section.term.slug}-{section.slug}.ics")
 
 
-def _meeting_feed_etag(request, term, section, number):
-    meeting = _feed_meeting(request, term, section, number)
-    return f"{meeting.pk}-{meeting.sequence}-{meeting.updated_at.timestamp()}" if meeting else None
-
-
-def _meeting_feed_last_modified(request, term, section, number):
-    meeting = _feed_meeting(request, term, section, number)
-    return meeting.updated_at if meeting else None
-
-
-@cache_public_page(term_from_url)
-@condition(etag_func=_meeting_feed_etag, last_modified_func=_meeting_feed_last_modified)
+@cache_public_page
 def meeting_calendar(request, term, section, number):
     """`/terms/<term>/sections/<section>/meetings/<n>.ics`: one meeting, to add by hand."""
-    meeting = _feed_meeting(request, term, section, number)
+    meeting = (
+        Meeting.objects.for_calendar()
+        .filter(
+            section__term__in=Term.objects.visible_to(request.user),
+            section__term__slug=term,
+            section__slug=section,
+            week__number=number,
+        )
+        .first()
+    )
     if meeting is None or meeting.starts_at is None:
         raise Http404("No such meeting.")
     body = meetings_calendar(
@@ -336,7 +261,7 @@ def meeting_calendar(request, term, section, number):
     return _calendar_response(body, filename, attachment=True)
 
 
-@cache_public_page(term_from_url)
+@cache_public_page
 def schedule_json(request, term):
     """`/terms/<term>/schedule.json`: the term, its weeks with readings, sections with meetings."""
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)

@@ -1,12 +1,13 @@
 """Calendar feeds (parsed back with icalendar) and schedule.json."""
 
 import datetime
+import hashlib
 import json
+import time
 import zoneinfo
 
 import pytest
-from django.db.models import Max
-from django.utils.http import http_date
+from django.utils.http import parse_http_date
 from icalendar import Calendar
 
 from sections.models import Meeting
@@ -152,16 +153,12 @@ def test_feed_answers_a_matching_if_none_match_with_304(
 ):
     first = client.get(url)
 
-    with django_assert_num_queries(0):  # answered from the page cache
+    with django_assert_num_queries(1):  # the data version; the rest from the page cache
         again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
 
-    meetings = Meeting.objects.for_term(fall2022)
-    if url == WEDNESDAY_FEED:
-        meetings = meetings.filter(section__slug="wednesday")
-    last_change = meetings.aggregate(last=Max("updated_at"))["last"]
-    assert first["Last-Modified"] == http_date(last_change.timestamp())
-    feed_pk = first.wsgi_request.feed_object.pk  # the term or the section
-    assert first["ETag"] == f'"{feed_pk}-{meetings.count()}-{last_change.timestamp()}"'
+    digest = hashlib.sha256(first.content).hexdigest()[:32]
+    assert first["ETag"] == f'"{digest}"'
+    assert parse_http_date(first["Last-Modified"]) <= time.time()
     assert (again.status_code, again.content) == (304, b"")
     assert again["ETag"] == first["ETag"]
 
@@ -318,10 +315,11 @@ def test_schedule_json_shows_cancelled_and_moved_meetings(client, fall2022):
 # --- Query counts: the same at 1 and at many meetings -----------------------------------------
 
 FEEDS = [
-    ("/terms/{term}/calendar.ics", 3),
-    ("/terms/{term}/sections/{section}/calendar.ics", 3),
-    ("/terms/{term}/sections/{section}/meetings/1.ics", 2),
-    ("/terms/{term}/schedule.json", 6),
+    # Each count includes the page cache's read of the data version.
+    ("/terms/{term}/calendar.ics", 4),
+    ("/terms/{term}/sections/{section}/calendar.ics", 4),
+    ("/terms/{term}/sections/{section}/meetings/1.ics", 3),
+    ("/terms/{term}/schedule.json", 7),
 ]
 
 

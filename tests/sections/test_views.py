@@ -154,14 +154,14 @@ def queries_for(client, url):
     return len(captured)
 
 
-PUBLIC_PAGES = [
-    ("/", 7),
-    ("/terms/{term}/", 7),
-    ("/terms/{term}/weeks/2/", 4),
-    ("/terms/{term}/sections/{section}/", 3),
-    ("/terms/{term}/readings/", 3),
-    ("/terms/{term}/readings.bib", 2),
-    ("/terms/", 2),
+PUBLIC_PAGES = [  # each count includes the page cache's read of the data version
+    ("/", 8),
+    ("/terms/{term}/", 8),
+    ("/terms/{term}/weeks/2/", 5),
+    ("/terms/{term}/sections/{section}/", 4),
+    ("/terms/{term}/readings/", 4),
+    ("/terms/{term}/readings.bib", 3),
+    ("/terms/", 3),
 ]
 
 

@@ -31,10 +31,10 @@ def organizer_client(organizer):
 
 
 @pytest.mark.parametrize("url", PUBLIC_URLS)
-def test_cached_hit_runs_no_query(client, fall2022, django_assert_num_queries, url):
+def test_cached_hit_runs_one_query(client, fall2022, django_assert_num_queries, url):
     first = client.get(url)
 
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the data version
         second = client.get(url)
 
     assert second.content == first.content
@@ -42,12 +42,12 @@ def test_cached_hit_runs_no_query(client, fall2022, django_assert_num_queries, u
 
 
 @pytest.mark.parametrize("url", PUBLIC_URLS)
-def test_matching_conditional_get_is_a_304_without_queries(
+def test_matching_conditional_get_is_a_304_with_one_query(
     client, fall2022, django_assert_num_queries, url
 ):
     etag = client.get(url)["ETag"]
 
-    with django_assert_num_queries(0):
+    with django_assert_num_queries(1):  # the data version
         response = client.get(url, headers={"If-None-Match": etag})
 
     assert (response.status_code, response.content) == (304, b"")
@@ -139,20 +139,6 @@ def test_meeting_cancelled_by_its_lead_shows_at_once(client, organizer_client, f
     content = client.get("/terms/fall-2022/weeks/9/").content.decode()
     assert "No meeting: Veterans Day" in content
     assert "Cancelled" in content
-
-
-def test_a_change_to_one_term_keeps_other_terms_cached(client, fall2022, django_assert_num_queries):
-    from tests.factories import build_term
-
-    other = build_term(slug="spring-2023", weeks=2)
-    client.get(f"/terms/{other.slug}/")
-
-    week = fall2022.weeks.get(number=1)
-    week.title = "Changed"
-    week.save()
-
-    with django_assert_num_queries(0):
-        client.get(f"/terms/{other.slug}/")
 
 
 def test_note_published_by_its_lead_shows_at_once(client, organizer_client, fall2022):

@@ -18,7 +18,6 @@ from django.utils import timezone
 from attendance.models import AttendanceRecord, Enrollment, Member
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import sync_meetings
-from syllabus.caching import bump_site
 from syllabus.models import Paper, Reading, Term, Week
 
 FIRST_NAMES = """Ada Alan Alex Amara Ana Ben Bo Carla Chen Chidi Dana Diego Elena Emil Eric Fatima
@@ -103,7 +102,6 @@ class Command(BaseCommand):
         rng = random.Random(seed)
         with transaction.atomic():
             counts = generate(rng=rng, scale=scale, today=today)
-            bump_site()
         summary = ", ".join(f"{n} {name}" for name, n in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Generated {summary}."))
 

@@ -252,9 +252,7 @@ class Browser:
         return self.post(path, fields)
 
     def log_in(self, username, password):
-        url, _ = self.submit(
-            "/accounts/login/", "username", username=username, password=password
-        )
+        url, _ = self.submit("/accounts/login/", "username", username=username, password=password)
         assert "/accounts/login/" not in url, f"{username} could not log in"
 
 

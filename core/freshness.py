@@ -16,8 +16,9 @@ The version is a count of microseconds since 1970 at the first write of the last
 more than the previous version, whichever is larger), so it never repeats, not even after the
 table is emptied, and it doubles as the time of the last change.
 
-PostgreSQL: the row is written once per transaction (a transaction-local setting remembers
-it), and its lock is held until commit, so changes to watched tables commit one at a time.
+PostgreSQL: the row is written once per transaction (a transaction-local setting remembers it;
+updating one row thousands of times in one transaction would get slower with every update),
+and its lock is held until commit, so changes to watched tables commit one at a time.
 Services that lock rows with `select_for_update()` before writing call `changing()` first, so
 that every transaction takes the version's lock before any other (no deadlock).
 """
@@ -29,6 +30,7 @@ from django.db import connection, connections
 
 TABLE = "core_dataversion"
 FUNCTION = "rg_bump_data_version"
+BUMPED_IN = "readinggroup.version_bumped_in"  # PostgreSQL: the transaction that moved it on
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,21 @@ def watched_tables():
 
 
 def current_version(using="default"):
-    """The version now: one primary-key read (0 before the first change)."""
+    """The version now: one primary-key read (0 before the first change).
+
+    On PostgreSQL it also forgets that this transaction has moved the version on already, so
+    that a transaction that writes, reads a page and writes again (a test, a script) moves it
+    on again: a page filed under the first number must not outlive the second write."""
     with connections[using].cursor() as cursor:
-        cursor.execute(f"SELECT version FROM {TABLE} WHERE id = 1")
+        if connections[using].vendor == "postgresql":
+            cursor.execute(
+                f"SELECT (SELECT version FROM {TABLE} WHERE id = 1), "
+                f"set_config('{BUMPED_IN}', '', true)"
+            )
+        else:
+            cursor.execute(f"SELECT version FROM {TABLE} WHERE id = 1")
         row = cursor.fetchone()
-    return row[0] if row else 0
+    return (row[0] if row else 0) or 0
 
 
 def version_time(version):
@@ -128,13 +140,13 @@ _PG_FUNCTIONS = [
     f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}_now() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-  IF current_setting('readinggroup.version_bumped_in', true)
+  IF current_setting('{BUMPED_IN}', true)
      IS DISTINCT FROM txid_current()::text THEN
     INSERT INTO {TABLE} (id, version)
     VALUES (1, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint)
     ON CONFLICT (id) DO UPDATE
       SET version = GREATEST({TABLE}.version + 1, EXCLUDED.version);
-    PERFORM set_config('readinggroup.version_bumped_in', txid_current()::text, true);
+    PERFORM set_config('{BUMPED_IN}', txid_current()::text, true);
   END IF;
 END $$""",
     f"""

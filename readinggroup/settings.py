@@ -191,7 +191,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("DJANGO_BEHIND_TLS_PROXY"):
+# DJANGO_BEHIND_TLS_PROXY=1: every request comes through a TLS-terminating proxy, which sets
+# X-Forwarded-Proto (stripping the client's own) and appends the address that connected to it to
+# X-Forwarded-For. DJANGO_PROXY_COUNT: how many such proxies are chained (a load balancer in
+# front of nginx is two).
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
+if PROXY_COUNT < 1:
+    raise ImproperlyConfigured("DJANGO_PROXY_COUNT must be 1 or more.")
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content Security Policy (django-csp): nothing inline, nothing from another host.
@@ -210,8 +218,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login throttling (django-axes): 5 failures for one user name from one address lock it out for
-# 15 minutes; a success resets the count.
+# Login throttling (django-axes): 5 failures for one user name from one client address lock that
+# user name out *from that address* for 15 minutes (other addresses can still log in as it); a
+# success resets the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -221,7 +230,21 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
+# The client's address (django-ipware, the `ipware` extra of django-axes). Directly: the
+# connection's own. Behind the proxy every connection is the proxy's, so the address is read from
+# X-Forwarded-For, counting from the right: the entry the last proxy appended is the address that
+# connected to it; entries further left came from the client and may be forged. Proxy count 0
+# takes the right-most entry (ipware counts the proxies named *in* the header), non-strict so that
+# entries a client prepends do not make the header invalid. X-Forwarded-For alone, not REMOTE_ADDR
+# as a fallback: ipware prefers a public address, so a public proxy address would outrank every
+# client with a private one and lock them out together again.
+if BEHIND_TLS_PROXY:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+IPWARE_STRICT = False
 AXES_VERBOSE = False
 
 LOGGING = {

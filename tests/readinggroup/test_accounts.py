@@ -1,0 +1,132 @@
+"""Accounts: login throttling by user name and client address, the one-time password's forced
+change, and password reset only when mail can be sent."""
+
+import pytest
+
+from tests.readinggroup.test_security import run_django
+
+pytestmark = pytest.mark.django_db
+
+RIGHT = "correct horse battery staple"
+ATTACKER = "198.51.100.66"
+REAL_USER = "198.51.100.7"
+PROXY = "10.0.0.2"
+
+
+@pytest.fixture
+def throttling(settings):
+    settings.AXES_ENABLED = True
+    return settings
+
+
+@pytest.fixture
+def behind_proxy(throttling):
+    """What DJANGO_BEHIND_TLS_PROXY=1 sets (test_settings_behind_the_proxy_... checks that)."""
+    throttling.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    throttling.AXES_IPWARE_PROXY_COUNT = 0
+    return throttling
+
+
+def log_in(client, password, **headers):
+    return client.post(
+        "/accounts/login/", {"username": "organizer", "password": password}, **headers
+    )
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_out_another(client, throttling, organizer):
+    for _ in range(throttling.AXES_FAILURE_LIMIT):
+        attack = log_in(client, "wrong", REMOTE_ADDR=ATTACKER)
+
+    attacker_with_the_right_password = log_in(client, RIGHT, REMOTE_ADDR=ATTACKER)
+    real_user = log_in(client, RIGHT, REMOTE_ADDR=REAL_USER)
+
+    assert attack.status_code == 429
+    assert attacker_with_the_right_password.status_code == 429
+    assert "Too many failed log-ins" in attacker_with_the_right_password.content.decode()
+    assert (real_user.status_code, real_user.url) == (302, "/")
+
+
+def test_without_the_proxy_setting_x_forwarded_for_is_ignored(client, throttling, organizer):
+    # An attacker who makes up a new X-Forwarded-For for each try is still one address.
+    for n in range(throttling.AXES_FAILURE_LIMIT):
+        log_in(client, "wrong", REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+
+    locked = log_in(client, RIGHT, REMOTE_ADDR=ATTACKER, HTTP_X_FORWARDED_FOR="192.0.2.99")
+
+    assert locked.status_code == 429
+
+
+def test_behind_the_proxy_wrong_passwords_lock_out_only_the_attacking_client(
+    client, behind_proxy, organizer
+):
+    # Every request arrives from the proxy; the proxy appends the client's address.
+    for _ in range(behind_proxy.AXES_FAILURE_LIMIT):
+        log_in(client, "wrong", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ATTACKER)
+
+    attacker = log_in(client, RIGHT, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ATTACKER)
+    real_user = log_in(client, RIGHT, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=REAL_USER)
+
+    assert attacker.status_code == 429
+    assert (real_user.status_code, real_user.url) == (302, "/")
+
+
+def test_behind_the_proxy_a_forged_x_forwarded_for_does_not_escape_the_lockout(
+    client, behind_proxy, organizer
+):
+    # The client sends its own X-Forwarded-For; the proxy appends the real address after it.
+    for n in range(behind_proxy.AXES_FAILURE_LIMIT):
+        forged = f"{REAL_USER}, 192.0.2.{n}, {ATTACKER}"
+        log_in(client, "wrong", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=forged)
+
+    attacker = log_in(client, RIGHT, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ATTACKER)
+    real_user = log_in(client, RIGHT, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=REAL_USER)
+
+    assert attacker.status_code == 429
+    assert (real_user.status_code, real_user.url) == (302, "/")
+
+
+CLIENT_ADDRESSES = r"""
+import django
+django.setup()
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.test import RequestFactory
+print(settings.AXES_IPWARE_META_PRECEDENCE_ORDER, settings.AXES_IPWARE_PROXY_COUNT)
+for forwarded in (None, "198.51.100.7", "192.0.2.1, 198.51.100.7", "198.51.100.7, 10.9.9.9"):
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.0.0.2", **headers)
+    print(get_client_ip_address(request))
+"""
+
+
+def test_settings_without_the_proxy_take_the_connections_address():
+    result = run_django(CLIENT_ADDRESSES, DJANGO_SECRET_KEY="k")
+
+    assert result.stdout.splitlines() == [
+        "('REMOTE_ADDR',) None",
+        "10.0.0.2",
+        "10.0.0.2",
+        "10.0.0.2",
+        "10.0.0.2",
+    ], result.stderr
+
+
+def test_settings_behind_the_proxy_take_the_address_the_proxy_appended():
+    result = run_django(CLIENT_ADDRESSES, DJANGO_SECRET_KEY="k", DJANGO_BEHIND_TLS_PROXY="1")
+
+    assert result.stdout.splitlines() == [
+        "('HTTP_X_FORWARDED_FOR',) 0",
+        "None",  # not through the proxy
+        "198.51.100.7",
+        "198.51.100.7",
+        "10.9.9.9",
+    ], result.stderr
+
+
+def test_settings_behind_two_proxies_skip_the_inner_proxys_entry():
+    result = run_django(
+        CLIENT_ADDRESSES, DJANGO_SECRET_KEY="k", DJANGO_BEHIND_TLS_PROXY="1", DJANGO_PROXY_COUNT="2"
+    )
+
+    assert result.stdout.splitlines()[0] == "('HTTP_X_FORWARDED_FOR',) 1"
+    assert result.stdout.splitlines()[4] == "198.51.100.7", result.stderr

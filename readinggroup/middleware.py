@@ -2,7 +2,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -46,7 +46,9 @@ class NulCharactersMiddleware:
 class DatabaseUnavailableMiddleware:
     """When the database cannot be reached, answer a 503 page in the site's style (rendered
     without touching the database) instead of a 500; persistent connections are health-checked
-    (CONN_HEALTH_CHECKS), so pages work again as soon as the database is back."""
+    (CONN_HEALTH_CHECKS), so pages work again as soon as the database is back. This catches a
+    view's queries; the 500 handler (views.server_error) catches the rest: a middleware reading
+    the session, an error page whose header asks who is logged in."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -55,18 +57,23 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError) or (
-            isinstance(exception, DatabaseError) and _is_data_error(exception)
-        ):
+        if not is_database_unavailable(exception):
             return None
-        logger.error("Database unavailable on %s %s: %s", request.method, request.path, exception)
-        response = HttpResponse(render_to_string("503.html"), status=503)
-        response["Retry-After"] = "30"
-        patch_cache_control(response, no_store=True)
-        return response
+        return database_unavailable_response(request, exception)
 
 
-def _is_data_error(exception):
-    # SQLite reports locks and bad SQL as OperationalError too; only connection trouble is a 503.
+def is_database_unavailable(exception):
+    """Connection trouble, not a bad query: SQLite reports locks and bad SQL as
+    OperationalError too."""
+    if not isinstance(exception, OperationalError | InterfaceError):
+        return False
     text = str(exception).lower()
-    return "no such table" in text or "syntax error" in text
+    return "no such table" not in text and "syntax error" not in text
+
+
+def database_unavailable_response(request, exception):
+    logger.error("Database unavailable on %s %s: %s", request.method, request.path, exception)
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    patch_cache_control(response, no_store=True)
+    return response

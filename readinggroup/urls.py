@@ -8,6 +8,7 @@ admin.site.site_title = "Reading group admin"
 admin.site.index_title = "Terms, weeks, papers and sections"
 
 handler400 = views.bad_request
+handler500 = views.server_error
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,4 +1,5 @@
 import logging
+import sys
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
@@ -6,8 +7,11 @@ from django.db import DatabaseError, connection
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from readinggroup.middleware import database_unavailable_response, is_database_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -48,3 +52,14 @@ def bad_request(request, exception):
         "max_megabytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024),
     }
     return render(request, "400.html", context, status=400)
+
+
+def server_error(request):
+    """The 500 page; but the database being unreachable is the 503 page wherever it surfaced,
+    including outside a view, where DatabaseUnavailableMiddleware does not see it: a middleware
+    reading the session, or the 404 or CSRF-failure page's header asking who is logged in
+    (Django calls this handler while that exception is being handled)."""
+    exception = sys.exc_info()[1]
+    if is_database_unavailable(exception):
+        return database_unavailable_response(request, exception)
+    return defaults.server_error(request)

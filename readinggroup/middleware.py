@@ -1,7 +1,7 @@
 import logging
 
 from django.conf import settings
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -23,6 +23,26 @@ class PrivateResponsesMiddleware:
             patch_cache_control(response, private=True)
             patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class RequestBodySizeMiddleware:
+    """A request whose body is over settings.REQUEST_BODY_MAX_SIZE is refused with the 400
+    page ("too much sent at once") before anything reads it, files included. Only the declared
+    Content-Length counts: Django reads no more than that (and nothing of a body without one)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django then reads nothing of the body either
+        if length > settings.REQUEST_BODY_MAX_SIZE:
+            raise RequestDataTooBig(
+                f"Request body of {length} bytes exceeds {settings.REQUEST_BODY_MAX_SIZE}."
+            )
+        return self.get_response(request)
 
 
 class NulCharactersMiddleware:

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (the CSRF check reads the form).
+    "readinggroup.middleware.RequestBodySizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -171,6 +173,11 @@ CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
 # show its own message next to the field when a paste is somewhat over its limit.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_500
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Django's limits leave out files: a multipart body's files are streamed to disk whatever their
+# size (FILE_UPLOAD_MAX_MEMORY_SIZE only decides memory or disk). No page takes a file, so the
+# whole body, files included, is capped at the same 5 MiB by its Content-Length before anything
+# reads it (RequestBodySizeMiddleware).
+REQUEST_BODY_MAX_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -45,11 +45,12 @@ def favicon(request):
 
 def bad_request(request, exception):
     """The 400 page, in the site's style; it says so when what was sent is over the size
-    limits (settings.DATA_UPLOAD_MAX_*), and never shows the exception itself."""
+    limits (settings.DATA_UPLOAD_MAX_*, REQUEST_BODY_MAX_SIZE), and never shows the exception
+    itself."""
     context = {
         "too_large": isinstance(exception, RequestDataTooBig | TooManyFieldsSent),
         "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
-        "max_megabytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024),
+        "max_megabytes": settings.REQUEST_BODY_MAX_SIZE // (1024 * 1024),
     }
     return render(request, "400.html", context, status=400)
 

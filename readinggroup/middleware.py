@@ -4,8 +4,12 @@ from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
+
+from readinggroup.accounts import MUST_CHANGE_PASSWORD
 
 logger = logging.getLogger("readinggroup.errors")
 
@@ -42,6 +46,25 @@ class RequestBodySizeMiddleware:
             raise RequestDataTooBig(
                 f"Request body of {length} bytes exceeds {settings.REQUEST_BODY_MAX_SIZE}."
             )
+        return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """Someone who logged in with a one-time password (readinggroup.accounts) chooses their own
+    before anything else: every page but the password change and logging out redirects to the
+    password change. Reads only the session, and only when there is one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            settings.SESSION_COOKIE_NAME in request.COOKIES
+            and request.session.get(MUST_CHANGE_PASSWORD)
+            and request.path not in (reverse("password_change"), reverse("logout"))
+            and not request.path.startswith(settings.STATIC_URL)
+        ):
+            return redirect("password_change")
         return self.get_response(request)
 
 

@@ -12,6 +12,11 @@ handler500 = views.server_error
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(
+        "accounts/password_change/",
+        views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),

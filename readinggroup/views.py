@@ -2,15 +2,18 @@ import logging
 import sys
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from readinggroup.accounts import MUST_CHANGE_PASSWORD, change_password
 from readinggroup.middleware import database_unavailable_response, is_database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -64,3 +67,19 @@ def server_error(request):
     if is_database_unavailable(exception):
         return database_unavailable_response(request, exception)
     return defaults.server_error(request)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change; it also spends a one-time password (readinggroup.accounts),
+    after which the site no longer sends every page here."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["one_time"] = bool(self.request.session.get(MUST_CHANGE_PASSWORD))
+        return context
+
+    def form_valid(self, form):
+        change_password(form=form)
+        update_session_auth_hash(self.request, form.user)
+        self.request.session.pop(MUST_CHANGE_PASSWORD, None)
+        return HttpResponseRedirect(self.get_success_url())

@@ -1,7 +1,11 @@
 """Accounts: login throttling by user name and client address, the one-time password's forced
 change, and password reset only when mail can be sent."""
 
+import io
+
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
 from tests.readinggroup.test_security import run_django
 
@@ -130,3 +134,121 @@ def test_settings_behind_two_proxies_skip_the_inner_proxys_entry():
 
     assert result.stdout.splitlines()[0] == "('HTTP_X_FORWARDED_FOR',) 1"
     assert result.stdout.splitlines()[4] == "198.51.100.7", result.stderr
+
+
+# --- The one-time password -------------------------------------------------------------------
+
+OWN = "a-password-of-my-own-42"
+
+
+@pytest.fixture
+def new_lead(fall2022):
+    """The one-time password `make lead` printed for a new lead, "newlead"."""
+    return make_lead("newlead")
+
+
+def make_lead(username):
+    """`make lead USERNAME=… SECTION=fall-2022/wednesday`; returns the password it printed."""
+    out = io.StringIO()
+    call_command("create_lead", username, "--section", "fall-2022/wednesday", stdout=out)
+    return next(
+        line.split(": ", 1)[1] for line in out.getvalue().splitlines() if "password:" in line
+    )
+
+
+def log_in_as(client, username, password, **extra):
+    return client.post("/accounts/login/", {"username": username, "password": password}, **extra)
+
+
+def change_password(client, old, new=OWN):
+    return client.post(
+        "/accounts/password_change/",
+        {"old_password": old, "new_password1": new, "new_password2": new},
+    )
+
+
+def test_first_log_in_with_the_one_time_password_lands_on_the_password_change(client, new_lead):
+    one_time = new_lead
+
+    response = log_in_as(client, "newlead", one_time, follow=True)
+
+    assert response.redirect_chain == [("/", 302), ("/accounts/password_change/", 302)]
+    content = response.content.decode()
+    assert "<h1>Choose your own password</h1>" in content
+    assert "You logged in with a one-time password." in content
+
+
+def test_until_the_password_is_changed_every_other_page_redirects_to_the_change(client, new_lead):
+    one_time = new_lead
+    user = get_user_model().objects.get(username="newlead")
+    log_in_as(client, "newlead", one_time)
+    meeting = user.led_sections.get().meetings.get(week__number=1)
+    paths = [
+        "/",
+        "/attendance/",
+        f"/attendance/meetings/{meeting.pk}/",
+        "/terms/fall-2022/calendar.ics",
+        "/admin/",
+        "/accounts/password_change/done/",
+    ]
+
+    answers = {path: client.get(path) for path in paths}
+    posted = client.post(f"/attendance/meetings/{meeting.pk}/", {"action": "save"})
+
+    to_the_change = (302, "/accounts/password_change/")
+    assert {path: (r.status_code, r["Location"]) for path, r in answers.items()} == dict.fromkeys(
+        paths, to_the_change
+    )
+    assert (posted.status_code, posted["Location"]) == (302, "/accounts/password_change/")
+
+
+def test_logging_out_and_in_again_without_changing_still_asks_for_the_change(client, new_lead):
+    one_time = new_lead
+    log_in_as(client, "newlead", one_time)
+
+    logged_out = client.post("/accounts/logout/")
+    again = log_in_as(client, "newlead", one_time, follow=True)
+
+    assert (logged_out.status_code, logged_out["Location"]) == (302, "/")
+    assert again.redirect_chain[-1] == ("/accounts/password_change/", 302)
+
+
+def test_after_the_change_pages_open_and_the_one_time_password_is_spent(client, new_lead):
+    one_time = new_lead
+    user = get_user_model().objects.get(username="newlead")
+    log_in_as(client, "newlead", one_time)
+    before = client.get("/attendance/")
+
+    changed = change_password(client, one_time)
+    done = client.get(changed["Location"])
+    dashboard = client.get("/attendance/")
+    client.post("/accounts/logout/")
+    with_the_one_time_password = log_in_as(client, "newlead", one_time)
+    with_their_own = log_in_as(client, "newlead", OWN, follow=True)
+
+    assert before["Location"] == "/accounts/password_change/"
+    assert (changed.status_code, changed["Location"]) == (302, "/accounts/password_change/done/")
+    assert "Your new password is set." in done.content.decode()
+    assert done.context["shows_attendance_link"]
+    assert dashboard.status_code == 200
+    assert dashboard.context["user"] == user
+    assert with_the_one_time_password.context["form"].errors == {
+        "__all__": [
+            "Please enter a correct username and password. Note that both fields may be "
+            "case-sensitive."
+        ]
+    }
+    assert with_their_own.redirect_chain == [("/", 302)]
+    assert with_their_own.context["user"] == user
+
+
+def test_a_new_one_time_password_must_be_changed_again(client, new_lead):
+    one_time = new_lead
+    log_in_as(client, "newlead", one_time)
+    change_password(client, one_time)
+    client.post("/accounts/logout/")
+    second = make_lead("newlead")
+
+    response = log_in_as(client, "newlead", second, follow=True)
+
+    assert response.redirect_chain[-1] == ("/accounts/password_change/", 302)

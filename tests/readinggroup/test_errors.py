@@ -60,6 +60,18 @@ def test_database_down_a_logged_in_users_404_is_the_503_page(client, organizer, 
 
 
 @pytest.mark.django_db
+def test_database_down_a_logged_in_users_page_is_the_503_page(client, organizer, database_down):
+    # The session is read before any view runs (PasswordChangeRequiredMiddleware).
+    client.force_login(organizer)
+    client.raise_request_exception = False
+    database_down()
+
+    response = client.get("/terms/")
+
+    assert_is_the_503_page(response)
+
+
+@pytest.mark.django_db
 def test_database_down_a_logged_in_users_csrf_failure_is_the_503_page(organizer, database_down):
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     client.force_login(organizer)

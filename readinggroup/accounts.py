@@ -1,5 +1,5 @@
 """Accounts made from the command line (organizers, section leads): one shared step, and the
-password change that spends the one-time password it prints."""
+log-in with the one-time password it prints."""
 
 import secrets
 
@@ -32,14 +32,6 @@ def issue_account(*, username, email="", first_name="", last_name="", is_staff=N
     user.save()
     OneTimePassword.objects.update_or_create(user=user, defaults={"issued_at": timezone.now()})
     return user, created, password
-
-
-@transaction.atomic
-def change_password(*, form):
-    """Save a valid password change form; the user's one-time password, if any, is spent."""
-    user = form.save()
-    OneTimePassword.objects.filter(user=user).delete()
-    return user
 
 
 def flag_one_time_password(sender, request, user, **kwargs):

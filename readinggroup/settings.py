@@ -180,6 +180,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # reads it (RequestBodySizeMiddleware).
 REQUEST_BODY_MAX_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
+# Email. DJANGO_EMAIL_HOST (with DJANGO_EMAIL_PORT, _HOST_USER, _HOST_PASSWORD, _USE_TLS and
+# DJANGO_DEFAULT_FROM_EMAIL) sends it by SMTP. Local development without it prints mail on the
+# console. EMAIL_CONFIGURED says whether mail can go: until it can, no page offers to send any
+# (the password reset tells people to ask an organizer instead).
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+EMAIL_CONFIGURED = bool(EMAIL_HOST) or DEBUG
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

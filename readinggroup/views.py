@@ -1,20 +1,22 @@
 import logging
 import sys
+from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.db import DatabaseError, connection
-from django.http import HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from readinggroup.accounts import MUST_CHANGE_PASSWORD, change_password
+from readinggroup.accounts import MUST_CHANGE_PASSWORD
 from readinggroup.middleware import database_unavailable_response, is_database_unavailable
+from readinggroup.models import OneTimePassword
+from syllabus.models import Term
 
 logger = logging.getLogger(__name__)
 
@@ -69,17 +71,46 @@ def server_error(request):
     return defaults.server_error(request)
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
-    """Django's password change; it also spends a one-time password (readinggroup.accounts),
-    after which the site no longer sends every page here."""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["one_time"] = bool(self.request.session.get(MUST_CHANGE_PASSWORD))
-        return context
+class SpendOneTimePasswordMixin:
+    """For Django's views where users choose their own password: that spends their one-time
+    password (readinggroup.accounts), and the site stops sending every page to the change."""
 
     def form_valid(self, form):
-        change_password(form=form)
-        update_session_auth_hash(self.request, form.user)
+        with transaction.atomic():
+            response = super().form_valid(form)
+            OneTimePassword.objects.filter(user=form.user).delete()
         self.request.session.pop(MUST_CHANGE_PASSWORD, None)
-        return HttpResponseRedirect(self.get_success_url())
+        return response
+
+
+class PasswordChangeView(SpendOneTimePasswordMixin, auth_views.PasswordChangeView):
+    def get_context_data(self, **kwargs):
+        one_time = bool(self.request.session.get(MUST_CHANGE_PASSWORD))
+        return {**super().get_context_data(**kwargs), "one_time": one_time}
+
+
+class PasswordResetConfirmView(SpendOneTimePasswordMixin, auth_views.PasswordResetConfirmView):
+    pass
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in; it offers the password reset only when mail can be sent."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "email_configured": settings.EMAIL_CONFIGURED}
+
+
+def unless_email_is_configured(view):
+    """The password reset pages, while no mail can be sent (settings.EMAIL_CONFIGURED), answer
+    a page that says whom to ask rather than claim to send a link that never arrives."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if settings.EMAIL_CONFIGURED:
+            return view(request, *args, **kwargs)
+        term = Term.objects.current()
+        organizers = list(term.organizers.order_by("last_name", "first_name")) if term else []
+        context = {"term": term, "organizers": organizers}
+        return render(request, "registration/password_reset_unavailable.html", context)
+
+    return wrapper

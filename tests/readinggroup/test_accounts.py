@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from tests.factories import UserFactory
 from tests.readinggroup.test_security import run_django
 
 pytestmark = pytest.mark.django_db
@@ -252,3 +253,92 @@ def test_a_new_one_time_password_must_be_changed_again(client, new_lead):
     response = log_in_as(client, "newlead", second, follow=True)
 
     assert response.redirect_chain[-1] == ("/accounts/password_change/", 302)
+
+
+# --- Password reset only when mail can go ----------------------------------------------------
+
+RESET_PAGES = [
+    "/accounts/password_reset/",
+    "/accounts/password_reset/done/",
+    "/accounts/reset/MQ/set-password/",
+    "/accounts/reset/done/",
+]
+
+
+def test_without_email_the_login_page_offers_no_reset_and_says_whom_to_ask(client, settings):
+    settings.EMAIL_CONFIGURED = False
+
+    content = client.get("/accounts/login/").content.decode()
+
+    assert "/accounts/password_reset/" not in content
+    assert "Forgotten your password? Ask an organizer for a new one-time password." in content
+
+
+def test_without_email_every_reset_page_names_the_terms_organizers(client, settings, fall2022):
+    settings.EMAIL_CONFIGURED = False
+
+    pages = [client.get(path) for path in RESET_PAGES]
+
+    for page in pages:
+        content = page.content.decode()
+        assert page.status_code == 200
+        assert "This site cannot send email" in content
+        assert "Ask one of the organizers of Fall 2022 for a new one-time password:" in content
+        assert [o.get_full_name() for o in page.context["organizers"]] == [
+            "Guilhermo Cutrim Costa",
+            "Kaivu Hariharan",
+            "Eric Michaud",
+        ]
+        assert "emailed" not in content
+
+
+def test_without_email_asking_for_a_reset_sends_nothing(client, settings, organizer, mailoutbox):
+    settings.EMAIL_CONFIGURED = False
+
+    response = client.post("/accounts/password_reset/", {"email": organizer.email}, follow=True)
+
+    assert response.redirect_chain == []
+    assert "Ask an organizer of the reading group for a new one-time password." in (
+        response.content.decode()
+    )
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_no_reset_page_queries_do_not_grow_with_the_organizers(
+    client, settings, django_assert_num_queries, fall2022, count
+):
+    settings.EMAIL_CONFIGURED = False
+    fall2022.organizers.set(UserFactory.create_batch(count))
+
+    with django_assert_num_queries(2):  # the current term, its organizers
+        response = client.get("/accounts/password_reset/")
+
+    assert len(response.context["organizers"]) == count
+
+
+def test_with_email_the_login_page_links_the_reset(client, settings):
+    settings.EMAIL_CONFIGURED = True
+
+    content = client.get("/accounts/login/").content.decode()
+
+    assert '<a href="/accounts/password_reset/">Forgotten your password?</a>' in content
+
+
+def test_with_email_a_reset_link_is_sent_and_spends_a_one_time_password(
+    client, settings, mailoutbox, new_lead
+):
+    settings.EMAIL_CONFIGURED = True
+    user = get_user_model().objects.get(username="newlead")
+    user.email = "newlead@example.edu"
+    user.save()
+
+    done = client.post("/accounts/password_reset/", {"email": "newlead@example.edu"}, follow=True)
+    link = next(line for line in mailoutbox[0].body.splitlines() if "/accounts/reset/" in line)
+    form = client.get(link.strip(), follow=True)
+    client.post(form.redirect_chain[-1][0], {"new_password1": OWN, "new_password2": OWN})
+    logged_in = log_in_as(client, "newlead", OWN, follow=True)
+
+    assert "we've emailed it a link" in done.content.decode()
+    assert [message.to for message in mailoutbox] == [["newlead@example.edu"]]
+    assert logged_in.redirect_chain == [("/", 302)]  # not sent on to the password change

@@ -21,6 +21,11 @@ class ReadingGroupConfig(AppConfig):
     verbose_name = "Reading group"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from readinggroup.accounts import flag_one_time_password
+
         connection_created.connect(
             use_sqlites_real_parameter_limit, dispatch_uid="readinggroup.sqlite_limit"
         )
+        user_logged_in.connect(flag_one_time_password, dispatch_uid="readinggroup.one_time")

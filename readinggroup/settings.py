@@ -61,12 +61,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the body (the CSRF check reads the form).
+    "readinggroup.middleware.RequestBodySizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "readinggroup.middleware.PasswordChangeRequiredMiddleware",
     "readinggroup.middleware.NulCharactersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -172,6 +175,26 @@ CACHES = {"default": cache_from_url(os.environ.get("CACHE_URL", ""))}
 # show its own message next to the field when a paste is somewhat over its limit.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2_500
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Django's limits leave out files: a multipart body's files are streamed to disk whatever their
+# size (FILE_UPLOAD_MAX_MEMORY_SIZE only decides memory or disk). No page takes a file, so the
+# whole body, files included, is capped at the same 5 MiB by its Content-Length before anything
+# reads it (RequestBodySizeMiddleware).
+REQUEST_BODY_MAX_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# Email. DJANGO_EMAIL_HOST (with DJANGO_EMAIL_PORT, _HOST_USER, _HOST_PASSWORD, _USE_TLS and
+# DJANGO_DEFAULT_FROM_EMAIL) sends it by SMTP. Local development without it prints mail on the
+# console. EMAIL_CONFIGURED says whether mail can go: until it can, no page offers to send any
+# (the password reset tells people to ask an organizer instead).
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+EMAIL_CONFIGURED = bool(EMAIL_HOST) or DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -185,6 +208,8 @@ SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = HTTPS and env_bool("DJANGO_SSL_REDIRECT", True)
+# Load balancers probe the backend's health check over plain HTTP: it is not redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", HTTPS)
@@ -192,7 +217,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("DJANGO_BEHIND_TLS_PROXY"):
+# DJANGO_BEHIND_TLS_PROXY=1: every request comes through a TLS-terminating proxy, which sets
+# X-Forwarded-Proto (stripping the client's own) and appends the address that connected to it to
+# X-Forwarded-For. DJANGO_PROXY_COUNT: how many such proxies are chained (a load balancer in
+# front of nginx is two).
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
+if PROXY_COUNT < 1:
+    raise ImproperlyConfigured("DJANGO_PROXY_COUNT must be 1 or more.")
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content Security Policy (django-csp): nothing inline, nothing from another host.
@@ -211,8 +244,9 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Login throttling (django-axes): 5 failures for one user name from one address lock it out for
-# 15 minutes; a success resets the count.
+# Login throttling (django-axes): 5 failures for one user name from one client address lock that
+# user name out *from that address* for 15 minutes (other addresses can still log in as it); a
+# success resets the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -222,7 +256,21 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("DJANGO_BEHIND_TLS_PROXY") else None
+# The client's address (django-ipware, the `ipware` extra of django-axes). Directly: the
+# connection's own. Behind the proxy every connection is the proxy's, so the address is read from
+# X-Forwarded-For, counting from the right: the entry the last proxy appended is the address that
+# connected to it; entries further left came from the client and may be forged. Proxy count 0
+# takes the right-most entry (ipware counts the proxies named *in* the header), non-strict so that
+# entries a client prepends do not make the header invalid. X-Forwarded-For alone, not REMOTE_ADDR
+# as a fallback: ipware prefers a public address, so a public proxy address would outrank every
+# client with a private one and lock them out together again.
+if BEHIND_TLS_PROXY:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR",)
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+    AXES_IPWARE_PROXY_COUNT = None
+IPWARE_STRICT = False
 AXES_VERBOSE = False
 
 LOGGING = {

@@ -1,13 +1,22 @@
 import logging
+import sys
+from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from readinggroup.accounts import MUST_CHANGE_PASSWORD
+from readinggroup.middleware import database_unavailable_response, is_database_unavailable
+from readinggroup.models import OneTimePassword
+from syllabus.models import Term
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +50,67 @@ def favicon(request):
 
 def bad_request(request, exception):
     """The 400 page, in the site's style; it says so when what was sent is over the size
-    limits (settings.DATA_UPLOAD_MAX_*), and never shows the exception itself."""
+    limits (settings.DATA_UPLOAD_MAX_*, REQUEST_BODY_MAX_SIZE), and never shows the exception
+    itself."""
     context = {
         "too_large": isinstance(exception, RequestDataTooBig | TooManyFieldsSent),
         "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
-        "max_megabytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024),
+        "max_megabytes": settings.REQUEST_BODY_MAX_SIZE // (1024 * 1024),
     }
     return render(request, "400.html", context, status=400)
+
+
+def server_error(request):
+    """The 500 page; but the database being unreachable is the 503 page wherever it surfaced,
+    including outside a view, where DatabaseUnavailableMiddleware does not see it: a middleware
+    reading the session, or the 404 or CSRF-failure page's header asking who is logged in
+    (Django calls this handler while that exception is being handled)."""
+    exception = sys.exc_info()[1]
+    if is_database_unavailable(exception):
+        return database_unavailable_response(request, exception)
+    return defaults.server_error(request)
+
+
+class SpendOneTimePasswordMixin:
+    """For Django's views where users choose their own password: that spends their one-time
+    password (readinggroup.accounts), and the site stops sending every page to the change."""
+
+    def form_valid(self, form):
+        with transaction.atomic():
+            response = super().form_valid(form)
+            OneTimePassword.objects.filter(user=form.user).delete()
+        self.request.session.pop(MUST_CHANGE_PASSWORD, None)
+        return response
+
+
+class PasswordChangeView(SpendOneTimePasswordMixin, auth_views.PasswordChangeView):
+    def get_context_data(self, **kwargs):
+        one_time = bool(self.request.session.get(MUST_CHANGE_PASSWORD))
+        return {**super().get_context_data(**kwargs), "one_time": one_time}
+
+
+class PasswordResetConfirmView(SpendOneTimePasswordMixin, auth_views.PasswordResetConfirmView):
+    pass
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in; it offers the password reset only when mail can be sent."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "email_configured": settings.EMAIL_CONFIGURED}
+
+
+def unless_email_is_configured(view):
+    """The password reset pages, while no mail can be sent (settings.EMAIL_CONFIGURED), answer
+    a page that says whom to ask rather than claim to send a link that never arrives."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if settings.EMAIL_CONFIGURED:
+            return view(request, *args, **kwargs)
+        term = Term.objects.current()
+        organizers = list(term.organizers.order_by("last_name", "first_name")) if term else []
+        context = {"term": term, "organizers": organizers}
+        return render(request, "registration/password_reset_unavailable.html", context)
+
+    return wrapper

@@ -21,6 +21,7 @@ def test_create_organizer_prints_a_password_that_logs_in_to_the_admin(client):
         ["Organizers"],
     )
     assert client.login(username="kaivu", password=password)
+    choose_own_password(client, password)
     response = client.get("/admin/")
     assert "Terms, weeks, papers and sections" in response.content.decode()
 
@@ -36,6 +37,16 @@ def test_create_organizer_again_resets_the_password_without_a_second_account(cli
     assert users.get().password != first
 
 
+def choose_own_password(client, one_time):
+    """The first log-in with a one-time password must choose the user's own first."""
+    new = "a-password-of-my-own-42"
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": one_time, "new_password1": new, "new_password2": new},
+    )
+    assert response.url == "/accounts/password_change/done/"
+
+
 def one_time_password(out):
     return next(line.split(": ", 1)[1] for line in out.splitlines() if "password:" in line)
 
@@ -48,7 +59,9 @@ def test_create_lead_makes_a_lead_who_can_log_in_and_open_their_roster(client, f
     user = get_user_model().objects.get(username="newlead")
     assert [str(s) for s in user.led_sections.all()] == ["Wednesday (Fall 2022)"]
     assert (user.is_staff, user.is_active) == (False, True)
-    assert client.login(username="newlead", password=one_time_password(out.getvalue()))
+    password = one_time_password(out.getvalue())
+    assert client.login(username="newlead", password=password)
+    choose_own_password(client, password)
     meeting = user.led_sections.get().meetings.get(week__number=1)
     response = client.get(f"/attendance/meetings/{meeting.pk}/")
     assert response.context["meeting"] == meeting

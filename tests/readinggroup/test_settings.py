@@ -64,3 +64,28 @@ def test_settings_postgresql_gets_no_sqlite_options():
     )
 
     assert result.stdout.strip() == "None"
+
+
+def test_settings_email_is_not_configured_in_production_without_a_host():
+    result = import_settings(
+        show="s.EMAIL_CONFIGURED, getattr(s, 'EMAIL_BACKEND', 'smtp')",
+        DJANGO_SECRET_KEY="k",
+    )
+
+    assert result.stdout.strip() == "False smtp"
+
+
+def test_settings_email_is_configured_with_a_host():
+    result = import_settings(
+        show="s.EMAIL_CONFIGURED, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS",
+        DJANGO_SECRET_KEY="k",
+        DJANGO_EMAIL_HOST="smtp.example.edu",
+    )
+
+    assert result.stdout.strip() == "True smtp.example.edu 587 True"
+
+
+def test_settings_local_development_prints_mail_on_the_console():
+    result = import_settings(show="s.EMAIL_CONFIGURED, s.EMAIL_BACKEND", DJANGO_DEBUG="1")
+
+    assert result.stdout.strip() == "True django.core.mail.backends.console.EmailBackend"

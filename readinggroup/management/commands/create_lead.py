@@ -44,6 +44,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{verb} lead “{username}” of {found}."))
         self.stdout.write(f"One-time password: {password}")
         self.stdout.write(
-            f"Log in at {reverse('login')}, take attendance at {reverse('attendance:dashboard')}"
-            f", and change the password at {reverse('password_change')}."
+            f"Log in at {reverse('login')} with it: the site first asks for a password of your "
+            f"own, and then the one-time one stops working. Take attendance at "
+            f"{reverse('attendance:dashboard')}."
         )

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 
 from readinggroup.accounts import issue_account
 
@@ -31,4 +32,7 @@ class Command(BaseCommand):
         verb = "Created" if created else "Updated"
         self.stdout.write(self.style.SUCCESS(f"{verb} organizer “{username}”."))
         self.stdout.write(f"One-time password: {password}")
-        self.stdout.write("Log in at /admin/ and change it (top right, “Change password”).")
+        self.stdout.write(
+            f"Log in at {reverse('admin:index')} with it: the site first asks for a password of "
+            "your own, and then the one-time one stops working."
+        )

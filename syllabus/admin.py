@@ -5,6 +5,7 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import path
 
@@ -100,8 +101,28 @@ class BoundedInlineMixin:
         return super().get_formset(request, obj, **kwargs)
 
 
+class WeekInlineFormSet(BaseInlineFormSet):
+    def save_existing_objects(self, commit=True):
+        """Renumbered weeks (weeks 5 and 6 swapped, or 6 deleted and 5 made 6) take their new
+        numbers together before the forms save one by one, which would otherwise meet the unique
+        (term, number) constraint half-way. The rows keep their meetings, notes and attendance."""
+        if commit:
+            saved = [form for form in self.initial_forms if form.instance.pk is not None]
+            deleted = [form for form in saved if self._should_delete_form(form)]
+            Week.objects.filter(term=self.instance).renumber(
+                {
+                    form.instance.pk: form.instance.number
+                    for form in saved
+                    if form not in deleted and "number" in form.changed_data
+                },
+                leaving=[form.instance.pk for form in deleted],
+            )
+        return super().save_existing_objects(commit)
+
+
 class WeekInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     model = Week
+    formset = WeekInlineFormSet
     fields = ["number", "title", "tagline", "starts_on_override"]
     extra = 0
     show_change_link = True

@@ -4,9 +4,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from sections.models import Meeting
 from syllabus.models import Paper, Term
 from tests.admin_forms import admin_form_data
-from tests.factories import PaperFactory, UserFactory, build_term
+from tests.factories import (
+    AttendanceRecordFactory,
+    PaperFactory,
+    UserFactory,
+    build_term,
+    write_note,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +313,61 @@ def test_a_forged_form_count_builds_at_most_100_inline_forms(client, organizer):
     formset = response.context["inline_admin_formsets"][0].formset
     assert (response.status_code, len(formset.forms)) == (200, 100)
     assert formset.non_form_errors() == ["Please submit at most 100 forms."]
+
+
+# --- Renumbering weeks in the term's Weeks inline ------------------------------------------
+
+
+def week_rows(page):
+    """The Weeks inline's form prefix for each week's number, as the change page shows it."""
+    formset = page.context["inline_admin_formsets"][0].formset
+    return {form.instance.number: form.prefix for form in formset.initial_forms}
+
+
+def test_swapping_two_weeks_in_the_term_inline_saves_and_each_keeps_its_meetings(client, organizer):
+    client.force_login(organizer)
+    term = build_term(weeks=6, readings_per_week=1, sections=2)
+    fifth, sixth = term.weeks.get(number=5), term.weeks.get(number=6)
+    note = write_note(Meeting.objects.filter(week=fifth).first(), "What we said in week 5.")
+    record = AttendanceRecordFactory(meeting=Meeting.objects.filter(week=sixth).first())
+    url = f"/admin/syllabus/term/{term.pk}/change/"
+    page = client.get(url)
+    rows = week_rows(page)
+
+    response = client.post(
+        url, admin_form_data(page, **{f"{rows[5]}-number": "6", f"{rows[6]}-number": "5"})
+    )
+
+    assert response.status_code == 302
+    assert list(term.weeks.values_list("number", "title")) == [
+        *[(n, week.title) for n, week in enumerate(term.weeks.order_by("pk")[:4], 1)],
+        (5, sixth.title),
+        (6, fifth.title),
+    ]
+    note.refresh_from_db()
+    record.refresh_from_db()
+    assert (note.meeting.week_id, note.body) == (fifth.pk, "What we said in week 5.")
+    assert record.meeting.week_id == sixth.pk
+    # Their meetings now fall in the week their new number says.
+    in_week = {
+        (meeting.week_id, (meeting.local_start().date() - term.first_monday).days // 7 + 1)
+        for meeting in Meeting.objects.filter(week__in=[fifth, sixth]).in_section_order()
+    }
+    assert in_week == {(fifth.pk, 6), (sixth.pk, 5)}
+
+
+def test_deleting_a_week_and_giving_its_number_to_another_saves(client, organizer):
+    client.force_login(organizer)
+    term = build_term(weeks=6, readings_per_week=0, sections=1)
+    fifth = term.weeks.get(number=5)
+    url = f"/admin/syllabus/term/{term.pk}/change/"
+    page = client.get(url)
+    rows = week_rows(page)
+
+    response = client.post(
+        url, admin_form_data(page, **{f"{rows[5]}-number": "6", f"{rows[6]}-DELETE": "on"})
+    )
+
+    assert response.status_code == 302
+    assert list(term.weeks.values_list("number", flat=True)) == [1, 2, 3, 4, 6]
+    assert term.weeks.get(number=6).pk == fifth.pk

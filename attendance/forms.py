@@ -12,6 +12,10 @@ class RosterForm(forms.Form):
 
     A plain Form (not a formset of ModelForms): its fields come from the roster, it validates
     without a query per line, and `record_attendance` writes it in bulk.
+
+    Each line also carries, hidden, the status and remark the form was built from (its
+    "original" values): a save writes only what the lead changed from those, so a field
+    another lead saved meanwhile is never blanked by a form that merely showed its old value.
     """
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
@@ -47,6 +51,27 @@ class RosterForm(forms.Form):
     def remark_name(member_id):
         return f"remark-{member_id}"
 
+    @staticmethod
+    def original_name(name):
+        return f"original-{name}"
+
+    def original(self, name):
+        """The value the field `name` had when the page was built (None if the post does not
+        say). Not form fields: they are only compared, never saved, and as fields they would
+        add 400 to a 200-member roster's form."""
+        if self.is_bound:
+            return self.data.get(self.original_name(name))
+        return self.initial[name]
+
+    def theirs(self):
+        """The fields (“remark-12”) another lead's save had changed when this form was merged
+        with it after a conflict: carried to the next save, which says what it kept of them."""
+        names = {self.status_name(m.pk) for m in self.roster} | {
+            self.remark_name(m.pk) for m in self.roster
+        }
+        sent = self.data.getlist("theirs") if hasattr(self.data, "getlist") else []
+        return sorted(set(sent) & names)
+
     def rows(self):
         """Per roster line: the member, the bound status and remark fields, and the status
         choices as (value, label, input id, checked). The template writes the inputs itself:
@@ -60,6 +85,8 @@ class RosterForm(forms.Form):
                     "member": member,
                     "status": status,
                     "remark": self[self.remark_name(member.pk)],
+                    "original_status": self.original(status.name),
+                    "original_remark": self.original(self.remark_name(member.pk)),
                     "choices": [
                         (value, label, f"{status.auto_id}_{value}", value == current)
                         for value, label in Status.choices
@@ -98,14 +125,49 @@ class RosterForm(forms.Form):
         return cleaned
 
     def entries(self):
+        cleaned = self.cleaned_data
         return [
             Entry(
                 member_id=member.pk,
-                status=self.cleaned_data[self.status_name(member.pk)],
-                remark=self.cleaned_data[self.remark_name(member.pk)].strip(),
+                status=cleaned[self.status_name(member.pk)],
+                remark=cleaned[self.remark_name(member.pk)].strip(),
+                original_status=self.original(self.status_name(member.pk)),
+                original_remark=self.original(self.remark_name(member.pk)),
             )
             for member in self.roster
         ]
+
+    def their_fields(self):
+        """`theirs()` as the service takes it: (member id, "status" or "remark") pairs."""
+        return [
+            (int(member_id), name)
+            for name, member_id in (token.split("-") for token in self.theirs())
+        ]
+
+    def merged_after(self, conflict):
+        """The form's data after `conflict` (a RosterConflict): each line shows the merge (the
+        lead's changes on top of what is stored now), its originals are what is stored now,
+        its version the current one, and the other save's fields are named in `theirs`; so
+        saving it again writes exactly the lead's changes, with their choice where both
+        changed a field (they have been shown it)."""
+        data = self.data.copy()
+        data["version"] = str(conflict.version)
+        for member in self.roster:
+            stored = conflict.stored.get(member.pk)
+            merged = conflict.merged.get(member.pk)
+            if stored is None or merged is None:
+                continue
+            for name, field in (
+                (self.status_name(member.pk), "status"),
+                (self.remark_name(member.pk), "remark"),
+            ):
+                data[name] = merged[field]
+                data[self.original_name(name)] = stored[field]
+        changed = {
+            f"{change.field}-{change.member.pk}" for change in [*conflict.kept, *conflict.clashes]
+        }
+        data.setlist("theirs", sorted(set(self.theirs()) | changed))
+        return data
 
     def mark_everyone_present(self):
         """A copy of the submitted data with every member marked present (remarks kept)."""

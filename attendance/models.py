@@ -109,8 +109,10 @@ class AttendanceRecord(models.Model):
 
     ATTENDED = (Status.PRESENT, Status.LATE)
 
+    # PROTECT: a meeting holding attendance (or its week, section or term) cannot be deleted
+    # by any path; the records go only when deleted themselves.
     meeting = models.ForeignKey(
-        Meeting, on_delete=models.CASCADE, related_name="attendance_records"
+        Meeting, on_delete=models.PROTECT, related_name="attendance_records"
     )
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="attendance_records")
     status = models.CharField(max_length=10, choices=Status)

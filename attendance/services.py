@@ -12,11 +12,77 @@ from sections.models import Meeting
 
 @dataclass(frozen=True)
 class Entry:
-    """One roster line as the lead left it: a status (or "" for not marked) and a remark."""
+    """One roster line as the lead left it: a status (or "" for not marked) and a remark, and
+    the status and remark the lead's form was built from (None: not known).
+
+    A field the lead left as the form had it is not the lead's to write: a save keeps what is
+    stored (another lead may have changed it meanwhile). Without the originals, a marked line
+    counts as the lead's in full, an unmarked one not at all (a form's line for someone who was
+    not on the lead's page, or a caller that does not merge)."""
 
     member_id: int
     status: str
     remark: str = ""
+    original_status: str | None = None
+    original_remark: str | None = None
+
+    def changes(self, field):
+        """Did the lead change `field` ("status" or "remark") from what their form showed?
+        An empty status never counts: the form cannot unmark anyone."""
+        sent, original = getattr(self, field), getattr(self, f"original_{field}")
+        if field == "status" and not sent:
+            return False
+        if original is None:
+            return bool(self.status)
+        return sent != original
+
+
+FIELDS = ("status", "remark")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one roster line that another save changed: their value, the lead's own
+    (the same when the lead left it alone) and who saved theirs."""
+
+    member: Member
+    field: str  # "status" or "remark"
+    theirs: str
+    yours: str
+    by: object = None  # the user who saved theirs, if known
+
+    @property
+    def by_name(self):
+        if self.by is None:
+            return "someone"
+        return self.by.get_full_name() or self.by.get_username()
+
+    def _show(self, value):
+        if self.field == "status":
+            return AttendanceRecord.Status(value).label if value else "not marked"
+        return f"“{value}”" if value else "none"
+
+    @property
+    def kept(self):
+        """“Kept Dana's remark on Lee: “arrived late”.”"""
+        return (
+            f"Kept {self.by_name}'s {self.field} on {self.member.name}: {self._show(self.theirs)}."
+        )
+
+    @property
+    def clash(self):
+        return (
+            f"{self.by_name} set the {self.field} on {self.member.name} to "
+            f"{self._show(self.theirs)}; you chose {self._show(self.yours)}. Saving again keeps "
+            "yours."
+        )
+
+    @property
+    def replaced(self):
+        return (
+            f"Replaced {self.by_name}'s {self.field} on {self.member.name} "
+            f"({self._show(self.theirs)}) with yours ({self._show(self.yours)})."
+        )
 
 
 @dataclass(frozen=True)
@@ -33,17 +99,30 @@ class RosterSave:
     version: int
     changed: list[AttendanceRecord] = field(default_factory=list)
     walk_in: Member | None = None
+    # Of the fields another save had changed (`theirs`): those kept, those the lead replaced.
+    kept: list[FieldChange] = field(default_factory=list)
+    replaced: list[FieldChange] = field(default_factory=list)
 
 
 class RosterConflict(ValidationError):
-    """Another save changed the roster since the form was loaded at `expected_version`."""
+    """Another save changed the roster since the form was loaded at `expected_version`.
 
-    def __init__(self, *, version, changes):
+    Nothing is saved. `changes` are the records changed since; `stored` maps each member to
+    their (status, remark) now, and `merged` to what a save should write: the lead's own
+    changes on top of what is stored. `kept` lists the other save's fields the lead had left
+    alone (kept as they are), `clashes` those the lead changed too (the lead's choice is in
+    `merged`, so saving the merge again keeps it)."""
+
+    def __init__(self, *, version, changes, stored, merged, kept, clashes):
         super().__init__(
             "Someone else saved this roster while you were editing it.", code="conflict"
         )
         self.version = version
         self.changes = changes
+        self.stored = stored
+        self.merged = merged
+        self.kept = kept
+        self.clashes = clashes
 
 
 @transaction.atomic
@@ -62,16 +141,25 @@ def add_walk_in(*, section, name, email, affiliation="") -> Member:
     return member
 
 
+def _saved(member):
+    return {"status": member.saved_status or "", "remark": member.saved_remark or ""}
+
+
 @transaction.atomic
 def record_attendance(
-    *, meeting, entries, recorded_by, expected_version, walk_in=None
+    *, meeting, entries, recorded_by, expected_version, walk_in=None, theirs=()
 ) -> RosterSave:
     """Write a meeting's roster as the lead left it, in one transaction with bulk writes.
 
     `entries` are `Entry`s of members on the section's roster; unmarked ones ("") are left as
-    they are. `expected_version` is the roster version the form was loaded at: if another save
-    changed the roster since, nothing is written and `RosterConflict` says what changed. The
-    meeting's row is locked for the duration, so two saves of one roster run one after the
+    they are, and so is every field the lead did not change from what their form showed (a
+    three-way merge: what the lead saw, what they sent, what is stored now). `expected_version`
+    is the roster version the form was loaded at: if another save changed the roster since,
+    nothing is written and `RosterConflict` says what changed and what a save of the merge
+    would keep. `theirs` names (member id, field) pairs of another save that the lead was shown
+    in such a conflict; the result says which of them this save kept and which it replaced.
+
+    The meeting's row is locked for the duration, so two saves of one roster run one after the
     other (on PostgreSQL; SQLite serialises writers anyway) and the records' unique
     (meeting, member) constraint means a record is never duplicated.
     """
@@ -99,16 +187,9 @@ def record_attendance(
         for member in Member.objects.on_roster_of(meeting.section).with_record_for(meeting)
     }
     current_version = max((m.saved_version or 0 for m in roster.values()), default=0)
-    if current_version != expected_version:
-        raise RosterConflict(
-            version=current_version,
-            changes=list(AttendanceRecord.objects.changed_since(meeting, expected_version)),
-        )
 
     statuses = set(AttendanceRecord.Status.values)
-    version = current_version + 1
-    now = timezone.now()
-    changed, errors = [], []
+    merged, errors = {}, []
     for entry in entries:
         member = roster.get(entry.member_id)
         if member is None:
@@ -120,9 +201,7 @@ def record_attendance(
                 )
             )
             continue
-        if not entry.status:
-            continue
-        if entry.status not in statuses:
+        if entry.status and entry.status not in statuses:
             errors.append(
                 ValidationError(
                     "“%(status)s” is not a status.",
@@ -131,27 +210,107 @@ def record_attendance(
                 )
             )
             continue
-        if (entry.status, entry.remark) == (member.saved_status, member.saved_remark or ""):
-            continue
-        changed.append(
-            AttendanceRecord(
-                meeting=meeting,
-                member=member,
-                status=entry.status,
-                remark=entry.remark,
-                recorded_by=recorded_by,
-                recorded_at=now,
-                roster_version=version,
-            )
-        )
+        stored = _saved(member)
+        merged[member.pk] = {
+            name: getattr(entry, name) if entry.changes(name) else stored[name] for name in FIELDS
+        }
+
+    if current_version != expected_version:
+        raise _conflict(meeting, roster, entries, merged, current_version, expected_version)
     if errors:
         raise ValidationError(errors)
-    if not changed:
-        return RosterSave(version=current_version, walk_in=new_member)
-    AttendanceRecord.objects.bulk_create(
-        changed,
-        update_conflicts=True,
-        unique_fields=["meeting", "member"],
-        update_fields=["status", "remark", "recorded_by", "recorded_at", "roster_version"],
+
+    version = current_version + 1
+    now = timezone.now()
+    changed = [
+        AttendanceRecord(
+            meeting=meeting,
+            member=roster[member_id],
+            status=values["status"],
+            remark=values["remark"],
+            recorded_by=recorded_by,
+            recorded_at=now,
+            roster_version=version,
+        )
+        for member_id, values in merged.items()
+        if values["status"] and values != _saved(roster[member_id])
+    ]
+    kept, replaced = _their_fields(meeting, roster, merged, theirs)
+    if changed:
+        AttendanceRecord.objects.bulk_create(
+            changed,
+            update_conflicts=True,
+            unique_fields=["meeting", "member"],
+            update_fields=["status", "remark", "recorded_by", "recorded_at", "roster_version"],
+        )
+    return RosterSave(
+        version=version if changed else current_version,
+        changed=changed,
+        walk_in=new_member,
+        kept=kept,
+        replaced=replaced,
     )
-    return RosterSave(version=version, changed=changed, walk_in=new_member)
+
+
+def _conflict(meeting, roster, entries, merged, current_version, expected_version):
+    """The RosterConflict for a save made at `expected_version`, with its three-way merge."""
+    changes = list(AttendanceRecord.objects.changed_since(meeting, expected_version))
+    by = {record.member_id: record.recorded_by for record in changes}
+    kept, clashes = [], []
+    for entry in entries:
+        if entry.member_id not in merged:
+            continue
+        member = roster[entry.member_id]
+        stored = _saved(member)
+        for name in FIELDS:
+            original = getattr(entry, f"original_{name}")
+            if original is None or stored[name] == original:
+                continue  # not changed by the other save (or not known)
+            change = FieldChange(
+                member=member,
+                field=name,
+                theirs=stored[name],
+                yours=merged[member.pk][name],
+                by=by.get(member.pk),
+            )
+            if not entry.changes(name):
+                kept.append(change)
+            elif change.yours != change.theirs:
+                clashes.append(change)
+    return RosterConflict(
+        version=current_version,
+        changes=changes,
+        stored={pk: _saved(member) for pk, member in roster.items()},
+        merged=merged,
+        kept=kept,
+        clashes=clashes,
+    )
+
+
+def _their_fields(meeting, roster, merged, theirs):
+    """Of the (member id, field) pairs of another save the lead was shown, those this save
+    keeps and those it replaces (one query, and only after a conflict)."""
+    theirs = [
+        (member_id, name)
+        for member_id, name in theirs
+        if name in FIELDS and member_id in merged and roster[member_id].saved_status
+    ]
+    if not theirs:
+        return [], []
+    by = {
+        record.member_id: record.recorded_by
+        for record in AttendanceRecord.objects.filter(
+            meeting=meeting, member__in=[member_id for member_id, _ in theirs]
+        ).select_related("recorded_by")
+    }
+    kept, replaced = [], []
+    for member_id, name in theirs:
+        change = FieldChange(
+            member=roster[member_id],
+            field=name,
+            theirs=_saved(roster[member_id])[name],
+            yours=merged[member_id][name],
+            by=by.get(member_id),
+        )
+        (kept if change.yours == change.theirs else replaced).append(change)
+    return kept, replaced

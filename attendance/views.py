@@ -95,7 +95,7 @@ def roster(request, pk):
     )
     members = Member.objects.on_roster_of(meeting.section).with_record_for(meeting)
     form, walk_in_form = RosterForm(roster=members), WalkInForm()
-    conflict, status = None, 200
+    conflict, status = None, 200  # conflict: the RosterConflict of a stale save
     if request.method == "POST":
         form = RosterForm(request.POST, roster=members)
         walk_in_form = WalkInForm(request.POST)
@@ -110,15 +110,13 @@ def roster(request, pk):
                     recorded_by=request.user,
                     expected_version=form.cleaned_data["version"],
                     walk_in=walk_in_form.walk_in(),
+                    theirs=form.their_fields(),
                 )
             except RosterConflict as error:
-                # Keep the lead's choices on the form, now at the current version: saving
-                # again is a deliberate overwrite of the changes listed above the form.
-                conflict, status = error.changes, 409
-                data = request.POST.copy()
-                data["version"] = str(error.version)
-                form = RosterForm(data, roster=form.roster)
-                walk_in_form = WalkInForm(data)
+                # Nothing saved. The form now shows the other save with the lead's own changes
+                # on top (see RosterForm.merged_after), at the current version.
+                conflict, status = error, 409
+                form = RosterForm(form.merged_after(error), roster=form.roster)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -128,7 +126,8 @@ def roster(request, pk):
         "meeting": meeting,
         "form": form,
         "walk_in_form": walk_in_form,
-        "conflict": conflict,
+        "conflict": None if conflict is None else conflict.changes,
+        "merge": conflict,
     }
     return render(request, "attendance/roster.html", context, status=status)
 
@@ -136,11 +135,16 @@ def roster(request, pk):
 def _saved_message(meeting, saved):
     what = f"{meeting.section.name}, week {meeting.week.number}"
     if not saved.changed:
-        return f"Nothing changed on {what}."
-    count = len(saved.changed)
-    text = f"Saved {count} change{'s' if count != 1 else ''} to {what}."
+        text = f"Nothing changed on {what}."
+    else:
+        count = len(saved.changed)
+        text = f"Saved {count} change{'s' if count != 1 else ''} to {what}."
     if saved.walk_in is not None:
         text += f" {saved.walk_in.name} is on the roster."
+    for change in saved.kept:
+        text += f" {change.kept}"
+    for change in saved.replaced:
+        text += f" {change.replaced}"
     return text
 
 

@@ -14,7 +14,7 @@ from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm, che
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting, save_note
 from syllabus import admin as syllabus_admin
-from syllabus.admin import BoundedInlineMixin, SafeIdsMixin
+from syllabus.admin import BoundedInlineMixin, KeepHeldDataMixin, SafeIdsMixin
 from syllabus.models import Term
 
 MEETING_FIELDS = [
@@ -77,7 +77,7 @@ class MeetingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(SafeIdsMixin, admin.ModelAdmin):
+class SectionAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "term", "weekday", "start_time", "end_time", "room", "lead_names"]
     list_filter = ["term", "weekday"]
     list_select_related = ["term"]
@@ -95,7 +95,7 @@ class SectionAdmin(SafeIdsMixin, admin.ModelAdmin):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(SafeIdsMixin, admin.ModelAdmin):
+class MeetingAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
     """Meetings are changed only through `sections.services` (so SEQUENCE rises and calendars
     follow): the admin actions below, or the change page leads use (linked from each meeting)."""
 

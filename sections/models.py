@@ -396,7 +396,9 @@ class DiscussionNote(models.Model):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
 
-    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="note")
+    # PROTECT: a meeting (or the week, section or term it belongs to) that holds notes cannot
+    # be deleted by any path, so a lead's notes and their history are never lost in a cascade.
+    meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="note")
     body = models.TextField(blank=True, help_text="Markdown.")
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT)
     authors = models.ManyToManyField(

@@ -18,7 +18,8 @@ def sync_meetings(*, term: Term) -> list[Meeting]:
     section and week now. A meeting that was not moved follows its regular time; a moved one
     (`is_rescheduled`) keeps its new time. When what a calendar shows changes (time, room), the
     meeting's `sequence` rises. It never touches status, room override or public note, and never
-    deletes (a week or section that goes takes its meetings with it through the foreign key).
+    deletes: a week or section that goes takes its meetings with it through the foreign key,
+    and cannot go while one of them holds notes or attendance (their on_delete=PROTECT).
     """
     term = Term.objects.get(pk=term.pk)  # fresh dates and time zone
     weeks = list(Week.objects.filter(term=term))

@@ -1,10 +1,14 @@
+from collections import defaultdict
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import Count
+from django.db import models, router
+from django.db.models import PROTECT, RESTRICT, Count, ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
+from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import path
 
@@ -88,6 +92,112 @@ class SafeIdsMixin:
         return super().response_action(request, queryset)
 
 
+# --- Deletes that would lose data ------------------------------------------------------------
+#
+# Discussion notes and attendance records hold their meeting with on_delete=PROTECT, so no
+# delete can take them along in a cascade (a week takes its meetings with it; a term its weeks
+# and sections). Here the admin says so in words: on the delete page, on the bulk "delete
+# selected" page and in an inline whose rows are ticked for deletion, never a 500.
+
+
+def deletion_blockers(obj):
+    """The rows that keep `obj` from being deleted (anything in the cascade its deletion would
+    start that is held by on_delete=PROTECT or RESTRICT), or [] if it may go."""
+    collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
+    try:
+        collector.collect([obj])
+    except ProtectedError as error:
+        return list(error.protected_objects)
+    except RestrictedError as error:
+        return list(error.restricted_objects)
+    return []
+
+
+HOLDERS_NAMED = 3
+
+
+def _holding_field(model):
+    """The foreign key by which a row of `model` holds what it protects."""
+    return next(
+        field
+        for field in model._meta.concrete_fields
+        if field.is_relation and field.remote_field.on_delete in (PROTECT, RESTRICT)
+    )
+
+
+def refusal_message(obj, blockers):
+    """“Week 5: Grokking cannot be deleted: its meetings hold 1 discussion note (Wednesday,
+    week 5) and 12 attendance records (Wednesday, week 5; Friday, week 5).”"""
+    groups = defaultdict(list)
+    for blocker in blockers:
+        groups[type(blocker)].append(blocker)
+    held, holder = [], None
+    # The fewest first (a meeting's one note before its roster), then by name.
+    by_size = sorted(groups.items(), key=lambda item: (len(item[1]), item[0]._meta.verbose_name))
+    for model, rows in by_size:
+        field = _holding_field(model)
+        holder = field.related_model
+        opts = model._meta
+        text = f"{len(rows)} {opts.verbose_name if len(rows) == 1 else opts.verbose_name_plural}"
+        if holder is not type(obj):
+            ids = {getattr(row, field.attname) for row in rows}
+            names = sorted(
+                str(h) for h in holder._default_manager.filter(pk__in=ids).select_related()
+            )
+            more = f" and {len(names) - HOLDERS_NAMED} more" if len(names) > HOLDERS_NAMED else ""
+            text += f" ({'; '.join(names[:HOLDERS_NAMED])}{more})"
+        held.append(text)
+    whose = "it holds" if holder is type(obj) else f"its {holder._meta.verbose_name_plural} hold"
+    listed = held[0] if len(held) == 1 else f"{', '.join(held[:-1])} and {held[-1]}"
+    return f"{obj} cannot be deleted: {whose} {listed}."
+
+
+class KeepHeldDataMixin:
+    """For a ModelAdmin: the delete page and the bulk delete action name, for each object that
+    cannot go, what holds it, and offer no button to confirm (the admin's own rule for
+    protected objects, with a sentence in place of a list of every attendance record).
+
+    The admin also counts the protecting objects' models among the "permissions needed" (no
+    one may delete notes), and says that instead; what holds the object is the real reason."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            refusals = [
+                refusal_message(obj, blockers)
+                for obj in objs
+                if (blockers := deletion_blockers(obj))
+            ]
+            if refusals:
+                return deleted, counts, set(), refusals
+        return deleted, counts, perms_needed, protected
+
+
+class KeepHeldDataFormSet(BaseInlineFormSet):
+    """For an inline: rows ticked for deletion that hold data are refused with a message above
+    the inline, and nothing of the page is saved (Django shows no confirmation for these).
+
+    The admin's own inline forms refuse protected rows too, but list every protecting object
+    (each attendance record); this says it in one sentence per row, first."""
+
+    def clean(self):
+        refusals = [
+            ValidationError(
+                "%(refusal)s Untick its “Delete” box to save your other changes.",
+                code="holds_data",
+                params={"refusal": refusal_message(form.instance, blockers)},
+            )
+            for form in self.initial_forms
+            if self.can_delete
+            and self._should_delete_form(form)
+            and form.instance.pk is not None
+            and (blockers := deletion_blockers(form.instance))
+        ]
+        if refusals:
+            raise ValidationError(refusals)
+        super().clean()
+
+
 class BoundedInlineMixin:
     """At most 100 rows in an inline (a term's weeks, a week's readings, a section's meetings).
     Django allows up to 2,000 and builds as many forms as a (forged) TOTAL_FORMS asks: ten
@@ -100,15 +210,35 @@ class BoundedInlineMixin:
         return super().get_formset(request, obj, **kwargs)
 
 
+class WeekInlineFormSet(KeepHeldDataFormSet):
+    def save_existing_objects(self, commit=True):
+        """Renumbered weeks (weeks 5 and 6 swapped, or 6 deleted and 5 made 6) take their new
+        numbers together before the forms save one by one, which would otherwise meet the unique
+        (term, number) constraint half-way. The rows keep their meetings, notes and attendance."""
+        if commit:
+            saved = [form for form in self.initial_forms if form.instance.pk is not None]
+            deleted = [form for form in saved if self._should_delete_form(form)]
+            Week.objects.filter(term=self.instance).renumber(
+                {
+                    form.instance.pk: form.instance.number
+                    for form in saved
+                    if form not in deleted and "number" in form.changed_data
+                },
+                leaving=[form.instance.pk for form in deleted],
+            )
+        return super().save_existing_objects(commit)
+
+
 class WeekInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
     model = Week
+    formset = WeekInlineFormSet
     fields = ["number", "title", "tagline", "starts_on_override"]
     extra = 0
     show_change_link = True
 
 
 @admin.register(Term)
-class TermAdmin(SafeIdsMixin, admin.ModelAdmin):
+class TermAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "title", "first_monday", "time_zone", "is_published", "week_count"]
     list_filter = ["is_published", "time_zone"]
     search_fields = ["name", "title", "institution", "slug"]
@@ -141,7 +271,7 @@ class ReadingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Week)
-class WeekAdmin(SafeIdsMixin, admin.ModelAdmin):
+class WeekAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
     list_display = ["__str__", "term", "number", "tagline", "starts_on", "reading_count"]
     list_display_links = ["__str__"]
     list_filter = ["term"]

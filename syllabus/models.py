@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Max, Prefetch, Q
+from django.db.models import Case, F, Max, Prefetch, Q, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -178,6 +178,31 @@ class WeekQuerySet(models.QuerySet):
                 queryset=Reading.objects.select_related("paper"),
             )
         )
+
+    def renumber(self, numbers, *, leaving=()):
+        """Give these weeks new numbers at once: `numbers` maps a week's pk to its new number;
+        the weeks in `leaving` (about to be deleted) only move out of the way.
+
+        Two UPDATEs: the weeks move first to numbers above all in use, then to their new ones,
+        so the unique (term, number) constraint never sees two weeks share a number half-way.
+        (Swapping weeks 5 and 6 otherwise fails on the first row, on PostgreSQL and SQLite
+        alike: neither checks a non-deferrable unique constraint at the end of a statement, and
+        Django creates no deferrable one on SQLite at all.) Rows keep their primary keys, so
+        meetings, notes and attendance stay with their week. Sends no signals: save the weeks
+        afterwards for those.
+        """
+        moving = [*numbers, *leaving]
+        if not moving:
+            return
+        highest = self.aggregate(highest=Max("number"))["highest"] or 0
+        parked = max(highest, *numbers.values(), 0) + 1
+        self.filter(pk__in=moving).update(
+            number=Case(*(When(pk=pk, then=parked + i) for i, pk in enumerate(moving)))
+        )
+        if numbers:
+            self.filter(pk__in=list(numbers)).update(
+                number=Case(*(When(pk=pk, then=number) for pk, number in numbers.items()))
+            )
 
 
 class Week(models.Model):

@@ -193,6 +193,111 @@ def test_a_stale_save_is_refused_and_told_what_changed(meeting, members, lead, o
     assert stored(meeting) == [("Ada", "late", "bus", 1)]
 
 
+def test_a_stale_save_is_refused_with_the_merge_a_save_would_make(
+    meeting, members, lead, other_lead
+):
+    ada, bea, cy = members
+    record_attendance(
+        meeting=meeting,
+        entries=[Entry(ada.pk, Status.LATE, "bus"), Entry(bea.pk, Status.PRESENT)],
+        recorded_by=other_lead,
+        expected_version=0,
+    )
+
+    # The lead's form was built before that save: nobody marked.
+    with pytest.raises(RosterConflict) as caught:
+        record_attendance(
+            meeting=meeting,
+            entries=[
+                Entry(ada.pk, "", "", original_status="", original_remark=""),
+                Entry(bea.pk, Status.ABSENT, "", original_status="", original_remark=""),
+                Entry(cy.pk, Status.PRESENT, "", original_status="", original_remark=""),
+            ],
+            recorded_by=lead,
+            expected_version=0,
+        )
+
+    conflict = caught.value
+    assert conflict.merged == {
+        ada.pk: {"status": "late", "remark": "bus"},
+        bea.pk: {"status": "absent", "remark": ""},
+        cy.pk: {"status": "present", "remark": ""},
+    }
+    assert [change.kept for change in conflict.kept] == [
+        f"Kept {other_lead.get_full_name()}'s status on Ada: Late.",
+        f"Kept {other_lead.get_full_name()}'s remark on Ada: “bus”.",
+    ]
+    assert [change.clash for change in conflict.clashes] == [
+        f"{other_lead.get_full_name()} set the status on Bea to Present; you chose Absent. "
+        "Saving again keeps yours."
+    ]
+    assert stored(meeting) == [("Ada", "late", "bus", 1), ("Bea", "present", "", 1)]
+
+
+def test_saving_a_merge_writes_the_leads_changes_and_says_what_it_kept_and_replaced(
+    meeting, members, lead, other_lead
+):
+    ada, bea, cy = members
+    record_attendance(
+        meeting=meeting,
+        entries=[Entry(ada.pk, Status.LATE, "bus"), Entry(bea.pk, Status.PRESENT)],
+        recorded_by=other_lead,
+        expected_version=0,
+    )
+
+    # The merge as the conflict page showed it: originals are what is stored now.
+    saved = record_attendance(
+        meeting=meeting,
+        entries=[
+            Entry(ada.pk, Status.LATE, "bus", original_status="late", original_remark="bus"),
+            Entry(bea.pk, Status.ABSENT, "", original_status="present", original_remark=""),
+            Entry(cy.pk, Status.PRESENT, "", original_status="", original_remark=""),
+        ],
+        recorded_by=lead,
+        expected_version=1,
+        theirs=[(ada.pk, "status"), (ada.pk, "remark"), (bea.pk, "status")],
+    )
+
+    name = other_lead.get_full_name()
+    assert [change.kept for change in saved.kept] == [
+        f"Kept {name}'s status on Ada: Late.",
+        f"Kept {name}'s remark on Ada: “bus”.",
+    ]
+    assert [change.replaced for change in saved.replaced] == [
+        f"Replaced {name}'s status on Bea (Present) with yours (Absent)."
+    ]
+    assert stored(meeting) == [
+        ("Ada", "late", "bus", 1),
+        ("Bea", "absent", "", 2),
+        ("Cy", "present", "", 2),
+    ]
+
+
+def test_a_field_left_as_the_form_showed_it_keeps_what_is_stored(
+    meeting, members, lead, other_lead
+):
+    """Even at the current version: a form that shows an old remark does not write it back."""
+    ada, bea, _ = members
+    record_attendance(
+        meeting=meeting,
+        entries=[Entry(ada.pk, Status.LATE, "bus")],
+        recorded_by=other_lead,
+        expected_version=0,
+    )
+
+    record_attendance(
+        meeting=meeting,
+        entries=[
+            Entry(ada.pk, Status.ABSENT, "", original_status="late", original_remark=""),
+            Entry(bea.pk, Status.PRESENT, "", original_status="", original_remark=""),
+        ],
+        recorded_by=lead,
+        expected_version=1,
+    )
+
+    assert stored(meeting) == [("Ada", "absent", "bus", 2), ("Bea", "present", "", 2)]
+
+
 def test_a_conflicting_walk_in_is_not_kept(meeting, members, lead):
     AttendanceRecordFactory(meeting=meeting, member=members[0], roster_version=1)
 

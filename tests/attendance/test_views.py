@@ -1,11 +1,13 @@
 import csv
 import datetime
 import io
+from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from attendance.models import AttendanceRecord, Enrollment, Member
 from attendance.views import spreadsheet_safe
@@ -14,6 +16,7 @@ from tests.factories import (
     AttendanceRecordFactory,
     EnrollmentFactory,
     MemberFactory,
+    UserFactory,
     build_term,
     enroll_members,
 )
@@ -402,6 +405,226 @@ def test_conflict_names_someone_when_the_recorder_account_is_gone(
     assert response.status_code == 409
     assert "Ada: now <strong>Late</strong>, by someone at" in response.content.decode()
     assert stored(meeting) == [("Ada", "late")]
+
+
+# --- Two leads, one roster: a re-save after a conflict writes only what its lead changed ----
+
+
+class _FormInputs(HTMLParser):
+    """The name/value pairs a browser submits from the roster form (without its buttons)."""
+
+    def __init__(self):
+        super().__init__()
+        self.pairs, self.inside, self.select, self.options = [], False, None, []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form" and "roster-form" in attrs.get("class", ""):
+            self.inside = True
+        elif not self.inside:
+            return
+        elif tag == "input" and attrs.get("name"):
+            if attrs.get("type") != "radio" or "checked" in attrs:
+                self.pairs.append((attrs["name"], attrs.get("value", "")))
+        elif tag == "select":
+            self.select, self.options = attrs["name"], []
+        elif tag == "option" and self.select:
+            self.options.append((attrs.get("value", ""), "selected" in attrs))
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select" and self.select:
+            chosen = [value for value, selected in self.options if selected]
+            self.pairs.append((self.select, (chosen or [self.options[0][0]])[0]))
+            self.select = None
+
+
+def as_submitted(page, **changes):
+    """What a browser posts when the lead presses Save on `page`, after making `changes`."""
+    parser = _FormInputs()
+    parser.feed(page.content.decode())
+    data = {}
+    for name, value in parser.pairs:
+        data.setdefault(name, []).append(value)
+    data.update({name: [value] for name, value in changes.items()})
+    return {"action": "save", **data}
+
+
+@pytest.fixture
+def dana(section):
+    """A second lead of the section."""
+    user = UserFactory(username="dana", first_name="Dana", last_name="")
+    section.leads.add(user)
+    return user
+
+
+@pytest.fixture
+def all_present(meeting, members, organizer):
+    """Everyone marked present (roster version 1) before the two leads open the roster."""
+    for member in members:
+        AttendanceRecordFactory(meeting=meeting, member=member, recorded_by=organizer)
+    return members
+
+
+def entries(meeting):
+    return sorted(
+        AttendanceRecord.objects.filter(meeting=meeting).values_list(
+            "member__name", "status", "remark"
+        )
+    )
+
+
+def test_a_resave_after_a_conflict_keeps_the_remark_the_other_lead_saved(
+    lead, dana, meeting, all_present
+):
+    _, bea, cy = all_present
+    url = f"/attendance/meetings/{meeting.pk}/"
+    mine, theirs = Client(), Client()
+    mine.force_login(lead)
+    theirs.force_login(dana)
+    my_page, their_page = mine.get(url), theirs.get(url)
+
+    theirs.post(url, as_submitted(their_page, **{f"remark-{bea.pk}": "arrived late"}))
+    conflict = mine.post(url, as_submitted(my_page, **{f"status-{cy.pk}": "absent"}))
+
+    assert conflict.status_code == 409
+    kept = "Kept Dana's remark on Bea: “arrived late”."
+    assert [change.kept for change in conflict.context["merge"].kept] == [kept]
+    assert escape(kept) in conflict.content.decode()
+    assert entries(meeting) == [
+        ("Ada", "present", ""),
+        ("Bea", "present", "arrived late"),
+        ("Cy", "present", ""),
+    ]
+
+    saved = mine.post(url, as_submitted(conflict), follow=True)
+
+    assert entries(meeting) == [
+        ("Ada", "present", ""),
+        ("Bea", "present", "arrived late"),
+        ("Cy", "absent", ""),
+    ]
+    assert [str(m) for m in saved.context["messages"]] == [
+        f"Saved 1 change to {meeting.section.name}, week 1. {kept}"
+    ]
+
+
+MERGES = {
+    "status only": (
+        [("status-{ada}", "late")],
+        [("status-{cy}", "absent")],
+        ["Kept Dana's status on Ada: Late."],
+        [],
+        [("Ada", "late", ""), ("Bea", "present", ""), ("Cy", "absent", "")],
+        "Saved 1 change to {what}. Kept Dana's status on Ada: Late.",
+    ),
+    "remark only": (
+        [("remark-{ada}", "left early")],
+        [("remark-{bea}", "first time")],
+        ["Kept Dana's remark on Ada: “left early”."],
+        [],
+        [("Ada", "present", "left early"), ("Bea", "present", "first time"), ("Cy", "present", "")],
+        "Saved 1 change to {what}. Kept Dana's remark on Ada: “left early”.",
+    ),
+    "both changed one status": (
+        [("status-{cy}", "late"), ("remark-{cy}", "bus")],
+        [("status-{cy}", "absent")],
+        ["Kept Dana's remark on Cy: “bus”."],
+        ["Dana set the status on Cy to Late; you chose Absent. Saving again keeps yours."],
+        [("Ada", "present", ""), ("Bea", "present", ""), ("Cy", "absent", "bus")],
+        "Saved 1 change to {what}. Kept Dana's remark on Cy: “bus”. Replaced Dana's status on Cy "
+        "(Late) with yours (Absent).",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("their_changes", "my_changes", "kept", "clashes", "final", "message"),
+    MERGES.values(),
+    ids=MERGES.keys(),
+)
+def test_a_resave_after_a_conflict_writes_only_what_its_lead_changed(
+    lead, dana, meeting, all_present, their_changes, my_changes, kept, clashes, final, message
+):
+    ids = {m.name.lower(): m.pk for m in all_present}
+    url = f"/attendance/meetings/{meeting.pk}/"
+    mine, theirs = Client(), Client()
+    mine.force_login(lead)
+    theirs.force_login(dana)
+    my_page, their_page = mine.get(url), theirs.get(url)
+
+    theirs.post(url, as_submitted(their_page, **{k.format(**ids): v for k, v in their_changes}))
+    conflict = mine.post(url, as_submitted(my_page, **{k.format(**ids): v for k, v in my_changes}))
+    saved = mine.post(url, as_submitted(conflict), follow=True)
+
+    merge = conflict.context["merge"]
+    assert conflict.status_code == 409
+    assert ([c.kept for c in merge.kept], [c.clash for c in merge.clashes]) == (kept, clashes)
+    content = conflict.content.decode()
+    assert all(escape(sentence) in content for sentence in [*kept, *clashes])
+    assert entries(meeting) == final
+    assert [str(m) for m in saved.context["messages"]] == [
+        message.format(what=f"{meeting.section.name}, week 1")
+    ]
+
+
+def test_a_resave_after_a_conflict_keeps_a_walk_in_the_other_lead_added(
+    lead, dana, meeting, all_present
+):
+    _, _, cy = all_present
+    url = f"/attendance/meetings/{meeting.pk}/"
+    mine, theirs = Client(), Client()
+    mine.force_login(lead)
+    theirs.force_login(dana)
+    my_page = mine.get(url)
+    walk_in = {"walk_in-name": "Dee", "walk_in-email": "dee@example.edu", "walk_in-status": "late"}
+    theirs.post(url, as_submitted(theirs.get(url), **walk_in))
+    dee = Member.objects.get(name="Dee")
+    theirs.post(url, as_submitted(theirs.get(url), **{f"remark-{dee.pk}": "visiting"}))
+
+    conflict = mine.post(url, as_submitted(my_page, **{f"status-{cy.pk}": "absent"}))
+    mine.post(url, as_submitted(conflict))
+
+    form = conflict.context["form"]
+    assert (form[f"status-{dee.pk}"].value(), form[f"remark-{dee.pk}"].value()) == (
+        "late",
+        "visiting",
+    )
+    assert entries(meeting) == [
+        ("Ada", "present", ""),
+        ("Bea", "present", ""),
+        ("Cy", "absent", ""),
+        ("Dee", "late", "visiting"),
+    ]
+
+
+def test_a_second_conflict_merges_again_from_what_the_form_then_showed(
+    lead, dana, meeting, all_present
+):
+    _, bea, cy = all_present
+    url = f"/attendance/meetings/{meeting.pk}/"
+    mine, theirs = Client(), Client()
+    mine.force_login(lead)
+    theirs.force_login(dana)
+    my_page = mine.get(url)
+    theirs.post(url, as_submitted(theirs.get(url), **{f"remark-{bea.pk}": "arrived late"}))
+    first = mine.post(url, as_submitted(my_page, **{f"status-{cy.pk}": "absent"}))
+
+    # Before the lead saves again, Dana changes Bea's remark once more.
+    theirs.post(url, as_submitted(theirs.get(url), **{f"remark-{bea.pk}": "left at 7"}))
+    second = mine.post(url, as_submitted(first))
+    mine.post(url, as_submitted(second))
+
+    assert (first.status_code, second.status_code) == (409, 409)
+    assert [c.kept for c in second.context["merge"].kept] == [
+        "Kept Dana's remark on Bea: “left at 7”."
+    ]
+    assert entries(meeting) == [
+        ("Ada", "present", ""),
+        ("Bea", "present", "left at 7"),
+        ("Cy", "absent", ""),
+    ]
 
 
 # --- Query counts -------------------------------------------------------------------------

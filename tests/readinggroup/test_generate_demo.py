@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from attendance.models import AttendanceRecord, Member
 from sections.models import DiscussionNote, Meeting, Section
 from syllabus.models import Paper, Reading, Term, Week
+from tests.factories import delete_terms
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def generate(seed, scale=1):
         ),
         "papers": sorted(Paper.objects.values_list("title", "authors")),
     }
-    Term.objects.all().delete()
+    delete_terms()
     Paper.objects.all().delete()
     Member.objects.all().delete()
     get_user_model().objects.all().delete()

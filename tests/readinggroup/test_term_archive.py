@@ -25,6 +25,7 @@ from tests.factories import (
     ReadingFactory,
     UserFactory,
     build_term,
+    delete_terms,
     enroll_members,
     write_note,
 )
@@ -224,7 +225,7 @@ def counts():
 
 
 def empty_the_database():
-    Term.objects.all().delete()
+    delete_terms()
     Paper.objects.all().delete()
     Member.objects.all().delete()
     User.objects.all().delete()
@@ -686,7 +687,7 @@ def test_import_term_command_refuses_a_file_that_is_not_json(term, tmp_path):
 def test_import_term_command_refuses_a_newer_version_with_its_message(term, tmp_path):
     path = tmp_path / "future.json"
     path.write_text(json.dumps({**as_file(export_term(term)), "version": 2}), encoding="utf-8")
-    Term.objects.all().delete()
+    delete_terms()
     before = counts()
 
     with pytest.raises(CommandError) as caught:

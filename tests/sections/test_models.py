@@ -2,12 +2,22 @@ import datetime
 import zoneinfo
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.forms import modelform_factory
 
-from sections.models import Meeting, Section, format_time_range
+from attendance.models import AttendanceRecord
+from sections.models import DiscussionNoteRevision, Meeting, Section, format_time_range
 from sections.services import sync_meetings
-from tests.factories import SectionFactory, TermFactory, WeekFactory
+from syllabus.models import Term, Week
+from tests.factories import (
+    AttendanceRecordFactory,
+    SectionFactory,
+    TermFactory,
+    WeekFactory,
+    build_term,
+    write_note,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +202,34 @@ def test_manageable_by_gives_leads_their_sections_and_organizers_all(organizer):
     assert set(Section.objects.manageable_by(organizer)) == {own, other}
     assert [m.section for m in Meeting.objects.manageable_by(lead)] == [own]
     assert Meeting.objects.manageable_by(organizer).count() == 2
+
+
+# --- Notes and attendance hold their meeting -------------------------------------------------
+
+DELETES = {
+    "the meeting": lambda meeting: meeting.delete(),
+    "meetings in bulk": lambda meeting: Meeting.objects.filter(section=meeting.section).delete(),
+    "its week": lambda meeting: meeting.week.delete(),
+    "weeks in bulk": lambda meeting: Week.objects.all().delete(),
+    "its section": lambda meeting: meeting.section.delete(),
+    "its term": lambda meeting: meeting.section.term.delete(),
+}
+
+
+@pytest.mark.parametrize("holds", ["note", "attendance"])
+@pytest.mark.parametrize("delete", DELETES.values(), ids=DELETES.keys())
+def test_no_delete_takes_a_meetings_notes_or_attendance_along(holds, delete):
+    term = build_term(weeks=2, readings_per_week=1, sections=2)
+    meeting = Meeting.objects.filter(week__number=2).in_section_order().first()
+    if holds == "note":
+        write_note(meeting, "First.", "Second.")
+    else:
+        AttendanceRecordFactory(meeting=meeting)
+    before = (Meeting.objects.count(), DiscussionNoteRevision.objects.count())
+
+    with pytest.raises(ProtectedError), transaction.atomic():
+        delete(meeting)
+
+    assert (Meeting.objects.count(), DiscussionNoteRevision.objects.count()) == before
+    assert AttendanceRecord.objects.count() == (holds == "attendance")
+    assert Term.objects.get() == term

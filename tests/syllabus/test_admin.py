@@ -1,12 +1,22 @@
 """The admin as organizers use it: every model there, list pages without N+1 queries."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from syllabus.models import Paper, Term
+from attendance.models import AttendanceRecord
+from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
+from syllabus.models import Paper, Term, Week
 from tests.admin_forms import admin_form_data
-from tests.factories import PaperFactory, UserFactory, build_term
+from tests.factories import (
+    AttendanceRecordFactory,
+    PaperFactory,
+    UserFactory,
+    build_term,
+    write_note,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -306,3 +316,208 @@ def test_a_forged_form_count_builds_at_most_100_inline_forms(client, organizer):
     formset = response.context["inline_admin_formsets"][0].formset
     assert (response.status_code, len(formset.forms)) == (200, 100)
     assert formset.non_form_errors() == ["Please submit at most 100 forms."]
+
+
+# --- Renumbering weeks in the term's Weeks inline ------------------------------------------
+
+
+def week_rows(page):
+    """The Weeks inline's form prefix for each week's number, as the change page shows it."""
+    formset = page.context["inline_admin_formsets"][0].formset
+    return {form.instance.number: form.prefix for form in formset.initial_forms}
+
+
+def test_swapping_two_weeks_in_the_term_inline_saves_and_each_keeps_its_meetings(client, organizer):
+    client.force_login(organizer)
+    term = build_term(weeks=6, readings_per_week=1, sections=2)
+    fifth, sixth = term.weeks.get(number=5), term.weeks.get(number=6)
+    note = write_note(Meeting.objects.filter(week=fifth).first(), "What we said in week 5.")
+    record = AttendanceRecordFactory(meeting=Meeting.objects.filter(week=sixth).first())
+    url = f"/admin/syllabus/term/{term.pk}/change/"
+    page = client.get(url)
+    rows = week_rows(page)
+
+    response = client.post(
+        url, admin_form_data(page, **{f"{rows[5]}-number": "6", f"{rows[6]}-number": "5"})
+    )
+
+    assert response.status_code == 302
+    assert list(term.weeks.values_list("number", "title")) == [
+        *[(n, week.title) for n, week in enumerate(term.weeks.order_by("pk")[:4], 1)],
+        (5, sixth.title),
+        (6, fifth.title),
+    ]
+    note.refresh_from_db()
+    record.refresh_from_db()
+    assert (note.meeting.week_id, note.body) == (fifth.pk, "What we said in week 5.")
+    assert record.meeting.week_id == sixth.pk
+    # Their meetings now fall in the week their new number says.
+    in_week = {
+        (meeting.week_id, (meeting.local_start().date() - term.first_monday).days // 7 + 1)
+        for meeting in Meeting.objects.filter(week__in=[fifth, sixth]).in_section_order()
+    }
+    assert in_week == {(fifth.pk, 6), (sixth.pk, 5)}
+
+
+def test_deleting_a_week_and_giving_its_number_to_another_saves(client, organizer):
+    client.force_login(organizer)
+    term = build_term(weeks=6, readings_per_week=0, sections=1)
+    fifth = term.weeks.get(number=5)
+    url = f"/admin/syllabus/term/{term.pk}/change/"
+    page = client.get(url)
+    rows = week_rows(page)
+
+    response = client.post(
+        url, admin_form_data(page, **{f"{rows[5]}-number": "6", f"{rows[6]}-DELETE": "on"})
+    )
+
+    assert response.status_code == 302
+    assert list(term.weeks.values_list("number", flat=True)) == [1, 2, 3, 4, 6]
+    assert term.weeks.get(number=6).pk == fifth.pk
+
+
+# --- Deleting what holds notes or attendance -------------------------------------------------
+
+
+@pytest.fixture
+def held(db):
+    """A term whose week 5 holds data: its first section's meeting a discussion note, its
+    second section's meeting 12 attendance records; the third section holds nothing."""
+    term = build_term(weeks=6, readings_per_week=1, sections=3)
+    week = term.weeks.get(number=5)
+    first, second, _ = week.meetings.in_section_order()
+    write_note(first, "What we said.")
+    AttendanceRecordFactory.create_batch(12, meeting=second)
+    return SimpleNamespace(term=term, week=week, first=first, second=second)
+
+
+def kept_counts():
+    return (
+        Term.objects.count(),
+        Week.objects.count(),
+        Section.objects.count(),
+        Meeting.objects.count(),
+        DiscussionNote.objects.count(),
+        DiscussionNoteRevision.objects.count(),
+        AttendanceRecord.objects.count(),
+    )
+
+
+def test_a_week_holding_notes_or_attendance_is_refused_in_the_term_inline(client, organizer, held):
+    client.force_login(organizer)
+    url = f"/admin/syllabus/term/{held.term.pk}/change/"
+    page = client.get(url)
+    rows = week_rows(page)
+    before = kept_counts()
+
+    response = client.post(
+        url,
+        admin_form_data(
+            page, title="Renamed", **{f"{rows[4]}-DELETE": "on", f"{rows[5]}-DELETE": "on"}
+        ),
+    )
+
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert formset.non_form_errors() == [
+        f"Week 5: {held.week.title} cannot be deleted: its meetings hold 1 discussion note "
+        f"({held.first}) and 12 attendance records ({held.second}). Untick its “Delete” box to "
+        "save your other changes."
+    ]
+    assert "Please correct the error below." in response.content.decode()
+    assert kept_counts() == before
+    assert Term.objects.get().title == "The Science of Deep Learning"
+
+    # Week 5 unticked, the rest of the page saves: week 4 (which holds nothing) goes.
+    data = admin_form_data(response)
+    del data[f"{rows[5]}-DELETE"]
+    again = client.post(url, data)
+
+    assert again.status_code == 302
+    assert list(held.term.weeks.values_list("number", flat=True)) == [1, 2, 3, 5, 6]
+    assert Term.objects.get().title == "Renamed"
+
+
+ADMIN_PATHS = {
+    "term": "syllabus/term",
+    "week": "syllabus/week",
+    "section": "sections/section",
+    "meeting": "sections/meeting",
+}
+
+
+def refused(held, kind):
+    """(an object of `kind` that holds data, one that holds nothing, the refusal message)."""
+    section = held.first.section
+    if kind == "term":
+        free = build_term(weeks=2, readings_per_week=0, sections=1, slug="free")
+        return (
+            held.term,
+            free,
+            f"{held.term} cannot be deleted: its meetings hold 1 discussion note ({held.first}) "
+            f"and 12 attendance records ({held.second}).",
+        )
+    if kind == "week":
+        return (
+            held.week,
+            held.term.weeks.get(number=4),
+            f"Week 5: {held.week.title} cannot be deleted: its meetings hold 1 discussion note "
+            f"({held.first}) and 12 attendance records ({held.second}).",
+        )
+    if kind == "section":
+        return (
+            section,
+            held.term.sections.exclude(pk__in=[section.pk, held.second.section_id]).get(),
+            f"{section} cannot be deleted: its meetings hold 1 discussion note ({held.first}).",
+        )
+    return (
+        held.second,
+        Meeting.objects.get(section=held.second.section, week__number=4),
+        f"{held.second} cannot be deleted: it holds 12 attendance records.",
+    )
+
+
+@pytest.mark.parametrize("kind", ADMIN_PATHS)
+def test_the_delete_page_refuses_what_holds_notes_or_attendance_and_says_what(
+    client, organizer, held, kind
+):
+    client.force_login(organizer)
+    obj, _, message = refused(held, kind)
+    url = f"/admin/{ADMIN_PATHS[kind]}/{obj.pk}/delete/"
+    before = kept_counts()
+
+    page = client.get(url)
+    confirmed = client.post(url, {"post": "yes"})
+
+    for response in (page, confirmed):
+        assert response.status_code == 200
+        assert response.context["protected"] == [message]
+        assert response.context["perms_lacking"] == set()
+        assert 'name="post"' not in response.content.decode()  # no button to confirm
+    assert kept_counts() == before
+
+
+@pytest.mark.parametrize("kind", ADMIN_PATHS)
+def test_bulk_delete_refuses_a_selection_holding_notes_or_attendance_and_deletes_none(
+    client, organizer, held, kind
+):
+    client.force_login(organizer)
+    obj, free, message = refused(held, kind)
+    model = type(obj)
+    before = model.objects.count()
+    action = {"action": "delete_selected", "_selected_action": [str(obj.pk), str(free.pk)]}
+
+    page = client.post(f"/admin/{ADMIN_PATHS[kind]}/", action)
+    confirmed = client.post(f"/admin/{ADMIN_PATHS[kind]}/", {**action, "post": "yes"})
+
+    for response in (page, confirmed):
+        assert response.status_code == 200
+        assert response.context["protected"] == [message]
+    assert model.objects.count() == before
+
+    # What holds nothing still goes, through the same action.
+    client.post(
+        f"/admin/{ADMIN_PATHS[kind]}/",
+        {"action": "delete_selected", "_selected_action": [str(free.pk)], "post": "yes"},
+    )
+    assert model.objects.count() == before - 1
+    assert model.objects.filter(pk=obj.pk).exists()

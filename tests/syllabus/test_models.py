@@ -30,6 +30,22 @@ def test_week_duplicate_number_refused_by_form_with_clear_message():
     assert Week.objects.count() == 1
 
 
+def test_renumbering_weeks_rotates_numbers_and_moves_leaving_ones_aside():
+    term = TermFactory()
+    weeks = {n: WeekFactory(term=term, number=n, title=f"Was {n}") for n in (1, 2, 3, 4)}
+    other = WeekFactory(number=2, title="Other term")
+
+    Week.objects.filter(term=term).renumber(
+        {weeks[1].pk: 2, weeks[2].pk: 3, weeks[3].pk: 1}, leaving=[weeks[4].pk]
+    )
+
+    numbers = dict(term.weeks.values_list("title", "number"))
+    assert [numbers.pop(f"Was {n}") for n in (3, 1, 2)] == [1, 2, 3]
+    assert numbers["Was 4"] > 4  # out of the way of every number in use
+    other.refresh_from_db()
+    assert other.number == 2
+
+
 def test_week_same_number_in_another_term_is_fine():
     week = WeekFactory(number=1)
     other = TermFactory()

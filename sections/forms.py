@@ -9,6 +9,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from sections.models import DiscussionNote
 
@@ -47,10 +48,14 @@ class MeetingMoveForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields[
-            "room"
-        ].help_text = f"Leave empty for the section's room ({meeting.scheduled_room})."
-        self.fields["date"].help_text = f"Times are {meeting.section.term.time_zone} time."
+        # Help text is HTML (crispy and Django's form templates print it with |safe), and
+        # these name stored text: format_html escapes it.
+        self.fields["room"].help_text = format_html(
+            "Leave empty for the section's room ({}).", meeting.scheduled_room
+        )
+        self.fields["date"].help_text = format_html(
+            "Times are {} time.", meeting.section.term.time_zone
+        )
         self.helper = _helper("move", "Move meeting")
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from sections.models import Meeting
 from sections.services import cancel_meeting, move_meeting
 from tests.factories import SectionFactory, UserFactory, build_term
+from tests.hostile import STORED_HTML, STORED_HTML_ESCAPED, STORED_HTML_LIVE
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +116,17 @@ def test_lead_moves_a_meeting(setup):
     assert [str(m) for m in response.context["messages"]] == [
         f"The {meeting.section.name} meeting of week 1 is moved."
     ]
+
+
+def test_a_room_holding_markup_is_shown_as_text_in_the_move_forms_help(setup):
+    section = setup["meeting"].section
+    section.room = STORED_HTML
+    section.save()  # the sync gives the section's meetings their new room
+
+    content = client_for(setup["users"]["lead"]).get(setup["url"]).content.decode()
+
+    assert STORED_HTML_LIVE not in content
+    assert f"Leave empty for the section's room ({STORED_HTML_ESCAPED})." in content
 
 
 def test_move_with_end_before_start_shows_the_error_next_to_the_field(setup):

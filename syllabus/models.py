@@ -1,5 +1,6 @@
 import datetime
 import functools
+import unicodedata
 import zoneinfo
 
 from django.conf import settings
@@ -69,6 +70,17 @@ def validate_time_zone(value):
         )
 
 
+def validate_one_line(value):
+    """Names, titles and rooms are one line: a line break (or a tab, NUL, escape…) breaks the
+    pages, calendar feeds and BibTeX that print them on one."""
+    if any(unicodedata.category(char) == "Cc" or char in "\u2028\u2029" for char in value):
+        raise ValidationError(
+            "Write this on one line: line breaks, tabs and other control characters are not "
+            "allowed here.",
+            code="not_one_line",
+        )
+
+
 CURRENT_TERM_CANDIDATES = 20
 
 
@@ -104,10 +116,14 @@ class TermQuerySet(models.QuerySet):
 
 
 class Term(models.Model):
-    name = models.CharField(max_length=100, help_text="For example “Fall 2022”.")
+    name = models.CharField(
+        max_length=100, validators=[validate_one_line], help_text="For example “Fall 2022”."
+    )
     slug = models.SlugField(max_length=100, unique=True, help_text="Used in URLs: fall-2022.")
-    title = models.CharField(max_length=200, help_text="The group's title this term.")
-    institution = models.CharField(max_length=200, blank=True)
+    title = models.CharField(
+        max_length=200, validators=[validate_one_line], help_text="The group's title this term."
+    )
+    institution = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
     intro = models.TextField(blank=True, help_text="Welcome text, in Markdown.")
     format_note = models.TextField(
         blank=True,
@@ -120,7 +136,10 @@ class Term(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="organized_terms"
     )
     supporters = models.CharField(
-        max_length=300, blank=True, help_text="For example “MIT AI Alignment Club (MAIA)”."
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="For example “MIT AI Alignment Club (MAIA)”.",
     )
     first_monday = models.DateField(
         null=True,
@@ -183,9 +202,12 @@ class WeekQuerySet(models.QuerySet):
 class Week(models.Model):
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="weeks")
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_one_line])
     tagline = models.CharField(
-        max_length=300, blank=True, help_text="The week's one-line question."
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="The week's one-line question.",
     )
     summary = models.TextField(blank=True, help_text="Optional, in Markdown.")
     starts_on_override = models.DateField(
@@ -264,10 +286,10 @@ class PaperQuerySet(models.QuerySet):
 
 
 class Paper(models.Model):
-    title = models.CharField(max_length=500)
+    title = models.CharField(max_length=500, validators=[validate_one_line])
     authors = models.TextField(help_text="Comma-separated, as they appear on the paper.")
     year = models.PositiveSmallIntegerField(null=True, blank=True)
-    venue = models.CharField(max_length=200, blank=True)
+    venue = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
     arxiv_id = models.CharField(
         "arXiv id", max_length=32, blank=True, help_text="For example 2201.02177."
     )
@@ -340,7 +362,12 @@ class Reading(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="readings")
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.REQUIRED)
     order = models.PositiveSmallIntegerField(default=0)
-    note = models.CharField(max_length=200, blank=True, help_text="For example “sections 1–3”.")
+    note = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="For example “sections 1–3”.",
+    )
 
     objects = ReadingQuerySet.as_manager()
 

@@ -144,6 +144,23 @@ def test_move_with_end_before_start_shows_the_error_next_to_the_field(setup):
     assert Meeting.objects.get(pk=setup["meeting"].pk).sequence == 0
 
 
+def test_lead_forms_refuse_line_breaks_next_to_the_field(setup):
+    client = client_for(setup["users"]["lead"])
+    when = {"date": "2022-09-15", "start_time": "17:00", "end_time": "19:00"}
+
+    moved = client.post(setup["url"], {**when, "room": "4-231\nX", "note": "a\r\nb", "move": "1"})
+    cancelled = client.post(setup["url"], {"reason": "No\nmeeting", "cancel": "1"})
+
+    one_line = (
+        "Write this on one line: line breaks, tabs and other control characters are not "
+        "allowed here."
+    )
+    assert moved.context["move_form"].errors == {"room": [one_line], "note": [one_line]}
+    assert cancelled.context["cancel_form"].errors == {"reason": [one_line]}
+    meeting = Meeting.objects.get(pk=setup["meeting"].pk)
+    assert (meeting.status, meeting.room, meeting.sequence) == ("scheduled", "2-151", 0)
+
+
 def test_move_outside_the_term_and_missing_fields_are_refused(setup):
     client = client_for(setup["users"]["lead"])
 

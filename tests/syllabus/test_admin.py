@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from syllabus.models import Paper, Term
-from tests.admin_forms import admin_form_data
+from tests.admin_forms import admin_change, admin_form_data
 from tests.factories import PaperFactory, UserFactory, build_term
 
 pytestmark = pytest.mark.django_db
@@ -306,3 +306,41 @@ def test_a_forged_form_count_builds_at_most_100_inline_forms(client, organizer):
     formset = response.context["inline_admin_formsets"][0].formset
     assert (response.status_code, len(formset.forms)) == (200, 100)
     assert formset.non_form_errors() == ["Please submit at most 100 forms."]
+
+
+ONE_LINE_ERROR = (
+    "Write this on one line: line breaks, tabs and other control characters are not allowed here."
+)
+
+
+def test_term_admin_refuses_line_breaks_in_names_next_to_each_field(client, organizer):
+    client.force_login(organizer)
+    term = build_term(weeks=2, readings_per_week=0, sections=0, name="Fall 2022")
+    url = f"/admin/syllabus/term/{term.pk}/change/"
+    titles = list(term.weeks.values_list("title", flat=True))
+
+    response = admin_change(
+        client, url, name="Fall\n2022", title="Deep\r\nLearning", **{"weeks-1-title": "A\nB"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": [ONE_LINE_ERROR],
+        "title": [ONE_LINE_ERROR],
+    }
+    [weeks] = response.context["inline_admin_formsets"]
+    assert [form.errors for form in weeks.formset.forms] == [{}, {"title": [ONE_LINE_ERROR]}]
+    assert ONE_LINE_ERROR in response.content.decode()
+    term.refresh_from_db()
+    assert (term.name, list(term.weeks.values_list("title", flat=True))) == ("Fall 2022", titles)
+
+
+def test_paper_admin_refuses_a_title_on_two_lines(client, organizer):
+    client.force_login(organizer)
+    paper = PaperFactory(title="Grokking")
+
+    response = admin_change(client, f"/admin/syllabus/paper/{paper.pk}/change/", title="Grok\nking")
+
+    assert response.context["adminform"].form.errors == {"title": [ONE_LINE_ERROR]}
+    paper.refresh_from_db()
+    assert paper.title == "Grokking"

@@ -196,7 +196,7 @@ ONE_LINE_FIELDS = [
 
 def one_of_each():
     section = SectionFactory(term=TermFactory())
-    week = WeekFactory(term=section.term)
+    week = WeekFactory(term=section.term, number=1)
     return {
         Term: section.term,
         Week: week,

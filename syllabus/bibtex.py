@@ -10,6 +10,7 @@ import string
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import bibtexparser
 from bibtexparser.exceptions import BlockAbortedException
@@ -65,9 +66,19 @@ _LATEX_SPECIALS = {
     "#": r"\#",
     "_": r"\_",
     "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
+    "^": "{^}",
+    # A bare @ at the start of a line would begin a new entry (bibtexparser recovers from a
+    # broken entry that way); in braces it is only text.
+    "@": "{@}",
+    # LaTeX reads `` and '' as curly quotes and ?` !` as inverted marks: a grave accent is
+    # always braced, a dash or quote before another one is closed with {}, so the text reads
+    # back unchanged (- - rather than an en dash).
+    "`": "{`}",
 }
+_LIGATURES = re.compile(r"([-'])(?=\1)")
 _DECODER = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+_CIRCUMFLEX_MACRO = re.compile(r"\\textasciicircum(?![a-zA-Z])(?:\s*\{\})?")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 STOP_WORDS = {
     "a", "an", "and", "are", "at", "by", "do", "does", "for", "from", "how", "in", "is", "of",
     "on", "the", "to", "what", "when", "why", "with",
@@ -75,8 +86,10 @@ STOP_WORDS = {
 
 
 def latex_escape(text: str) -> str:
-    """Plain text as a BibTeX value that LaTeX and `latex_decode` read back as the same text."""
-    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+    """Plain text as a BibTeX value that LaTeX and `latex_decode` read back as the same text
+    (with white space as `single_spaced` leaves it)."""
+    escaped = "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+    return _LIGATURES.sub(r"\1{}", escaped)
 
 
 def latex_decode(text: str, *, keep_lines: bool = False) -> str:
@@ -84,8 +97,53 @@ def latex_decode(text: str, *, keep_lines: bool = False) -> str:
     collapsed (line breaks kept with `keep_lines`, for abstracts)."""
     if keep_lines:
         return "\n".join(latex_decode(line) for line in text.strip().split("\n"))
-    # pylatexenc reads \textasciicircum as the modifier letter ˆ; we wrote it for a plain ^.
-    return " ".join(_DECODER.latex_to_text(text).replace("\u02c6", "^").split())
+    # pylatexenc reads \textasciicircum as the modifier letter ˆ; BibTeX means a plain ^.
+    text = _CIRCUMFLEX_MACRO.sub("{^}", text)
+    return " ".join(_DECODER.latex_to_text(text).split())
+
+
+def single_spaced(text: str) -> str:
+    """`text` with each run of white space a single space, none at the ends: what
+    `latex_decode` gives back, and so how `Paper` stores its one-line texts."""
+    return " ".join(text.split())
+
+
+def single_spaced_lines(text: str) -> str:
+    """`single_spaced` line by line (line breaks kept): how `Paper` stores its abstract."""
+    return "\n".join(single_spaced(line) for line in text.strip().splitlines())
+
+
+def brace_problem(value: str) -> str:
+    """Why `value` cannot be written verbatim in braces (DOI, URL, arXiv id), or "".
+
+    BibTeX ends a braced value at the brace that closes its first one, and a backslash before
+    a brace hides that brace from bibtexparser but not from BibTeX: so braces must pair up,
+    none may follow a backslash and a backslash may not come last. A line break could start
+    a new entry."""
+    if _CONTROL_CHARACTERS.search(value):
+        return "has a line break or another control character"
+    if re.search(r"\\(?=[{}]|$)", value):
+        return "has a backslash before a brace or at its end"
+    depth = 0
+    for char in value:
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            break
+    if depth:
+        return "has braces { } that do not pair up"
+    return ""
+
+
+def bibtex_verbatim(value: str) -> str:
+    """`value` as it is when it can be written verbatim, else with the characters in the way
+    percent-encoded (%7B for {), as a URL would have them: an old row that no form checked
+    still cannot end its entry early or add another."""
+    if not brace_problem(value):
+        return value
+    return "".join(
+        quote(char, safe="") if char in "{}\\" or _CONTROL_CHARACTERS.match(char) else char
+        for char in value
+    )
 
 
 def ascii_word(text: str) -> str:
@@ -159,24 +217,27 @@ def _bibtex_authors(authors: str) -> str:
         if name == "et al.":
             return "others"
         escaped = latex_escape(name)
-        # Braces keep a name that contains "and" (an organisation) in one piece.
-        return f"{{{escaped}}}" if re.search(r"\sand\s", name, re.IGNORECASE) else escaped
+        # Braces keep a name that contains the word "and" (an organisation) in one piece, and
+        # a name that is "others" from reading as "et al.".
+        if re.search(r"(?:^|\s)and(?:\s|$)", name, re.IGNORECASE) or name.lower() == "others":
+            return f"{{{escaped}}}"
+        return escaped
 
     return " and ".join(bibtex_name(name) for name in split_authors(authors))
 
 
 def paper_entry(paper, key: str) -> Entry:
     fields = [("title", latex_escape(paper.title)), ("author", _bibtex_authors(paper.authors))]
-    if paper.year:
+    if paper.year is not None:
         fields.append(("year", str(paper.year)))
     if paper.venue:
         fields.append(("journal", latex_escape(paper.venue)))
     if paper.arxiv_id:
-        fields += [("eprint", paper.arxiv_id), ("archiveprefix", "arXiv")]
+        fields += [("eprint", bibtex_verbatim(paper.arxiv_id)), ("archiveprefix", "arXiv")]
     if paper.doi:
-        fields.append(("doi", paper.doi))
+        fields.append(("doi", bibtex_verbatim(paper.doi)))
     if paper.url:
-        fields.append(("url", paper.url))
+        fields.append(("url", bibtex_verbatim(paper.url)))
     if paper.abstract:
         fields.append(("abstract", latex_escape(paper.abstract)))
     entry_type = "article" if paper.venue else "misc"
@@ -213,7 +274,7 @@ def _label_for(raw: str, line: int | None) -> str:
 def _split_bibtex_names(value: str) -> list[str]:
     """Split an author field on `and` outside braces."""
     names, depth, current = [], 0, []
-    tokens = re.split(r"(\s+and\s+|[{}])", value, flags=re.IGNORECASE)
+    tokens = re.split(r"(\s+and\s+|(?<!\\)[{}])", value, flags=re.IGNORECASE)
     for token in tokens:
         if token == "{":
             depth += 1
@@ -240,11 +301,18 @@ def _display_name(bibtex_name: str) -> str:
     return parts[0]
 
 
+def read_authors(value: str) -> str:
+    """A BibTeX author field as our `Paper.authors`: `Power, Alethea and others` →
+    `Alethea Power, et al.`."""
+    return ", ".join(_display_name(name) for name in _split_bibtex_names(value))
+
+
 def _split_top_level_commas(value: str) -> list[str]:
     parts, depth, current = [], 0, ""
     for char in value:
-        depth += char == "{"
-        depth -= char == "}"
+        escaped = current.endswith("\\")
+        depth += char == "{" and not escaped
+        depth -= char == "}" and not escaped
         if char == "," and depth == 0:
             parts.append(current.strip())
             current = ""
@@ -262,13 +330,25 @@ def _valid_url(value: str) -> str:
     return value
 
 
+# Fields written and read as they are (no LaTeX), by the name a reader knows them by.
+VERBATIM_FIELDS = {"doi": "DOI", "url": "URL", "eprint": "arXiv id (eprint)"}
+
+
 def _entry_candidate(entry: Entry) -> Candidate:
     label = _label_for(f"@{entry.entry_type}{{{entry.key},", entry.start_line)
     values = {key.lower(): value.strip() for key, value in entry.items() if isinstance(value, str)}
     title = latex_decode(values.get("title", ""))
     if not title:
         return Candidate(label=label, error="It has no title.")
-    authors = ", ".join(_display_name(n) for n in _split_bibtex_names(values.get("author", "")))
+    for name, shown in VERBATIM_FIELDS.items():
+        problem = brace_problem(values.get(name, ""))
+        if problem:
+            return Candidate(
+                label=label,
+                error=f"Its {shown} “{values[name]}” {problem}: correct it and paste the entry "
+                "again.",
+            )
+    authors = read_authors(values.get("author", ""))
     year_match = re.search(r"\d{4}", values.get("year", ""))
     venue = latex_decode(values.get("journal") or values.get("booktitle") or "")
 

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from syllabus.bibtex import brace_problem, single_spaced, single_spaced_lines, split_authors
+
 # Dates a term, week or meeting may have. Week and meeting dates are computed from them (week
 # 99 of a term, in UTC), which must stay within Python's years 1 to 9999; and a date outside
 # these centuries is a typing slip anyway.
@@ -78,6 +80,17 @@ def validate_one_line(value):
             "Write this on one line: line breaks, tabs and other control characters are not "
             "allowed here.",
             code="not_one_line",
+        )
+
+
+def validate_bibtex_verbatim(value):
+    """A DOI, URL or arXiv id goes into readings.bib as it is, between braces."""
+    problem = brace_problem(value)
+    if problem:
+        raise ValidationError(
+            "This %(problem)s, which BibTeX cannot hold: check it against the paper.",
+            code="not_bibtex_verbatim",
+            params={"problem": problem},
         )
 
 
@@ -287,14 +300,20 @@ class PaperQuerySet(models.QuerySet):
 
 class Paper(models.Model):
     title = models.CharField(max_length=500, validators=[validate_one_line])
-    authors = models.TextField(help_text="Comma-separated, as they appear on the paper.")
+    authors = models.TextField(
+        validators=[validate_one_line], help_text="Comma-separated, as they appear on the paper."
+    )
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     venue = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
     arxiv_id = models.CharField(
-        "arXiv id", max_length=32, blank=True, help_text="For example 2201.02177."
+        "arXiv id",
+        max_length=32,
+        blank=True,
+        validators=[validate_bibtex_verbatim],
+        help_text="For example 2201.02177.",
     )
-    doi = models.CharField("DOI", max_length=200, blank=True)
-    url = models.URLField("URL", max_length=500, blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True, validators=[validate_bibtex_verbatim])
+    url = models.URLField("URL", max_length=500, blank=True, validators=[validate_bibtex_verbatim])
     abstract = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -324,6 +343,11 @@ class Paper(models.Model):
     def clean(self):
         self.arxiv_id = self.arxiv_id.strip()
         self.doi = self.doi.strip()
+        # Stored as readings.bib gives them back (syllabus.bibtex): single spaces, and the
+        # authors as comma-separated names.
+        self.title, self.venue = single_spaced(self.title), single_spaced(self.venue)
+        self.authors = ", ".join(single_spaced(name) for name in split_authors(self.authors))
+        self.abstract = single_spaced_lines(self.abstract)
 
     @property
     def primary_url(self):

@@ -352,7 +352,14 @@ class Paper(models.Model):
     @property
     def primary_url(self):
         """Where the title links: the paper's own URL, else arXiv, else the DOI."""
-        return self.url or self.arxiv_abs_url or self.doi_url
+        return self.web_url or self.arxiv_abs_url or self.doi_url
+
+    @property
+    def web_url(self):
+        """The paper's URL if it is a web address (a scheme the URL field accepts): a
+        `javascript:` URL that no form checked (a shell, a fixture) is never made a link."""
+        scheme = self.url.partition(":")[0].lower()
+        return self.url if scheme in {"http", "https", "ftp", "ftps"} else ""
 
     @property
     def arxiv_abs_url(self):

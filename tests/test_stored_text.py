@@ -146,3 +146,27 @@ def test_stored_markup_is_escaped_on_every_page(client, hostile_term):
     assert live == set()
     shown = {name for name, r in responses.items() if STORED_HTML_ESCAPED in r.content.decode()}
     assert shown == set(responses)
+
+
+def test_a_stored_url_that_is_no_web_address_is_never_a_link(client):
+    term = TermFactory(slug="links")
+    week = WeekFactory(term=term, number=1)
+    paper = PaperFactory(title="Grokking", url="javascript:alert(1)", arxiv_id="2201.02177")
+    ReadingFactory(week=week, paper=paper)
+    SectionFactory(term=term, slug="s")
+
+    pages = [
+        f"/terms/{term.slug}/",
+        f"/terms/{term.slug}/weeks/1/",
+        f"/terms/{term.slug}/readings/",
+    ]
+    contents = [client.get(url).content.decode() for url in pages]
+    schedule = client.get(f"/terms/{term.slug}/schedule.json").json()
+    feed = client.get(f"/terms/{term.slug}/calendar.ics").content.decode()
+
+    link = '<a href="https://arxiv.org/abs/2201.02177">Grokking</a>'
+    assert [(link in content, "javascript:" in content) for content in contents] == [
+        (True, False)
+    ] * 3
+    assert schedule["weeks"][0]["readings"][0]["url"] == "https://arxiv.org/abs/2201.02177"
+    assert "javascript:" not in feed

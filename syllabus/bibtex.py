@@ -17,9 +17,12 @@ from bibtexparser.exceptions import BlockAbortedException
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
     Entry,
+    ExplicitComment,
     Field,
     ImplicitComment,
     ParsingFailedBlock,
+    Preamble,
+    String,
 )
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -378,15 +381,50 @@ def _entry_candidate(entry: Entry) -> Candidate:
     return Candidate(label=label, fields=fields)
 
 
-def _failed_candidate(block: ParsingFailedBlock) -> Candidate:
-    error = block.error
-    if isinstance(error, BlockAbortedException):
-        reason = error.abort_reason.strip()
-    else:
-        reason = str(error) or type(error).__name__
+_WORDS = re.compile(r"[\s,;]+")
+NOT_AN_ITEM = (
+    "Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) or an arXiv abs/pdf URL."
+)
+
+
+def _arxiv_candidate(label: str, arxiv_id: str) -> Candidate:
     return Candidate(
-        label=_label_for(block.raw, block.start_line), error=f"Not valid BibTeX: {reason}"
+        label=label,
+        fields={"title": f"arXiv:{arxiv_id}", "arxiv_id": arxiv_id},
+        from_arxiv_id_only=True,
     )
+
+
+def _failed_candidates(block: ParsingFailedBlock) -> list[Candidate]:
+    """A block bibtexparser could not read, and what it swallowed.
+
+    An entry that never closes (a missing brace) is read on to the next line that starts an
+    entry, or to the end: it takes in whatever was pasted after it. Its own lines are listed
+    as not imported; arXiv ids on lines of their own among them are imported as if pasted
+    alone (they are no part of a BibTeX entry)."""
+    label = _label_for(block.raw, block.start_line)
+    error = block.error
+    if not isinstance(error, BlockAbortedException):
+        return [Candidate(label=label, error=f"Not valid BibTeX: {error or type(error).__name__}")]
+    start = (block.start_line or 0) + 1
+    ids, last = [], 0
+    for offset, line in enumerate(block.raw.split("\n")[1:], start=1):
+        words = [word for word in _WORDS.split(line.strip()) if word]
+        arxiv_ids = [parse_arxiv_id(word) for word in words]
+        if words and all(arxiv_ids):
+            ids += [
+                _arxiv_candidate(f"line {start + offset}: {word}", arxiv_id)
+                for word, arxiv_id in zip(words, arxiv_ids, strict=True)
+            ]
+        elif words and not line.lstrip().startswith("%"):
+            last = offset
+    lines = f"Lines {start}–{start + last} were" if last else f"Line {start} was"
+    reason = error.abort_reason.strip().rstrip(".")
+    entry = Candidate(
+        label=label,
+        error=f"Not valid BibTeX: {reason}. {lines} read as this entry and not imported.",
+    )
+    return [entry, *ids]
 
 
 def _loose_candidates(comment: ImplicitComment) -> list[Candidate]:
@@ -397,32 +435,30 @@ def _loose_candidates(comment: ImplicitComment) -> list[Candidate]:
         text = line.strip()
         if not text or text.startswith("%"):
             continue
-        for word in re.split(r"[\s,;]+", text):
+        for word in _WORDS.split(text):
             if not word:
                 continue
             label = f"line {start + offset + 1}: {word}"
             arxiv_id = parse_arxiv_id(word)
             if arxiv_id:
-                candidates.append(
-                    Candidate(
-                        label=label,
-                        fields={"title": f"arXiv:{arxiv_id}", "arxiv_id": arxiv_id},
-                        from_arxiv_id_only=True,
-                    )
-                )
+                candidates.append(_arxiv_candidate(label, arxiv_id))
             else:
-                candidates.append(
-                    Candidate(
-                        label=label,
-                        error="Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) "
-                        "or an arXiv abs/pdf URL.",
-                    )
-                )
+                candidates.append(Candidate(label=label, error=NOT_AN_ITEM))
     return candidates
 
 
+# Blocks that are BibTeX but no paper: each is listed as not imported, with this reason.
+NOT_A_PAPER = {
+    String: "A @string definition: entries after it may use it, but it is no paper.",
+    Preamble: "A @preamble: LaTeX for the bibliography, no paper.",
+    ExplicitComment: "A @comment: nothing to import.",
+}
+
+
 def parse_paste(text: str) -> list[Candidate]:
-    """Everything pasted, in order: BibTeX entries and arXiv ids (one or many, mixed)."""
+    """Everything pasted, in order: BibTeX entries and arXiv ids (one or many, mixed). Each
+    entry, id or word pasted gives a candidate, or an error saying why it is none: nothing
+    pasted is passed over in silence but blank lines and % comments."""
     library = bibtexparser.parse_string(text)
     candidates = []
     for block in library.blocks:
@@ -431,9 +467,13 @@ def parse_paste(text: str) -> list[Candidate]:
         ):
             candidates.append(_entry_candidate(block.ignore_error_block))
         elif isinstance(block, ParsingFailedBlock):
-            candidates.append(_failed_candidate(block))
+            candidates.extend(_failed_candidates(block))
         elif isinstance(block, Entry):
             candidates.append(_entry_candidate(block))
         elif isinstance(block, ImplicitComment):
             candidates.extend(_loose_candidates(block))
+        else:
+            label = _label_for(block.raw, block.start_line)
+            reason = NOT_A_PAPER.get(type(block), "Not a paper.")
+            candidates.append(Candidate(label=label, error=reason))
     return candidates

@@ -1,5 +1,7 @@
 """The admin as organizers use it: every model there, list pages without N+1 queries."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -147,14 +149,45 @@ def test_organizer_pastes_bibtex_and_sees_the_papers(client, organizer):
     assert response.status_code == 200
     assert [str(m) for m in response.context["messages"]] == [
         "1 created, 0 updated, 1 skipped (already there).",
-        "1 item(s) could not be read or saved; the reasons are below. Everything else was "
-        "imported.",
+        "1 item(s) were not imported: each is listed below with the reason.",
     ]
     content = response.content.decode()
     assert "Zoom In: An Introduction to Circuits (2020)</a>" in content
     assert "Not valid BibTeX:" in content
     paper = Paper.objects.get(title="Zoom In: An Introduction to Circuits")
     assert (paper.authors, paper.venue) == ("Chris Olah, Nick Cammarata", "Distill")
+
+
+def test_arxiv_ids_after_a_broken_entry_are_imported_and_the_summary_is_true(client, organizer):
+    client.force_login(organizer)
+    text = (
+        "not-an-id\n"
+        "@article{good, title={Good paper}}\n"
+        "@article{broken, title={never closed,\n"
+        "  year = {2020}\n"
+        "2201.02177\n"
+        "hep-th/9901001, math.GT/0309136\n"
+    )
+
+    response = client.post(IMPORT_URL, {"text": text})
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "4 created, 0 updated, 0 skipped (already there).",
+        "2 item(s) were not imported: each is listed below with the reason.",
+        "3 paper(s) came from an arXiv id alone. This site does not fetch from arXiv, so each "
+        "is titled “arXiv:<id>” for now: edit it, or paste its BibTeX (arXiv's “Export BibTeX "
+        "citation”) to fill it in.",
+    ]
+    content = response.content.decode()
+    rows = re.findall(r"<tr(?: class=\"errors\")?><td>(?:<strong>)?([\w ]+)", content)
+    assert rows == ["Created"] * 4 + ["Not imported"] * 2
+    assert "Lines 3–4 were read as this entry and not imported." in content
+    assert sorted(Paper.objects.values_list("title", flat=True)) == [
+        "Good paper",
+        "arXiv:2201.02177",
+        "arXiv:hep-th/9901001",
+        "arXiv:math.GT/0309136",
+    ]
 
 
 def test_import_refuses_a_paste_over_the_size_limit(client, organizer):

@@ -457,7 +457,7 @@ not an id
         (
             "line 2: @article{broken, title = {never closed,",
             "Not valid BibTeX: Unexpected block start: `@misc`. Was still looking for "
-            "field-value closing `}`",
+            "field-value closing `}`. Line 2 was read as this entry and not imported.",
         ),
         ("line 4: @misc{untitled,", "It has no title."),
         (
@@ -478,6 +478,59 @@ not an id
         ("Fourth good paper", "", None, "", ""),
         ("Second good paper", "", None, "", "https://example.org/"),
         ("Third good paper", "", None, "10.1/x", ""),
+    ]
+
+
+def test_a_broken_entry_swallows_nothing_pasted_after_it():
+    text = """@article{good, title={Good paper}, author={Doe, Jane}}
+@article{broken, title = {never closed,
+  author = {Roe, Richard},
+}
+
+2201.02177 hep-th/9901001
+% a comment line
+https://arxiv.org/abs/2201.02178v2
+@comment{not a paper}
+"""
+
+    result = import_papers(text=text)
+
+    assert [(label, reason) for label, _, reason in result.created] == [
+        ("line 1: @article{good,", ""),
+        ("line 6: 2201.02177", ""),
+        ("line 6: hep-th/9901001", ""),
+        ("line 8: https://arxiv.org/abs/2201.02178v2", ""),
+    ]
+    assert result.errors == [
+        (
+            "line 2: @article{broken, title = {never closed,",
+            "Not valid BibTeX: Unexpected block start: `@comment`. Was still looking for "
+            "field-value closing `,` or `}`. Lines 2–4 were read as this entry and not "
+            "imported.",
+        ),
+        ("line 9: @comment{not a paper}", "A @comment: nothing to import."),
+    ]
+    assert sorted(Paper.objects.values_list("title", flat=True)) == [
+        "Good paper",
+        "arXiv:2201.02177",
+        "arXiv:2201.02178",
+        "arXiv:hep-th/9901001",
+    ]
+
+
+def test_a_broken_entry_at_the_end_reads_to_the_end_and_says_so():
+    result = import_papers(text="2201.02177\n@misc{x, title={Open\n\n2201.02178\n")
+
+    assert [label for label, _, _ in result.created] == [
+        "line 1: 2201.02177",
+        "line 4: 2201.02178",
+    ]
+    assert result.errors == [
+        (
+            "line 2: @misc{x, title={Open",
+            "Not valid BibTeX: Unexpectedly reached end of file. Line 2 was read as this entry "
+            "and not imported.",
+        )
     ]
 
 

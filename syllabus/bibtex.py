@@ -266,6 +266,7 @@ class Candidate:
     fields: dict = field(default_factory=dict)
     error: str = ""
     from_arxiv_id_only: bool = False
+    left_out: list = field(default_factory=list)  # values read but not used, with why
 
 
 def _label_for(raw: str, line: int | None) -> str:
@@ -378,7 +379,14 @@ def _entry_candidate(entry: Entry) -> Candidate:
         "url": _valid_url(values.get("url", "")),
         "abstract": latex_decode(values.get("abstract", ""), keep_lines=True),
     }
-    return Candidate(label=label, fields=fields)
+    left_out = []
+    if values.get("year") and not year_match:
+        left_out.append(f"the year “{values['year']}” (no four-digit year)")
+    if eprint and not parse_arxiv_id(eprint) and not arxiv_id:
+        left_out.append(f"the eprint “{eprint}” (no arXiv id)")
+    if values.get("url") and not fields["url"]:
+        left_out.append(f"the URL “{values['url']}” (no http or https address)")
+    return Candidate(label=label, fields=fields, left_out=left_out)
 
 
 _WORDS = re.compile(r"[\s,;]+")

@@ -473,6 +473,15 @@ not an id
             "Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) or an arXiv abs/pdf URL.",
         ),
     ]
+    assert [(label, reason) for label, _, reason in result.created] == [
+        ("line 1: @article{good1,", ""),
+        ("line 3: @misc{good2,", ""),
+        ("line 6: @article{longyear,", "Left out the year “forthcoming” (no four-digit year)."),
+        (
+            "line 7: @misc{badurl,",
+            "Left out the URL “javascript:alert(1)” (no http or https address).",
+        ),
+    ]
     assert sorted(Paper.objects.values_list("title", "authors", "year", "doi", "url")) == [
         ("First good paper", "Jane Doe", 2020, "", ""),
         ("Fourth good paper", "", None, "", ""),
@@ -531,6 +540,24 @@ def test_a_broken_entry_at_the_end_reads_to_the_end_and_says_so():
             "Not valid BibTeX: Unexpectedly reached end of file. Line 2 was read as this entry "
             "and not imported.",
         )
+    ]
+
+
+def test_what_an_update_leaves_out_is_said():
+    PaperFactory(title="Grokking", arxiv_id="2201.02177", venue="")
+
+    result = import_papers(
+        text="@misc{g, title={Grokking}, eprint={2201.02177}, journal={ICLR}, url={ftp:x}}\n"
+        "@misc{h, title={Other}, eprint={not-an-id}, archivePrefix={arXiv}}"
+    )
+
+    assert [(label, reason) for label, _, reason in result.updated + result.created] == [
+        (
+            "line 1: @misc{g,",
+            "Matched by arXiv id 2201.02177; added venue. Left out the URL “ftp:x” (no http or "
+            "https address).",
+        ),
+        ("line 2: @misc{h,", "Left out the eprint “not-an-id” (no arXiv id)."),
     ]
 
 

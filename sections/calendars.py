@@ -3,9 +3,15 @@
 Times are written in the term's time zone (`DTSTART;TZID=America/New_York:20221109T180000`) with
 that zone's VTIMEZONE, so calendar programs keep 6 pm at 6 pm across daylight-saving changes.
 UIDs depend only on the meeting's primary key, so edits update events instead of duplicating them.
+
+Every stored text goes through `one_line` first: RFC 5545 allows no control characters in a
+TEXT value, and icalendar refuses a line break in some properties (X-WR-CALNAME): one stored
+line break made every feed of its term a 500. DESCRIPTION is built of such lines, joined by
+line breaks that icalendar escapes as `\\n`.
 """
 
 import datetime
+import re
 from urllib.parse import quote, urlencode
 
 from icalendar import Calendar, Event, vDuration
@@ -16,32 +22,47 @@ UID_DOMAIN = "readinggroup.calendar"
 REFRESH = datetime.timedelta(hours=6)
 
 
+# C0 and C1 control characters (line breaks, tabs, NUL, escape, DEL and the rest).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text):
+    """`text` for a one-line property: each control character (line breaks included) and
+    each run of white space (U+2028 and U+2029 too) becomes a single space."""
+    return " ".join(_CONTROL_CHARACTERS.sub(" ", text).split())
+
+
 def meeting_uid(meeting):
     return f"meeting-{meeting.pk}@{UID_DOMAIN}"
 
 
 def event_summary(meeting):
-    return f"Week {meeting.week.number}: {meeting.week.title} ({meeting.section.name})"
+    title, section = one_line(meeting.week.title), one_line(meeting.section.name)
+    return f"Week {meeting.week.number}: {title} ({section})"
 
 
 def event_description(meeting, week_url):
+    """Lines of text, each from `one_line`: stored text cannot add lines or control codes."""
     lines = []
+    note, tagline = one_line(meeting.public_note), one_line(meeting.week.tagline)
     if meeting.is_cancelled:
-        lines += [f"Cancelled: {meeting.public_note}" if meeting.public_note else "Cancelled.", ""]
+        lines += [f"Cancelled: {note}" if note else "Cancelled.", ""]
     elif meeting.is_moved:
-        lines += [f"Moved from {meeting.scheduled_when_display} · {meeting.scheduled_room}.", ""]
-    if meeting.public_note and not meeting.is_cancelled:
-        lines += [meeting.public_note, ""]
-    if meeting.week.tagline:
-        lines += [meeting.week.tagline, ""]
+        old_room = one_line(meeting.scheduled_room)
+        lines += [f"Moved from {meeting.scheduled_when_display} · {old_room}.", ""]
+    if note and not meeting.is_cancelled:
+        lines += [note, ""]
+    if tagline:
+        lines += [tagline, ""]
     readings = list(meeting.week.readings.all())
     if readings:
         lines.append("Readings:")
         for reading in readings:
             paper = reading.paper
             optional = " (optional)" if reading.kind == reading.Kind.OPTIONAL else ""
-            link = f" {paper.primary_url}" if paper.primary_url else ""
-            lines.append(f"- {paper.title}, {paper.authors}{optional}{link}")
+            link = f" {one_line(paper.primary_url)}" if paper.primary_url else ""
+            title, authors = one_line(paper.title), one_line(paper.authors)
+            lines.append(f"- {title}, {authors}{optional}{link}")
         lines.append("")
     lines.append(f"Week page: {week_url}")
     return "\n".join(lines)
@@ -54,7 +75,7 @@ def meeting_event(meeting, request):
         start=meeting.local_start(),
         end=meeting.local_end(),
         summary=event_summary(meeting),
-        location=meeting.room,
+        location=one_line(meeting.room),
         description=event_description(meeting, week_url),
         url=week_url,
         status="CANCELLED" if meeting.is_cancelled else "CONFIRMED",
@@ -69,13 +90,13 @@ def meetings_calendar(*, name, uid, term, meetings, request) -> bytes:
     """The .ics text of `meetings` (dated ones; undated meetings have no event yet)."""
     meetings = [m for m in meetings if m.starts_at is not None]
     calendar = Calendar.new(
-        name=name,  # NAME and X-WR-CALNAME
+        name=one_line(name),  # NAME and X-WR-CALNAME
         uid=uid,
         prodid=PRODID,
         refresh_interval=REFRESH,
         subcomponents=[meeting_event(m, request) for m in meetings],
     )
-    calendar.add("X-WR-TIMEZONE", term.time_zone)
+    calendar.add("X-WR-TIMEZONE", one_line(term.time_zone))
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     if meetings:
         local_days = [m.local_start().date() for m in meetings]

@@ -9,8 +9,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 
 from sections.models import DiscussionNote
+from syllabus.models import validate_one_line
 
 NOTE_MAX_CHARACTERS = 100_000
 
@@ -26,11 +28,12 @@ class MeetingMoveForm(forms.Form):
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    room = forms.CharField(max_length=100, required=False)
+    room = forms.CharField(max_length=100, required=False, validators=[validate_one_line])
     note = forms.CharField(
         label="Public note",
         max_length=300,
         required=False,
+        validators=[validate_one_line],
         help_text="Optional, shown to members, e.g. “Moved for the midterm exams”.",
     )
 
@@ -47,10 +50,14 @@ class MeetingMoveForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields[
-            "room"
-        ].help_text = f"Leave empty for the section's room ({meeting.scheduled_room})."
-        self.fields["date"].help_text = f"Times are {meeting.section.term.time_zone} time."
+        # Help text is HTML (crispy and Django's form templates print it with |safe), and
+        # these name stored text: format_html escapes it.
+        self.fields["room"].help_text = format_html(
+            "Leave empty for the section's room ({}).", meeting.scheduled_room
+        )
+        self.fields["date"].help_text = format_html(
+            "Times are {} time.", meeting.section.term.time_zone
+        )
         self.helper = _helper("move", "Move meeting")
 
 
@@ -58,6 +65,7 @@ class MeetingCancelForm(forms.Form):
     reason = forms.CharField(
         label="Reason, shown to members",
         max_length=300,
+        validators=[validate_one_line],
         help_text="For example “No meeting: Veterans Day”.",
     )
 
@@ -75,7 +83,9 @@ class MeetingRestoreForm(forms.Form):
 
 
 class NextTermForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="For example “Spring 2023”.")
+    name = forms.CharField(
+        max_length=100, validators=[validate_one_line], help_text="For example “Spring 2023”."
+    )
     slug = forms.SlugField(max_length=100, help_text="Used in URLs: spring-2023.")
     first_monday = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}), help_text="Monday of week 1."

@@ -8,7 +8,14 @@ from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
-from syllabus.models import Reading, Term, Week, check_date_in_range, reverse_url
+from syllabus.models import (
+    Reading,
+    Term,
+    Week,
+    check_date_in_range,
+    reverse_url,
+    validate_one_line,
+)
 from syllabus.roles import is_organizer
 
 
@@ -54,12 +61,14 @@ class SectionQuerySet(models.QuerySet):
 
 class Section(models.Model):
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="sections")
-    name = models.CharField(max_length=100, help_text="For example “Wednesday”.")
+    name = models.CharField(
+        max_length=100, validators=[validate_one_line], help_text="For example “Wednesday”."
+    )
     slug = models.SlugField(max_length=100, help_text="Used in URLs, unique within the term.")
     weekday = models.PositiveSmallIntegerField(choices=Weekday)
     start_time = models.TimeField(help_text="Local time in the term's time zone.")
     end_time = models.TimeField(help_text="Must be after the start time.")
-    room = models.CharField(max_length=100)
+    room = models.CharField(max_length=100, validators=[validate_one_line])
     leads = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="led_sections"
     )
@@ -234,11 +243,17 @@ class Meeting(models.Model):
         default=False, help_text="Moved to another date or time: the sync leaves its times alone."
     )
     room_override = models.CharField(
-        max_length=100, blank=True, help_text="Leave empty to meet in the section's room."
+        max_length=100,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Leave empty to meet in the section's room.",
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.SCHEDULED)
     public_note = models.CharField(
-        max_length=300, blank=True, help_text="Shown to members, e.g. “No meeting: Veterans Day”."
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Shown to members, e.g. “No meeting: Veterans Day”.",
     )
     sequence = models.PositiveIntegerField(
         default=0, help_text="iCalendar SEQUENCE: raised on every change of time, room or status."

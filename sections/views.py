@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.caching import cache_public_page
-from sections.calendars import UID_DOMAIN, meetings_calendar, subscribe_links
+from sections.calendars import UID_DOMAIN, meetings_calendar, one_line, subscribe_links
 from sections.forms import (
     DiscussionNoteForm,
     MeetingCancelForm,
@@ -206,7 +206,7 @@ def term_calendar(request, term):
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
     meetings = Meeting.objects.for_term(term).for_calendar().order_by("starts_at", "pk")
     body = meetings_calendar(
-        name=f"{term.title} ({term.name})",
+        name=f"{one_line(term.title)} ({one_line(term.name)})",
         uid=f"term-{term.pk}@{UID_DOMAIN}",
         term=term,
         meetings=meetings,
@@ -226,7 +226,10 @@ def section_calendar(request, term, section):
     )
     meetings = section.meetings.for_calendar().order_by("starts_at", "pk")
     body = meetings_calendar(
-        name=f"{section.term.title} ({section.term.name}, {section.name})",
+        name=(
+            f"{one_line(section.term.title)} "
+            f"({one_line(section.term.name)}, {one_line(section.name)})"
+        ),
         uid=f"section-{section.pk}@{UID_DOMAIN}",
         term=section.term,
         meetings=meetings,
@@ -251,7 +254,10 @@ def meeting_calendar(request, term, section, number):
     if meeting is None or meeting.starts_at is None:
         raise Http404("No such meeting.")
     body = meetings_calendar(
-        name=f"{meeting.section.term.name}: {meeting.section.name}, week {meeting.week.number}",
+        name=(
+            f"{one_line(meeting.section.term.name)}: {one_line(meeting.section.name)}, "
+            f"week {meeting.week.number}"
+        ),
         uid=f"meeting-file-{meeting.pk}@{UID_DOMAIN}",
         term=meeting.section.term,
         meetings=[meeting],

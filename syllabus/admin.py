@@ -338,8 +338,8 @@ class PaperAdmin(SafeIdsMixin, admin.ModelAdmin):
         if result.errors:
             messages.warning(
                 request,
-                f"{counts['errors']} item(s) could not be read or saved; the reasons are below. "
-                "Everything else was imported.",
+                f"{counts['errors']} item(s) were not imported: each is listed below with the "
+                "reason.",
             )
         if result.arxiv_only:
             messages.info(

@@ -10,15 +10,19 @@ import string
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import bibtexparser
 from bibtexparser.exceptions import BlockAbortedException
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
     Entry,
+    ExplicitComment,
     Field,
     ImplicitComment,
     ParsingFailedBlock,
+    Preamble,
+    String,
 )
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -65,9 +69,19 @@ _LATEX_SPECIALS = {
     "#": r"\#",
     "_": r"\_",
     "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
+    "^": "{^}",
+    # A bare @ at the start of a line would begin a new entry (bibtexparser recovers from a
+    # broken entry that way); in braces it is only text.
+    "@": "{@}",
+    # LaTeX reads `` and '' as curly quotes and ?` !` as inverted marks: a grave accent is
+    # always braced, a dash or quote before another one is closed with {}, so the text reads
+    # back unchanged (- - rather than an en dash).
+    "`": "{`}",
 }
+_LIGATURES = re.compile(r"([-'])(?=\1)")
 _DECODER = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
+_CIRCUMFLEX_MACRO = re.compile(r"\\textasciicircum(?![a-zA-Z])(?:\s*\{\})?")
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 STOP_WORDS = {
     "a", "an", "and", "are", "at", "by", "do", "does", "for", "from", "how", "in", "is", "of",
     "on", "the", "to", "what", "when", "why", "with",
@@ -75,8 +89,10 @@ STOP_WORDS = {
 
 
 def latex_escape(text: str) -> str:
-    """Plain text as a BibTeX value that LaTeX and `latex_decode` read back as the same text."""
-    return "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+    """Plain text as a BibTeX value that LaTeX and `latex_decode` read back as the same text
+    (with white space as `single_spaced` leaves it)."""
+    escaped = "".join(_LATEX_SPECIALS.get(char, char) for char in text)
+    return _LIGATURES.sub(r"\1{}", escaped)
 
 
 def latex_decode(text: str, *, keep_lines: bool = False) -> str:
@@ -84,8 +100,53 @@ def latex_decode(text: str, *, keep_lines: bool = False) -> str:
     collapsed (line breaks kept with `keep_lines`, for abstracts)."""
     if keep_lines:
         return "\n".join(latex_decode(line) for line in text.strip().split("\n"))
-    # pylatexenc reads \textasciicircum as the modifier letter ˆ; we wrote it for a plain ^.
-    return " ".join(_DECODER.latex_to_text(text).replace("\u02c6", "^").split())
+    # pylatexenc reads \textasciicircum as the modifier letter ˆ; BibTeX means a plain ^.
+    text = _CIRCUMFLEX_MACRO.sub("{^}", text)
+    return " ".join(_DECODER.latex_to_text(text).split())
+
+
+def single_spaced(text: str) -> str:
+    """`text` with each run of white space a single space, none at the ends: what
+    `latex_decode` gives back, and so how `Paper` stores its one-line texts."""
+    return " ".join(text.split())
+
+
+def single_spaced_lines(text: str) -> str:
+    """`single_spaced` line by line (line breaks kept): how `Paper` stores its abstract."""
+    return "\n".join(single_spaced(line) for line in text.strip().splitlines())
+
+
+def brace_problem(value: str) -> str:
+    """Why `value` cannot be written verbatim in braces (DOI, URL, arXiv id), or "".
+
+    BibTeX ends a braced value at the brace that closes its first one, and a backslash before
+    a brace hides that brace from bibtexparser but not from BibTeX: so braces must pair up,
+    none may follow a backslash and a backslash may not come last. A line break could start
+    a new entry."""
+    if _CONTROL_CHARACTERS.search(value):
+        return "has a line break or another control character"
+    if re.search(r"\\(?=[{}]|$)", value):
+        return "has a backslash before a brace or at its end"
+    depth = 0
+    for char in value:
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            break
+    if depth:
+        return "has braces { } that do not pair up"
+    return ""
+
+
+def bibtex_verbatim(value: str) -> str:
+    """`value` as it is when it can be written verbatim, else with the characters in the way
+    percent-encoded (%7B for {), as a URL would have them: an old row that no form checked
+    still cannot end its entry early or add another."""
+    if not brace_problem(value):
+        return value
+    return "".join(
+        quote(char, safe="") if char in "{}\\" or _CONTROL_CHARACTERS.match(char) else char
+        for char in value
+    )
 
 
 def ascii_word(text: str) -> str:
@@ -159,24 +220,27 @@ def _bibtex_authors(authors: str) -> str:
         if name == "et al.":
             return "others"
         escaped = latex_escape(name)
-        # Braces keep a name that contains "and" (an organisation) in one piece.
-        return f"{{{escaped}}}" if re.search(r"\sand\s", name, re.IGNORECASE) else escaped
+        # Braces keep a name that contains the word "and" (an organisation) in one piece, and
+        # a name that is "others" from reading as "et al.".
+        if re.search(r"(?:^|\s)and(?:\s|$)", name, re.IGNORECASE) or name.lower() == "others":
+            return f"{{{escaped}}}"
+        return escaped
 
     return " and ".join(bibtex_name(name) for name in split_authors(authors))
 
 
 def paper_entry(paper, key: str) -> Entry:
     fields = [("title", latex_escape(paper.title)), ("author", _bibtex_authors(paper.authors))]
-    if paper.year:
+    if paper.year is not None:
         fields.append(("year", str(paper.year)))
     if paper.venue:
         fields.append(("journal", latex_escape(paper.venue)))
     if paper.arxiv_id:
-        fields += [("eprint", paper.arxiv_id), ("archiveprefix", "arXiv")]
+        fields += [("eprint", bibtex_verbatim(paper.arxiv_id)), ("archiveprefix", "arXiv")]
     if paper.doi:
-        fields.append(("doi", paper.doi))
+        fields.append(("doi", bibtex_verbatim(paper.doi)))
     if paper.url:
-        fields.append(("url", paper.url))
+        fields.append(("url", bibtex_verbatim(paper.url)))
     if paper.abstract:
         fields.append(("abstract", latex_escape(paper.abstract)))
     entry_type = "article" if paper.venue else "misc"
@@ -202,6 +266,7 @@ class Candidate:
     fields: dict = field(default_factory=dict)
     error: str = ""
     from_arxiv_id_only: bool = False
+    left_out: list = field(default_factory=list)  # values read but not used, with why
 
 
 def _label_for(raw: str, line: int | None) -> str:
@@ -213,7 +278,7 @@ def _label_for(raw: str, line: int | None) -> str:
 def _split_bibtex_names(value: str) -> list[str]:
     """Split an author field on `and` outside braces."""
     names, depth, current = [], 0, []
-    tokens = re.split(r"(\s+and\s+|[{}])", value, flags=re.IGNORECASE)
+    tokens = re.split(r"(\s+and\s+|(?<!\\)[{}])", value, flags=re.IGNORECASE)
     for token in tokens:
         if token == "{":
             depth += 1
@@ -240,11 +305,18 @@ def _display_name(bibtex_name: str) -> str:
     return parts[0]
 
 
+def read_authors(value: str) -> str:
+    """A BibTeX author field as our `Paper.authors`: `Power, Alethea and others` →
+    `Alethea Power, et al.`."""
+    return ", ".join(_display_name(name) for name in _split_bibtex_names(value))
+
+
 def _split_top_level_commas(value: str) -> list[str]:
     parts, depth, current = [], 0, ""
     for char in value:
-        depth += char == "{"
-        depth -= char == "}"
+        escaped = current.endswith("\\")
+        depth += char == "{" and not escaped
+        depth -= char == "}" and not escaped
         if char == "," and depth == 0:
             parts.append(current.strip())
             current = ""
@@ -262,13 +334,25 @@ def _valid_url(value: str) -> str:
     return value
 
 
+# Fields written and read as they are (no LaTeX), by the name a reader knows them by.
+VERBATIM_FIELDS = {"doi": "DOI", "url": "URL", "eprint": "arXiv id (eprint)"}
+
+
 def _entry_candidate(entry: Entry) -> Candidate:
     label = _label_for(f"@{entry.entry_type}{{{entry.key},", entry.start_line)
     values = {key.lower(): value.strip() for key, value in entry.items() if isinstance(value, str)}
     title = latex_decode(values.get("title", ""))
     if not title:
         return Candidate(label=label, error="It has no title.")
-    authors = ", ".join(_display_name(n) for n in _split_bibtex_names(values.get("author", "")))
+    for name, shown in VERBATIM_FIELDS.items():
+        problem = brace_problem(values.get(name, ""))
+        if problem:
+            return Candidate(
+                label=label,
+                error=f"Its {shown} “{values[name]}” {problem}: correct it and paste the entry "
+                "again.",
+            )
+    authors = read_authors(values.get("author", ""))
     year_match = re.search(r"\d{4}", values.get("year", ""))
     venue = latex_decode(values.get("journal") or values.get("booktitle") or "")
 
@@ -295,18 +379,60 @@ def _entry_candidate(entry: Entry) -> Candidate:
         "url": _valid_url(values.get("url", "")),
         "abstract": latex_decode(values.get("abstract", ""), keep_lines=True),
     }
-    return Candidate(label=label, fields=fields)
+    left_out = []
+    if values.get("year") and not year_match:
+        left_out.append(f"the year “{values['year']}” (no four-digit year)")
+    if eprint and not parse_arxiv_id(eprint) and not arxiv_id:
+        left_out.append(f"the eprint “{eprint}” (no arXiv id)")
+    if values.get("url") and not fields["url"]:
+        left_out.append(f"the URL “{values['url']}” (no http or https address)")
+    return Candidate(label=label, fields=fields, left_out=left_out)
 
 
-def _failed_candidate(block: ParsingFailedBlock) -> Candidate:
-    error = block.error
-    if isinstance(error, BlockAbortedException):
-        reason = error.abort_reason.strip()
-    else:
-        reason = str(error) or type(error).__name__
+_WORDS = re.compile(r"[\s,;]+")
+NOT_AN_ITEM = (
+    "Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) or an arXiv abs/pdf URL."
+)
+
+
+def _arxiv_candidate(label: str, arxiv_id: str) -> Candidate:
     return Candidate(
-        label=_label_for(block.raw, block.start_line), error=f"Not valid BibTeX: {reason}"
+        label=label,
+        fields={"title": f"arXiv:{arxiv_id}", "arxiv_id": arxiv_id},
+        from_arxiv_id_only=True,
     )
+
+
+def _failed_candidates(block: ParsingFailedBlock) -> list[Candidate]:
+    """A block bibtexparser could not read, and what it swallowed.
+
+    An entry that never closes (a missing brace) is read on to the next line that starts an
+    entry, or to the end: it takes in whatever was pasted after it. Its own lines are listed
+    as not imported; arXiv ids on lines of their own among them are imported as if pasted
+    alone (they are no part of a BibTeX entry)."""
+    label = _label_for(block.raw, block.start_line)
+    error = block.error
+    if not isinstance(error, BlockAbortedException):
+        return [Candidate(label=label, error=f"Not valid BibTeX: {error or type(error).__name__}")]
+    start = (block.start_line or 0) + 1
+    ids, last = [], 0
+    for offset, line in enumerate(block.raw.split("\n")[1:], start=1):
+        words = [word for word in _WORDS.split(line.strip()) if word]
+        arxiv_ids = [parse_arxiv_id(word) for word in words]
+        if words and all(arxiv_ids):
+            ids += [
+                _arxiv_candidate(f"line {start + offset}: {word}", arxiv_id)
+                for word, arxiv_id in zip(words, arxiv_ids, strict=True)
+            ]
+        elif words and not line.lstrip().startswith("%"):
+            last = offset
+    lines = f"Lines {start}–{start + last} were" if last else f"Line {start} was"
+    reason = error.abort_reason.strip().rstrip(".")
+    entry = Candidate(
+        label=label,
+        error=f"Not valid BibTeX: {reason}. {lines} read as this entry and not imported.",
+    )
+    return [entry, *ids]
 
 
 def _loose_candidates(comment: ImplicitComment) -> list[Candidate]:
@@ -317,32 +443,30 @@ def _loose_candidates(comment: ImplicitComment) -> list[Candidate]:
         text = line.strip()
         if not text or text.startswith("%"):
             continue
-        for word in re.split(r"[\s,;]+", text):
+        for word in _WORDS.split(text):
             if not word:
                 continue
             label = f"line {start + offset + 1}: {word}"
             arxiv_id = parse_arxiv_id(word)
             if arxiv_id:
-                candidates.append(
-                    Candidate(
-                        label=label,
-                        fields={"title": f"arXiv:{arxiv_id}", "arxiv_id": arxiv_id},
-                        from_arxiv_id_only=True,
-                    )
-                )
+                candidates.append(_arxiv_candidate(label, arxiv_id))
             else:
-                candidates.append(
-                    Candidate(
-                        label=label,
-                        error="Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) "
-                        "or an arXiv abs/pdf URL.",
-                    )
-                )
+                candidates.append(Candidate(label=label, error=NOT_AN_ITEM))
     return candidates
 
 
+# Blocks that are BibTeX but no paper: each is listed as not imported, with this reason.
+NOT_A_PAPER = {
+    String: "A @string definition: entries after it may use it, but it is no paper.",
+    Preamble: "A @preamble: LaTeX for the bibliography, no paper.",
+    ExplicitComment: "A @comment: nothing to import.",
+}
+
+
 def parse_paste(text: str) -> list[Candidate]:
-    """Everything pasted, in order: BibTeX entries and arXiv ids (one or many, mixed)."""
+    """Everything pasted, in order: BibTeX entries and arXiv ids (one or many, mixed). Each
+    entry, id or word pasted gives a candidate, or an error saying why it is none: nothing
+    pasted is passed over in silence but blank lines and % comments."""
     library = bibtexparser.parse_string(text)
     candidates = []
     for block in library.blocks:
@@ -351,9 +475,13 @@ def parse_paste(text: str) -> list[Candidate]:
         ):
             candidates.append(_entry_candidate(block.ignore_error_block))
         elif isinstance(block, ParsingFailedBlock):
-            candidates.append(_failed_candidate(block))
+            candidates.extend(_failed_candidates(block))
         elif isinstance(block, Entry):
             candidates.append(_entry_candidate(block))
         elif isinstance(block, ImplicitComment):
             candidates.extend(_loose_candidates(block))
+        else:
+            label = _label_for(block.raw, block.start_line)
+            reason = NOT_A_PAPER.get(type(block), "Not a paper.")
+            candidates.append(Candidate(label=label, error=reason))
     return candidates

@@ -1,5 +1,6 @@
 import datetime
 import functools
+import unicodedata
 import zoneinfo
 
 from django.conf import settings
@@ -11,6 +12,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+
+from syllabus.bibtex import brace_problem, single_spaced, single_spaced_lines, split_authors
 
 # Dates a term, week or meeting may have. Week and meeting dates are computed from them (week
 # 99 of a term, in UTC), which must stay within Python's years 1 to 9999; and a date outside
@@ -69,6 +72,28 @@ def validate_time_zone(value):
         )
 
 
+def validate_one_line(value):
+    """Names, titles and rooms are one line: a line break (or a tab, NUL, escape…) breaks the
+    pages, calendar feeds and BibTeX that print them on one."""
+    if any(unicodedata.category(char) == "Cc" or char in "\u2028\u2029" for char in value):
+        raise ValidationError(
+            "Write this on one line: line breaks, tabs and other control characters are not "
+            "allowed here.",
+            code="not_one_line",
+        )
+
+
+def validate_bibtex_verbatim(value):
+    """A DOI, URL or arXiv id goes into readings.bib as it is, between braces."""
+    problem = brace_problem(value)
+    if problem:
+        raise ValidationError(
+            "This %(problem)s, which BibTeX cannot hold: check it against the paper.",
+            code="not_bibtex_verbatim",
+            params={"problem": problem},
+        )
+
+
 CURRENT_TERM_CANDIDATES = 20
 
 
@@ -104,10 +129,14 @@ class TermQuerySet(models.QuerySet):
 
 
 class Term(models.Model):
-    name = models.CharField(max_length=100, help_text="For example “Fall 2022”.")
+    name = models.CharField(
+        max_length=100, validators=[validate_one_line], help_text="For example “Fall 2022”."
+    )
     slug = models.SlugField(max_length=100, unique=True, help_text="Used in URLs: fall-2022.")
-    title = models.CharField(max_length=200, help_text="The group's title this term.")
-    institution = models.CharField(max_length=200, blank=True)
+    title = models.CharField(
+        max_length=200, validators=[validate_one_line], help_text="The group's title this term."
+    )
+    institution = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
     intro = models.TextField(blank=True, help_text="Welcome text, in Markdown.")
     format_note = models.TextField(
         blank=True,
@@ -120,7 +149,10 @@ class Term(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="organized_terms"
     )
     supporters = models.CharField(
-        max_length=300, blank=True, help_text="For example “MIT AI Alignment Club (MAIA)”."
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="For example “MIT AI Alignment Club (MAIA)”.",
     )
     first_monday = models.DateField(
         null=True,
@@ -208,9 +240,12 @@ class WeekQuerySet(models.QuerySet):
 class Week(models.Model):
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="weeks")
     number = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=200, validators=[validate_one_line])
     tagline = models.CharField(
-        max_length=300, blank=True, help_text="The week's one-line question."
+        max_length=300,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="The week's one-line question.",
     )
     summary = models.TextField(blank=True, help_text="Optional, in Markdown.")
     starts_on_override = models.DateField(
@@ -289,15 +324,21 @@ class PaperQuerySet(models.QuerySet):
 
 
 class Paper(models.Model):
-    title = models.CharField(max_length=500)
-    authors = models.TextField(help_text="Comma-separated, as they appear on the paper.")
-    year = models.PositiveSmallIntegerField(null=True, blank=True)
-    venue = models.CharField(max_length=200, blank=True)
-    arxiv_id = models.CharField(
-        "arXiv id", max_length=32, blank=True, help_text="For example 2201.02177."
+    title = models.CharField(max_length=500, validators=[validate_one_line])
+    authors = models.TextField(
+        validators=[validate_one_line], help_text="Comma-separated, as they appear on the paper."
     )
-    doi = models.CharField("DOI", max_length=200, blank=True)
-    url = models.URLField("URL", max_length=500, blank=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    venue = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
+    arxiv_id = models.CharField(
+        "arXiv id",
+        max_length=32,
+        blank=True,
+        validators=[validate_bibtex_verbatim],
+        help_text="For example 2201.02177.",
+    )
+    doi = models.CharField("DOI", max_length=200, blank=True, validators=[validate_bibtex_verbatim])
+    url = models.URLField("URL", max_length=500, blank=True, validators=[validate_bibtex_verbatim])
     abstract = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -327,11 +368,23 @@ class Paper(models.Model):
     def clean(self):
         self.arxiv_id = self.arxiv_id.strip()
         self.doi = self.doi.strip()
+        # Stored as readings.bib gives them back (syllabus.bibtex): single spaces, and the
+        # authors as comma-separated names.
+        self.title, self.venue = single_spaced(self.title), single_spaced(self.venue)
+        self.authors = ", ".join(single_spaced(name) for name in split_authors(self.authors))
+        self.abstract = single_spaced_lines(self.abstract)
 
     @property
     def primary_url(self):
         """Where the title links: the paper's own URL, else arXiv, else the DOI."""
-        return self.url or self.arxiv_abs_url or self.doi_url
+        return self.web_url or self.arxiv_abs_url or self.doi_url
+
+    @property
+    def web_url(self):
+        """The paper's URL if it is a web address (a scheme the URL field accepts): a
+        `javascript:` URL that no form checked (a shell, a fixture) is never made a link."""
+        scheme = self.url.partition(":")[0].lower()
+        return self.url if scheme in {"http", "https", "ftp", "ftps"} else ""
 
     @property
     def arxiv_abs_url(self):
@@ -365,7 +418,12 @@ class Reading(models.Model):
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="readings")
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.REQUIRED)
     order = models.PositiveSmallIntegerField(default=0)
-    note = models.CharField(max_length=200, blank=True, help_text="For example “sections 1–3”.")
+    note = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="For example “sections 1–3”.",
+    )
 
     objects = ReadingQuerySet.as_manager()
 

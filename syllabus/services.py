@@ -99,6 +99,11 @@ def _save(paper):
 
 
 @transaction.atomic
+def _left_out(candidate):
+    """What of the entry was read but not imported, or ""."""
+    return f"Left out {'; '.join(candidate.left_out)}." if candidate.left_out else ""
+
+
 def import_papers(*, text: str) -> ImportResult:
     """Create or complete Papers from pasted BibTeX and arXiv ids/URLs.
 
@@ -125,7 +130,7 @@ def import_papers(*, text: str) -> ImportResult:
                 continue
             index.add(paper)
             created_pks.add(paper.pk)
-            result.created.append((candidate.label, paper, ""))
+            result.created.append((candidate.label, paper, _left_out(candidate)))
             result.arxiv_only += candidate.from_arxiv_id_only
             continue
         changed = _fill_blanks(paper, candidate.fields, index)
@@ -139,7 +144,6 @@ def import_papers(*, text: str) -> ImportResult:
             continue
         index.add(paper)
         if paper.pk not in created_pks:
-            result.updated.append(
-                (candidate.label, paper, f"Matched by {how}; added {', '.join(changed)}.")
-            )
+            reason = f"Matched by {how}; added {', '.join(changed)}. {_left_out(candidate)}"
+            result.updated.append((candidate.label, paper, reason.strip()))
     return result

@@ -77,6 +77,28 @@ NASTY_STRINGS = [
     "{}",
 ]
 
+# Stored text that is markup if a page prints it unescaped: a phishing link (a strict CSP stops
+# scripts, not links), and what a page must show instead (`django.utils.html.escape` of it).
+STORED_HTML = '2-151<a href="https://evil.example/login">Log in again</a>'
+STORED_HTML_ESCAPED = (
+    "2-151&lt;a href=&quot;https://evil.example/login&quot;&gt;Log in again&lt;/a&gt;"
+)
+STORED_HTML_LIVE = 'href="https://evil.example/login"'
+
+# Text with line breaks and other control characters, as a shell, a fixture or an old row may
+# hold it in a one-line field (forms refuse it).
+LINE_BREAKS = [
+    "Fall\n2022",
+    "Fall\r\n2022",
+    "Fall\r2022",
+    "Fall\n\nBEGIN:VEVENT\nSUMMARY:Injected\nEND:VEVENT",
+    "Fall\u20282022\u2029",
+    "Fall\x0b\x0c\x1c\x85 2022",
+    "\x00NUL\x1b[31m\x7f",
+    "\tTabbed\t",
+    "\n",
+]
+
 NASTY_NUMBERS = [
     "-1",
     "0",

@@ -2,9 +2,10 @@
 
 import pytest
 
-from sections.models import Meeting
+from sections.models import Meeting, Section
 from sections.services import cancel_meeting
 from syllabus.models import Term
+from tests.admin_forms import admin_change
 from tests.factories import build_term
 
 pytestmark = pytest.mark.django_db
@@ -219,3 +220,43 @@ def test_leads_who_are_not_organizers_cannot_use_meeting_actions(client, term):
 
     assert response.status_code == 403
     assert Meeting.objects.get(pk=meeting.pk).sequence == 0
+
+
+ONE_LINE_ERROR = (
+    "Write this on one line: line breaks, tabs and other control characters are not allowed here."
+)
+
+
+def test_section_admin_refuses_line_breaks_in_name_and_room(client, organizer, term):
+    client.force_login(organizer)
+    section = term.sections.first()
+    url = f"/admin/sections/section/{section.pk}/change/"
+
+    response = admin_change(client, url, name="Wed\r\nnesday", room="2-151\nBEGIN:VEVENT")
+
+    assert response.context["adminform"].form.errors == {
+        "name": [ONE_LINE_ERROR],
+        "room": [ONE_LINE_ERROR],
+    }
+    assert Section.objects.get(pk=section.pk).room == section.room
+
+
+def test_admin_actions_refuse_line_breaks_in_reasons_rooms_and_names(client, organizer, term):
+    client.force_login(organizer)
+    meeting = Meeting.objects.get(week__number=1, section__weekday=0)
+    cancel = {"action": "cancel_meetings", "_selected_action": [meeting.pk], "apply": "1"}
+    move = {"action": "move_meeting", "_selected_action": [meeting.pk], "apply": "1"}
+    when = {"date": "2022-09-13", "start_time": "18:00", "end_time": "19:00"}
+    copy = {"action": "start_next_term", "_selected_action": [term.pk], "apply": "1"}
+
+    cancelled = client.post(MEETINGS, {**cancel, "reason": "Holiday\nSUMMARY:x"})
+    moved = client.post(MEETINGS, {**move, **when, "room": "4-231\r\nX", "note": "a\x0bb"})
+    copied = client.post(
+        TERMS, {**copy, "name": "Spring\n2023", "slug": "spring", "first_monday": "2023-02-06"}
+    )
+
+    assert cancelled.context["form"].errors == {"reason": [ONE_LINE_ERROR]}
+    assert moved.context["form"].errors == {"room": [ONE_LINE_ERROR], "note": [ONE_LINE_ERROR]}
+    assert copied.context["form"].errors == {"name": [ONE_LINE_ERROR]}
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.sequence, Term.objects.count()) == ("scheduled", 0, 1)

@@ -3,7 +3,9 @@
 import datetime
 import hashlib
 import json
+import re
 import time
+import unicodedata
 import zoneinfo
 
 import pytest
@@ -12,7 +14,16 @@ from icalendar import Calendar
 
 from sections.models import Meeting
 from sections.services import cancel_meeting, move_meeting
-from tests.factories import SectionFactory, TermFactory, UserFactory, WeekFactory, build_term
+from tests.factories import (
+    PaperFactory,
+    ReadingFactory,
+    SectionFactory,
+    TermFactory,
+    UserFactory,
+    WeekFactory,
+    build_term,
+)
+from tests.hostile import LINE_BREAKS, NASTY_STRINGS, STORED_HTML
 
 pytestmark = pytest.mark.django_db
 
@@ -355,3 +366,76 @@ def test_feed_skips_meetings_without_a_date(client):
     calendar = parse(client.get("/terms/undated/calendar.ics"))
 
     assert (len(calendar.events), str(calendar["X-WR-TIMEZONE"])) == (0, "America/New_York")
+
+
+# --- Any stored text ---------------------------------------------------------------------------
+
+
+def one_line(text):
+    """What a one-line property shows of `text`: control characters and white space become
+    single spaces (the rule, written independently of sections.calendars)."""
+    spaced = "".join(
+        " " if unicodedata.category(char) == "Cc" or char.isspace() else char for char in text
+    )
+    return re.sub(" +", " ", spaced).strip()
+
+
+def hostile_term(text):
+    """A term whose every stored text is `text`: a cancelled, a moved and a regular meeting."""
+    term = TermFactory(slug="hostile", name=text, title=text)
+    weeks = [WeekFactory(term=term, number=n, title=text, tagline=text) for n in (1, 2, 3)]
+    ReadingFactory(week=weeks[0], paper=PaperFactory(title=text, authors=text))
+    section = SectionFactory(term=term, slug="s", name=text, room=text)
+    cancelled, moved, regular = (Meeting.objects.get(section=section, week=w) for w in weeks)
+    cancel_meeting(meeting=cancelled, reason="Holiday", by=None)
+    move_meeting(
+        meeting=moved,
+        date=datetime.date(2022, 9, 23),
+        start_time=datetime.time(17),
+        end_time=datetime.time(19),
+        room="",
+        note="",
+        by=None,
+    )
+    # Stored by any means (a shell, a fixture, an old row): no form saw these.
+    Meeting.objects.filter(pk=cancelled.pk).update(public_note=text)
+    Meeting.objects.filter(pk=moved.pk).update(room_override=text, public_note=text)
+    return term, (cancelled, moved, regular)
+
+
+@pytest.mark.parametrize("text", [*LINE_BREAKS, *NASTY_STRINGS, STORED_HTML])
+def test_feeds_are_valid_icalendar_whatever_text_is_stored(client, text):
+    term, meetings = hostile_term(text)
+    shown = one_line(text)
+
+    feeds = {
+        "term": client.get(f"/terms/{term.slug}/calendar.ics"),
+        "section": client.get(f"/terms/{term.slug}/sections/s/calendar.ics"),
+        "meeting": client.get(f"/terms/{term.slug}/sections/s/meetings/3.ics"),
+    }
+
+    calendars = {name: parse(response) for name, response in feeds.items()}
+    assert {name: len(c.events) for name, c in calendars.items()} == {
+        "term": 3,
+        "section": 3,
+        "meeting": 1,
+    }
+    assert [str(c["X-WR-CALNAME"]) for c in calendars.values()] == [
+        f"{shown} ({shown})".strip(),
+        f"{shown} ({shown}, {shown})".strip(),
+        f"{shown}: {shown}, week 3",
+    ]
+    events = events_by_uid(calendars["term"])
+    cancelled, moved, regular = (events[f"meeting-{m.pk}@readinggroup.calendar"] for m in meetings)
+    assert {str(e["SUMMARY"]) for e in events.values()} == {
+        f"Week {n}: {shown} ({shown})" for n in (1, 2, 3)
+    }
+    assert [str(e.get("LOCATION", "")) for e in (cancelled, moved, regular)] == [shown] * 3
+    description = str(cancelled["DESCRIPTION"])
+    assert description.startswith(f"Cancelled: {shown}\n" if shown else "Cancelled.\n")
+    assert f"- {shown}, {shown} https://arxiv.org/abs/" in description
+    assert str(moved["DESCRIPTION"]).startswith(f"Moved from Wed Sep 21, 6–8 pm · {shown}.\n")
+    for event in events.values():
+        for name in ("SUMMARY", "LOCATION", "DESCRIPTION"):
+            value = str(event.get(name, ""))
+            assert [c for c in value if unicodedata.category(c) == "Cc" and c != "\n"] == []

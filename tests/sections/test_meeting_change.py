@@ -9,6 +9,7 @@ from django.utils import timezone
 from sections.models import Meeting
 from sections.services import cancel_meeting, move_meeting
 from tests.factories import SectionFactory, UserFactory, build_term
+from tests.hostile import STORED_HTML, STORED_HTML_ESCAPED, STORED_HTML_LIVE
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +118,17 @@ def test_lead_moves_a_meeting(setup):
     ]
 
 
+def test_a_room_holding_markup_is_shown_as_text_in_the_move_forms_help(setup):
+    section = setup["meeting"].section
+    section.room = STORED_HTML
+    section.save()  # the sync gives the section's meetings their new room
+
+    content = client_for(setup["users"]["lead"]).get(setup["url"]).content.decode()
+
+    assert STORED_HTML_LIVE not in content
+    assert f"Leave empty for the section's room ({STORED_HTML_ESCAPED})." in content
+
+
 def test_move_with_end_before_start_shows_the_error_next_to_the_field(setup):
     client = client_for(setup["users"]["lead"])
 
@@ -130,6 +142,23 @@ def test_move_with_end_before_start_shows_the_error_next_to_the_field(setup):
         "end_time": ["The end must be after the start."]
     }
     assert Meeting.objects.get(pk=setup["meeting"].pk).sequence == 0
+
+
+def test_lead_forms_refuse_line_breaks_next_to_the_field(setup):
+    client = client_for(setup["users"]["lead"])
+    when = {"date": "2022-09-15", "start_time": "17:00", "end_time": "19:00"}
+
+    moved = client.post(setup["url"], {**when, "room": "4-231\nX", "note": "a\r\nb", "move": "1"})
+    cancelled = client.post(setup["url"], {"reason": "No\nmeeting", "cancel": "1"})
+
+    one_line = (
+        "Write this on one line: line breaks, tabs and other control characters are not "
+        "allowed here."
+    )
+    assert moved.context["move_form"].errors == {"room": [one_line], "note": [one_line]}
+    assert cancelled.context["cancel_form"].errors == {"reason": [one_line]}
+    meeting = Meeting.objects.get(pk=setup["meeting"].pk)
+    assert (meeting.status, meeting.room, meeting.sequence) == ("scheduled", "2-151", 0)
 
 
 def test_move_outside_the_term_and_missing_fields_are_refused(setup):

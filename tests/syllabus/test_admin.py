@@ -1,5 +1,6 @@
 """The admin as organizers use it: every model there, list pages without N+1 queries."""
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -9,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from attendance.models import AttendanceRecord
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from syllabus.models import Paper, Term, Week
-from tests.admin_forms import admin_form_data
+from tests.admin_forms import admin_change, admin_form_data
 from tests.factories import (
     AttendanceRecordFactory,
     PaperFactory,
@@ -157,14 +158,45 @@ def test_organizer_pastes_bibtex_and_sees_the_papers(client, organizer):
     assert response.status_code == 200
     assert [str(m) for m in response.context["messages"]] == [
         "1 created, 0 updated, 1 skipped (already there).",
-        "1 item(s) could not be read or saved; the reasons are below. Everything else was "
-        "imported.",
+        "1 item(s) were not imported: each is listed below with the reason.",
     ]
     content = response.content.decode()
     assert "Zoom In: An Introduction to Circuits (2020)</a>" in content
     assert "Not valid BibTeX:" in content
     paper = Paper.objects.get(title="Zoom In: An Introduction to Circuits")
     assert (paper.authors, paper.venue) == ("Chris Olah, Nick Cammarata", "Distill")
+
+
+def test_arxiv_ids_after_a_broken_entry_are_imported_and_the_summary_is_true(client, organizer):
+    client.force_login(organizer)
+    text = (
+        "not-an-id\n"
+        "@article{good, title={Good paper}}\n"
+        "@article{broken, title={never closed,\n"
+        "  year = {2020}\n"
+        "2201.02177\n"
+        "hep-th/9901001, math.GT/0309136\n"
+    )
+
+    response = client.post(IMPORT_URL, {"text": text})
+
+    assert [str(m) for m in response.context["messages"]] == [
+        "4 created, 0 updated, 0 skipped (already there).",
+        "2 item(s) were not imported: each is listed below with the reason.",
+        "3 paper(s) came from an arXiv id alone. This site does not fetch from arXiv, so each "
+        "is titled “arXiv:<id>” for now: edit it, or paste its BibTeX (arXiv's “Export BibTeX "
+        "citation”) to fill it in.",
+    ]
+    content = response.content.decode()
+    rows = re.findall(r"<tr(?: class=\"errors\")?><td>(?:<strong>)?([\w ]+)", content)
+    assert rows == ["Created"] * 4 + ["Not imported"] * 2
+    assert "Lines 3–4 were read as this entry and not imported." in content
+    assert sorted(Paper.objects.values_list("title", flat=True)) == [
+        "Good paper",
+        "arXiv:2201.02177",
+        "arXiv:hep-th/9901001",
+        "arXiv:math.GT/0309136",
+    ]
 
 
 def test_import_refuses_a_paste_over_the_size_limit(client, organizer):
@@ -521,3 +553,41 @@ def test_bulk_delete_refuses_a_selection_holding_notes_or_attendance_and_deletes
     )
     assert model.objects.count() == before - 1
     assert model.objects.filter(pk=obj.pk).exists()
+
+
+ONE_LINE_ERROR = (
+    "Write this on one line: line breaks, tabs and other control characters are not allowed here."
+)
+
+
+def test_term_admin_refuses_line_breaks_in_names_next_to_each_field(client, organizer):
+    client.force_login(organizer)
+    term = build_term(weeks=2, readings_per_week=0, sections=0, name="Fall 2022")
+    url = f"/admin/syllabus/term/{term.pk}/change/"
+    titles = list(term.weeks.values_list("title", flat=True))
+
+    response = admin_change(
+        client, url, name="Fall\n2022", title="Deep\r\nLearning", **{"weeks-1-title": "A\nB"}
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "name": [ONE_LINE_ERROR],
+        "title": [ONE_LINE_ERROR],
+    }
+    [weeks] = response.context["inline_admin_formsets"]
+    assert [form.errors for form in weeks.formset.forms] == [{}, {"title": [ONE_LINE_ERROR]}]
+    assert ONE_LINE_ERROR in response.content.decode()
+    term.refresh_from_db()
+    assert (term.name, list(term.weeks.values_list("title", flat=True))) == ("Fall 2022", titles)
+
+
+def test_paper_admin_refuses_a_title_on_two_lines(client, organizer):
+    client.force_login(organizer)
+    paper = PaperFactory(title="Grokking")
+
+    response = admin_change(client, f"/admin/syllabus/paper/{paper.pk}/change/", title="Grok\nking")
+
+    assert response.context["adminform"].form.errors == {"title": [ONE_LINE_ERROR]}
+    paper.refresh_from_db()
+    assert paper.title == "Grokking"

@@ -1,12 +1,26 @@
 """The reading list as BibTeX, and papers brought in from BibTeX and arXiv ids."""
 
+from urllib.parse import unquote
+
 import bibtexparser
 import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
-from syllabus.bibtex import citation_keys, parse_arxiv_id, parse_paste
+from syllabus.bibtex import (
+    brace_problem,
+    citation_keys,
+    latex_decode,
+    papers_to_bibtex,
+    parse_arxiv_id,
+    parse_paste,
+    read_authors,
+)
 from syllabus.models import Paper, Reading
 from syllabus.services import import_papers
 from tests.factories import PaperFactory, ReadingFactory, TermFactory, WeekFactory, build_term
+from tests.hostile import NASTY_STRINGS, hostile_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -163,6 +177,171 @@ def test_unpublished_term_bibtex_is_a_404(client):
     assert client.get(f"/terms/{term.slug}/readings.bib").status_code == 404
 
 
+# --- Export of any stored text ------------------------------------------------------------------
+
+INJECTED_ENTRY = "10.1/x}} @misc{evil2022, title={Evil}}"
+VERBATIM = {"doi": "doi", "url": "url", "arxiv_id": "eprint"}
+
+
+def read_back(bibtex):
+    """Each entry of `bibtex` as bibtexparser reads it: text fields decoded from LaTeX, the
+    DOI, URL and arXiv id as they are."""
+    library = bibtexparser.parse_string(bibtex)
+    assert library.failed_blocks == []
+    assert [type(block).__name__ for block in library.blocks] == ["Entry"] * len(library.entries)
+    papers = []
+    for entry in library.entries:
+        fields = {field.key: field.value for field in entry.fields}
+        papers.append(
+            {
+                "title": latex_decode(fields["title"]),
+                "authors": read_authors(fields.get("author", "")),
+                "year": int(fields["year"]) if "year" in fields else None,
+                "venue": latex_decode(fields.get("journal", "")),
+                "abstract": latex_decode(fields.get("abstract", ""), keep_lines=True),
+                **{name: fields.get(key, "") for name, key in VERBATIM.items()},
+            }
+        )
+    return papers
+
+
+def stored(paper):
+    return {name: getattr(paper, name) for name in FIELDS if name != "url"} | {"url": paper.url}
+
+
+def test_a_doi_that_closes_its_entry_adds_no_entry_to_readings_bib(client):
+    term = term_with([{"title": "Evil", "doi": INJECTED_ENTRY}, {"title": "Fine"}])
+
+    [evil, fine] = read_back(export(client, term).content.decode())
+
+    assert evil["doi"] == "10.1/x%7D%7D @misc%7Bevil2022, title=%7BEvil%7D%7D"
+    assert unquote(evil["doi"]) == INJECTED_ENTRY
+    assert fine["title"] == "Fine"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "10.1/{x} @misc{evil2022, title={Evil}}",  # braces that pair up are kept as they are
+        INJECTED_ENTRY,
+        "10.1/x\\",
+        "10.1/\\}x",
+        "10.1/{x\\}",
+        "10.1/x}\n@misc{evil2022, title={Evil}}",
+        "https://example.org/a?b=1&c=%20d#{frag}",
+        *NASTY_STRINGS,
+    ],
+)
+def test_ids_and_urls_are_written_as_they_are_or_percent_encoded(value):
+    papers = [
+        Paper(pk=pk, title=f"Paper {pk}", authors="A B", **{name: value})
+        for pk, name in enumerate(VERBATIM, start=1)
+    ]
+
+    read = read_back(papers_to_bibtex(papers))
+
+    assert len(read) == 3
+    for name, fields in zip(VERBATIM, read, strict=True):
+        if brace_problem(value):
+            assert (unquote(fields[name]), brace_problem(fields[name])) == (value, "")
+        else:
+            assert fields[name] == value
+
+
+one_line_text = st.text(
+    st.one_of(
+        st.sampled_from(list("{}\\%&$#_~^@`'-\",= .")),
+        st.characters(codec="utf-8", exclude_categories=["Cc", "Cs", "Zl", "Zp"]),
+    ),
+    max_size=30,
+)
+multi_line_text = st.text(
+    st.one_of(st.sampled_from(list("\n\r\t{}\\@`'-")), st.characters(codec="utf-8")), max_size=40
+).map(lambda text: "".join(c for c in text if c in "\n\r\t" or ord(c) >= 32))
+
+
+@hostile_settings(max_examples=300)
+@given(
+    title=one_line_text.filter(str.split),
+    authors=one_line_text.filter(lambda text: text.replace(",", " ").split()),
+    venue=one_line_text,
+    abstract=multi_line_text,
+    year=st.one_of(st.none(), st.integers(min_value=0, max_value=32767)),
+)
+def test_every_text_a_paper_may_hold_reads_back_exactly(title, authors, venue, abstract, year):
+    paper = Paper(pk=1, title=title, authors=authors, venue=venue, abstract=abstract, year=year)
+    paper.full_clean(validate_unique=False, validate_constraints=False)
+
+    [fields] = read_back(papers_to_bibtex([paper]))
+
+    assert fields == stored(paper)
+
+
+@pytest.mark.parametrize(
+    ("title", "authors"),
+    [
+        ("a--b, a---b, ``q'' and ?` !`", "others, et al."),
+        ("x^y ˆ \\textasciicircum{} 100% #1 $x$ a_b ~", "x and, and y, Research and Development"),
+        ("@misc{evil2022, title={x}}", "{, }, \\, Ada {Lovelace}"),
+        ("Grokking  beyond\u00a0 overfitting ", "  Alethea   Power ,, Yuri Burda, "),
+    ],
+)
+def test_tricky_titles_and_names_read_back_exactly(title, authors):
+    paper = Paper(pk=1, title=title, authors=authors, abstract=" One\r\n\r\n  two  \n")
+    paper.full_clean(validate_unique=False, validate_constraints=False)
+
+    [fields] = read_back(papers_to_bibtex([paper]))
+
+    assert fields == stored(paper)
+
+
+def test_paper_ids_and_urls_whose_braces_do_not_pair_up_are_refused():
+    paper = PaperFactory.build(
+        doi=INJECTED_ENTRY, arxiv_id="2201.02177}", url="https://example.org/\\{x}"
+    )
+
+    with pytest.raises(ValidationError) as raised:
+        paper.full_clean(validate_unique=False)
+
+    assert raised.value.message_dict == {
+        "doi": [
+            "This has braces { } that do not pair up, which BibTeX cannot hold: check it "
+            "against the paper."
+        ],
+        "arxiv_id": [
+            "This has braces { } that do not pair up, which BibTeX cannot hold: check it "
+            "against the paper."
+        ],
+        "url": [
+            "This has a backslash before a brace or at its end, which BibTeX cannot hold: "
+            "check it against the paper."
+        ],
+    }
+
+
+def test_import_refuses_an_entry_whose_doi_braces_do_not_pair_up_and_names_it():
+    text = """@misc{good, title={Good}, doi={10.1/{x}}}
+@misc{evil, title={Evil}, doi="10.1/x}"}
+@misc{escaped, title={Escaped}, url={https://example.org/\\}}}
+"""
+
+    result = import_papers(text=text)
+
+    assert result.errors == [
+        (
+            "line 2: @misc{evil,",
+            "Its DOI “10.1/x}” has braces { } that do not pair up: correct it and paste the "
+            "entry again.",
+        ),
+        (
+            "line 3: @misc{escaped,",
+            "Its URL “https://example.org/\\}” has a backslash before a brace or at its end: "
+            "correct it and paste the entry again.",
+        ),
+    ]
+    assert list(Paper.objects.values_list("title", "doi")) == [("Good", "10.1/{x}")]
+
+
 # --- arXiv ids ---------------------------------------------------------------------------------
 
 
@@ -278,7 +457,7 @@ not an id
         (
             "line 2: @article{broken, title = {never closed,",
             "Not valid BibTeX: Unexpected block start: `@misc`. Was still looking for "
-            "field-value closing `}`",
+            "field-value closing `}`. Line 2 was read as this entry and not imported.",
         ),
         ("line 4: @misc{untitled,", "It has no title."),
         (
@@ -294,11 +473,91 @@ not an id
             "Not a BibTeX entry, an arXiv id (2201.02177, hep-th/9901001) or an arXiv abs/pdf URL.",
         ),
     ]
+    assert [(label, reason) for label, _, reason in result.created] == [
+        ("line 1: @article{good1,", ""),
+        ("line 3: @misc{good2,", ""),
+        ("line 6: @article{longyear,", "Left out the year “forthcoming” (no four-digit year)."),
+        (
+            "line 7: @misc{badurl,",
+            "Left out the URL “javascript:alert(1)” (no http or https address).",
+        ),
+    ]
     assert sorted(Paper.objects.values_list("title", "authors", "year", "doi", "url")) == [
         ("First good paper", "Jane Doe", 2020, "", ""),
         ("Fourth good paper", "", None, "", ""),
         ("Second good paper", "", None, "", "https://example.org/"),
         ("Third good paper", "", None, "10.1/x", ""),
+    ]
+
+
+def test_a_broken_entry_swallows_nothing_pasted_after_it():
+    text = """@article{good, title={Good paper}, author={Doe, Jane}}
+@article{broken, title = {never closed,
+  author = {Roe, Richard},
+}
+
+2201.02177 hep-th/9901001
+% a comment line
+https://arxiv.org/abs/2201.02178v2
+@comment{not a paper}
+"""
+
+    result = import_papers(text=text)
+
+    assert [(label, reason) for label, _, reason in result.created] == [
+        ("line 1: @article{good,", ""),
+        ("line 6: 2201.02177", ""),
+        ("line 6: hep-th/9901001", ""),
+        ("line 8: https://arxiv.org/abs/2201.02178v2", ""),
+    ]
+    assert result.errors == [
+        (
+            "line 2: @article{broken, title = {never closed,",
+            "Not valid BibTeX: Unexpected block start: `@comment`. Was still looking for "
+            "field-value closing `,` or `}`. Lines 2–4 were read as this entry and not "
+            "imported.",
+        ),
+        ("line 9: @comment{not a paper}", "A @comment: nothing to import."),
+    ]
+    assert sorted(Paper.objects.values_list("title", flat=True)) == [
+        "Good paper",
+        "arXiv:2201.02177",
+        "arXiv:2201.02178",
+        "arXiv:hep-th/9901001",
+    ]
+
+
+def test_a_broken_entry_at_the_end_reads_to_the_end_and_says_so():
+    result = import_papers(text="2201.02177\n@misc{x, title={Open\n\n2201.02178\n")
+
+    assert [label for label, _, _ in result.created] == [
+        "line 1: 2201.02177",
+        "line 4: 2201.02178",
+    ]
+    assert result.errors == [
+        (
+            "line 2: @misc{x, title={Open",
+            "Not valid BibTeX: Unexpectedly reached end of file. Line 2 was read as this entry "
+            "and not imported.",
+        )
+    ]
+
+
+def test_what_an_update_leaves_out_is_said():
+    PaperFactory(title="Grokking", arxiv_id="2201.02177", venue="")
+
+    result = import_papers(
+        text="@misc{g, title={Grokking}, eprint={2201.02177}, journal={ICLR}, url={ftp:x}}\n"
+        "@misc{h, title={Other}, eprint={not-an-id}, archivePrefix={arXiv}}"
+    )
+
+    assert [(label, reason) for label, _, reason in result.updated + result.created] == [
+        (
+            "line 1: @misc{g,",
+            "Matched by arXiv id 2201.02177; added venue. Left out the URL “ftp:x” (no http or "
+            "https address).",
+        ),
+        ("line 2: @misc{h,", "Left out the eprint “not-an-id” (no arXiv id)."),
     ]
 
 

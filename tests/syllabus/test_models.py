@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.forms import modelform_factory
 
-from syllabus.models import Paper, Term, Week
-from tests.factories import PaperFactory, TermFactory, WeekFactory
+from sections.models import Meeting, Section
+from syllabus.models import Paper, Reading, Term, Week
+from tests.factories import PaperFactory, ReadingFactory, SectionFactory, TermFactory, WeekFactory
+from tests.hostile import LINE_BREAKS
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +195,58 @@ def test_current_term_is_none_without_published_terms():
     TermFactory(is_published=False)
 
     assert Term.objects.current() is None
+
+
+ONE_LINE_ERROR = (
+    "Write this on one line: line breaks, tabs and other control characters are not allowed here."
+)
+ONE_LINE_FIELDS = [
+    (Term, ["name", "title", "institution", "supporters"]),
+    (Week, ["title", "tagline"]),
+    (Paper, ["title", "venue"]),
+    (Reading, ["note"]),
+    (Section, ["name", "room"]),
+    (Meeting, ["room_override", "public_note"]),
+]
+
+
+def one_of_each():
+    section = SectionFactory(term=TermFactory())
+    week = WeekFactory(term=section.term, number=1)
+    return {
+        Term: section.term,
+        Week: week,
+        Paper: PaperFactory(),
+        Reading: ReadingFactory(week=week),
+        Section: section,
+        Meeting: Meeting.objects.get(section=section, week=week),
+    }
+
+
+FINE_TEXT = "Fall 2022 · 2-151 <b>&amp;</b> “quoted” é\u0301 \u202eRTL 👩‍👩‍👧 \u200b"
+
+
+def full_clean_errors(objects, text):
+    errors = {}
+    for model, names in ONE_LINE_FIELDS:
+        instance = objects[model]
+        for name in names:
+            setattr(instance, name, text)
+        try:
+            instance.full_clean()
+        except ValidationError as error:
+            errors[model.__name__] = error.message_dict
+    return errors
+
+
+@pytest.mark.parametrize("text", LINE_BREAKS)
+def test_one_line_texts_with_line_breaks_or_control_characters_are_refused(text):
+    objects = one_of_each()
+
+    fine, refused = full_clean_errors(objects, FINE_TEXT), full_clean_errors(objects, text)
+
+    assert fine == {}  # any other character is fine
+    assert refused == {
+        model.__name__: {name: [ONE_LINE_ERROR] for name in names}
+        for model, names in ONE_LINE_FIELDS
+    }

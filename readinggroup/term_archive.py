@@ -29,20 +29,28 @@ exactly as exported, and the page cache is bumped once for the site and the term
 """
 
 import datetime
+import functools
+import io
+import json
+import os
+import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.db import DataError, IntegrityError, models, transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
+from sections.forms import NOTE_MAX_CHARACTERS, check_note_length
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from syllabus.caching import bump_site, bump_term
-from syllabus.models import Paper, Reading, Term, Week
+from syllabus.models import Paper, Reading, Term, Week, check_date_in_range
 
 FORMAT = "readinggroup-term"
 VERSION = 1
@@ -106,17 +114,24 @@ FIELDS = {
 NONE = type(None)
 TEXT, NUMBER, LIST = (str,), (int,), (list,)
 OPTIONAL_TEXT = (str, NONE)
+USERNAMES = "a list of usernames"
 
-# The other keys of each record, naming related objects, and their JSON types.
+# The other keys of each record, naming related objects: their JSON types, USERNAMES, or a
+# model (a list of its records).
 REFERENCES = {
     User: {},
-    Term: {"organizers": LIST},
+    Term: {"organizers": USERNAMES},
     Paper: {"key": TEXT},
     Week: {},
     Reading: {"week": NUMBER, "paper": TEXT},
-    Section: {"leads": LIST},
+    Section: {"leads": USERNAMES},
     Meeting: {"section": TEXT, "week": NUMBER, "changed_by": OPTIONAL_TEXT},
-    DiscussionNote: {"section": TEXT, "week": NUMBER, "authors": LIST, "revisions": LIST},
+    DiscussionNote: {
+        "section": TEXT,
+        "week": NUMBER,
+        "authors": USERNAMES,
+        "revisions": DiscussionNoteRevision,
+    },
     DiscussionNoteRevision: {"author": OPTIONAL_TEXT},
     Member: {"user": OPTIONAL_TEXT},
     Enrollment: {"section": TEXT, "member": TEXT},
@@ -302,6 +317,20 @@ def export_term(term: Term) -> dict:
 
 # Import ------------------------------------------------------------------------------------
 
+# The largest file `read_term_file` reads: a term of 100,000 members, each enrolled once and
+# recorded at one meeting in two, is some 45 MB.
+MAX_FILE_BYTES = 50_000_000
+MAX_FILE_SIZE = "50 MB"
+# Text without a length of its own (intro, summary, abstract, notes) is held to the notes
+# editor's limit: 100,000 characters, some forty pages.
+LONG_TEXT_MAX = NOTE_MAX_CHARACTERS
+MAX_PROBLEMS = 20  # listed in the refusal; the count of the others follows them
+BATCH_SIZE = 1000  # rows per INSERT
+LOOKUP_SIZE = 900  # values per `IN (…)` lookup, below SQLite's 999 parameters
+
+NUL_MESSAGE = ProhibitNullCharactersValidator.message
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+
 
 @dataclass
 class ImportReport:
@@ -316,6 +345,70 @@ class ImportReport:
 
 def _refuse(message):
     return ValidationError(message, code="refused")
+
+
+def read_term_file(file, name) -> object:
+    """The JSON document in the binary `file`, called `name` in messages. Raises
+    ValidationError, before parsing, when the file is larger than MAX_FILE_BYTES, and when it
+    is not UTF-8 text or not JSON (nested too deeply or holding too long a number included)."""
+    try:
+        size = os.fstat(file.fileno()).st_size
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        size = 0  # a stream: the bounded read below decides
+    content = b"" if size > MAX_FILE_BYTES else file.read(MAX_FILE_BYTES + 1)
+    if size > MAX_FILE_BYTES or len(content) > MAX_FILE_BYTES:
+        shown = f"{size:,} bytes" if size > MAX_FILE_BYTES else "larger"
+        raise _refuse(
+            f"{name} is {shown}, more than the {MAX_FILE_SIZE} ({MAX_FILE_BYTES:,} bytes) a "
+            "term file may be."
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise _refuse(f"{name} is not UTF-8 text.") from error
+    del content
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _refuse(
+            f"{name} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})."
+        ) from error
+    except RecursionError as error:
+        raise _refuse(f"{name} nests lists and objects too deeply to be a term export.") from error
+    except ValueError as error:  # an integer longer than Python converts
+        raise _refuse(
+            f"{name} holds a number of more than {sys.get_int_max_str_digits():,} digits."
+        ) from error
+
+
+class _Problems:
+    """The refusals found so far, as “<where>: <what>” lines."""
+
+    def __init__(self):
+        self.lines = []
+
+    def add(self, path, message):
+        self.lines.append(f"{path}: {message}" if path else message)
+
+    def raise_any(self):
+        if self.lines:
+            shown = self.lines[:MAX_PROBLEMS]
+            if len(self.lines) > MAX_PROBLEMS:
+                shown.append(f"… and {len(self.lines) - MAX_PROBLEMS:,} more problems.")
+            raise ValidationError(shown, code="refused")
+
+
+def _quote(value):
+    """`value` in quotes for a message: shortened, with invisible characters escaped."""
+    text = str(value)
+    if len(text) > 80:
+        text = text[:79] + "…"
+    return "“" + "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text) + "”"
+
+
+def _shown(value):
+    """`value` for a message: numbers as they are, text quoted (see `_quote`)."""
+    return str(value) if type(value) is int else _quote(value)
 
 
 def _json_type(value):
@@ -340,72 +433,81 @@ def _model_types(model_field):
     return (*types, NONE) if model_field.null else types
 
 
-def _expect(value, types, path):
-    # `type() in` and not isinstance: true is no whole number, 1.0 no string.
-    if type(value) not in types:
-        wanted = " or ".join(_json_type(example) for example in _examples(types))
-        raise _refuse(f"{path}: expected {wanted}, found {_json_type(value)}.")
-    return value
-
-
 def _examples(types):
     return [{dict: {}, list: [], str: "", int: 0, bool: True, NONE: None}[t] for t in types]
 
 
-def _record(value, model, path):
-    """`value`, checked to be an object with exactly the keys of a `model` record, each of its
-    JSON type."""
-    _expect(value, (dict,), path)
+def _text_problem(value):
+    found = _NOT_TEXT.search(value)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return NUL_MESSAGE
+    return f"{ascii(found.group())[1:-1]} is half of a UTF-16 surrogate pair, not a character."
+
+
+def _check_value(value, types, path, problems):
+    """Is `value` of one of the JSON `types` (and, if text, free of NUL characters and lone
+    surrogates, which no form takes and PostgreSQL refuses)? Adds a problem if not."""
+    # `type() in` and not isinstance: true is no whole number, 1.0 no string.
+    if type(value) not in types:
+        wanted = " or ".join(_json_type(example) for example in _examples(types))
+        problems.add(path, f"expected {wanted}, found {_json_type(value)}.")
+        return False
+    if type(value) is str and (problem := _text_problem(value)):
+        problems.add(path, problem)
+        return False
+    return True
+
+
+@functools.cache
+def _spec(model):
+    """{key: what it holds} of a `model` record: a tuple of JSON types, USERNAMES or a model
+    (a list of its records)."""
     spec = {name: _model_types(model._meta.get_field(name)) for name in FIELDS[model]}
-    spec |= REFERENCES[model]
-    missing = [key for key in spec if key not in value]
-    if missing:
-        raise _refuse(f"{path}: missing {', '.join(f'“{key}”' for key in missing)}.")
-    unknown = sorted(key for key in value if key not in spec)
-    if unknown:
-        raise _refuse(f"{path}: unexpected {', '.join(f'“{key}”' for key in unknown)}.")
-    for key, types in spec.items():
-        _expect(value[key], types, f"{path}.{key}")
-    return value
+    return spec | REFERENCES[model]
 
 
-def _build(model, record, path, **related):
-    """An unsaved `model` from `record`'s fields and `related` objects, validated field by
-    field (lengths, choices, formats) as a form would."""
-    obj = model(**{name: record[name] for name in FIELDS[model]}, **related)
-    if model is User:
-        obj.set_unusable_password()
-    relations = [f.name for f in model._meta.fields if f.is_relation]
-    try:
-        obj.clean_fields(exclude=relations)
-    except ValidationError as error:
-        name, messages = next(iter(error.message_dict.items()))
-        raise _refuse(f"{path}.{name}: {messages[0]}") from error
-    for model_field in model._meta.concrete_fields:
-        value = getattr(obj, model_field.attname)
-        if isinstance(value, datetime.datetime) and timezone.is_naive(value):
-            raise _refuse(f"{path}.{model_field.name}: give the UTC offset, e.g. +00:00.")
-    return obj
-
-
-def _index(objects, key, label, path):
-    """{key(obj): obj}, refusing two objects with the same key; `label(key)` names one."""
-    index = {}
-    for position, obj in enumerate(objects):
-        value = key(obj)
-        if value in index:
-            raise _refuse(f"{path}[{position}]: a second {label(value)}.")
-        index[value] = obj
-    return index
-
-
-def _find(index, value, what, path):
-    if value not in index:
-        raise _refuse(f"{path}: no {what} “{value}” in the file.")
-    return index[value]
+def _check_record(value, model, path, problems):
+    """Is `value` an object with exactly the keys of a `model` record, each of its JSON type?
+    Adds a problem for each that is not. (Run on every record of the file: the common case of a
+    right value takes no call and no string formatting.)"""
+    if type(value) is not dict:
+        return _check_value(value, (dict,), path, problems)
+    spec = _spec(model)
+    ok = True
+    if value.keys() != spec.keys():
+        missing = [key for key in spec if key not in value]
+        if missing:
+            problems.add(path, f"missing {', '.join(_quote(key) for key in missing)}.")
+        unknown = sorted(key for key in value if key not in spec)
+        if unknown:
+            problems.add(path, f"unexpected {', '.join(_quote(key) for key in unknown)}.")
+        ok = False
+    for key, kind in spec.items():
+        if key not in value:
+            continue
+        item = value[key]
+        if type(kind) is tuple:
+            found = type(item)
+            if found not in kind or (found is str and _NOT_TEXT.search(item)):
+                ok = _check_value(item, kind, f"{path}.{key}", problems) and ok
+            continue
+        where = f"{path}.{key}"
+        if not _check_value(item, LIST, where, problems):
+            ok = False
+            continue
+        for i, element in enumerate(item):
+            if kind is USERNAMES:
+                ok = _check_value(element, TEXT, f"{where}[{i}]", problems) and ok
+            else:
+                ok = _check_record(element, kind, f"{where}[{i}]", problems) and ok
+    return ok
 
 
 def _header(data):
+    """Refuse (at once) a document that is no version-1 term export, or whose top level lacks
+    or adds a key."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise _refuse(f"This is not a readinggroup term export (no “format”: “{FORMAT}”).")
     version = data.get("version")
@@ -413,19 +515,144 @@ def _header(data):
         raise _refuse(f"The file has no version number (“version”: {VERSION}).")
     if version != VERSION:
         raise _refuse(
-            f"This file is version {version} of the term export format; "
+            f"This file is version {_quote(version)[1:-1]} of the term export format; "
             f"this site reads version {VERSION}."
         )
     missing = [key for key in TOP_LEVEL if key not in data]
     if missing:
-        raise _refuse(f"The file has no {', '.join(f'“{key}”' for key in missing)}.")
+        raise _refuse(f"The file has no {', '.join(_quote(key) for key in missing)}.")
     unknown = sorted(key for key in data if key not in TOP_LEVEL)
     if unknown:
-        raise _refuse(f"The file has unexpected {', '.join(f'“{key}”' for key in unknown)}.")
+        raise _refuse(f"The file has unexpected {', '.join(_quote(key) for key in unknown)}.")
+
+
+def _shapes(data, problems):
+    """Check every record's keys and JSON types (all of them, each problem added)."""
+    _check_record(data["term"], Term, "term", problems)
     for name, model in LISTS.items():
-        for position, item in enumerate(_expect(data[name], LIST, name)):
-            _record(item, model, f"{name}[{position}]")
-    _record(data["term"], Term, "term")
+        if _check_value(data[name], LIST, name, problems):
+            for position, item in enumerate(data[name]):
+                _check_record(item, model, f"{name}[{position}]", problems)
+
+
+# What a form checks beyond the model, per field; other text without a length of its own is
+# held to LONG_TEXT_MAX characters.
+FORM_RULES = {
+    (DiscussionNote, "body"): check_note_length,
+    (DiscussionNoteRevision, "body"): check_note_length,
+}
+_long_text = MaxLengthValidator(LONG_TEXT_MAX)
+# `clean()` rules about new writes, not history: attendance of a meeting cancelled after it
+# was taken is kept (and exported), though no new record may be made for it.
+CLEAN_SKIPPED = {AttendanceRecord}
+
+
+def _meeting_times(meeting):
+    # The database's sections_meeting_ends_after_start, said before the insert.
+    if meeting.starts_at and meeting.ends_at and meeting.ends_at <= meeting.starts_at:
+        raise ValidationError({"ends_at": "The meeting must end after it starts."})
+
+
+# The check constraints no `clean()` repeats, in Python (`full_clean` would ask the database,
+# a query per object).
+CONSTRAINT_RULES = {Meeting: _meeting_times}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    exclude: frozenset  # the fields the file does not give (ids, relations, a user's password)
+    dated: list  # attnames of dates and date-times: in the range the site handles
+    text_rules: list  # (attname, rule) of text without a length of its own
+    clean: bool
+    rule: object
+
+
+@functools.cache
+def _plan(model):
+    """How to validate a `model` built from the file, worked out once per model."""
+    given = [model._meta.get_field(name) for name in FIELDS[model]]
+    return _Plan(
+        exclude=frozenset(f.name for f in model._meta.fields if f.name not in FIELDS[model]),
+        dated=[f.attname for f in given if isinstance(f, models.DateField)],
+        text_rules=[
+            (f.attname, FORM_RULES.get((model, f.name), _long_text))
+            for f in given
+            if isinstance(f, models.TextField)
+        ],
+        clean=model not in CLEAN_SKIPPED,
+        rule=CONSTRAINT_RULES.get(model),
+    )
+
+
+def _add_errors(error, path, problems):
+    for name, messages in error.update_error_dict({}).items():
+        for message in ValidationError(messages).messages:
+            problems.add(path if name == NON_FIELD_ERRORS else f"{path}.{name}", message)
+
+
+def _validate(obj, path, problems):
+    """Validate `obj` as a form would, without a query: `full_clean(validate_unique=False,
+    validate_constraints=False)` (field by field, then `clean()`), each date within the years
+    the site handles, date-times with their UTC offset, the forms' text limits, and the check
+    constraints of CONSTRAINT_RULES. Uniqueness is the caller's (in memory). Adds a problem
+    for each failure."""
+    plan = _plan(type(obj))
+    try:
+        obj.clean_fields(exclude=plan.exclude)
+    except ValidationError as error:
+        _add_errors(error, path, problems)
+        return
+    before = len(problems.lines)
+    for name in plan.dated:
+        value = getattr(obj, name)
+        if isinstance(value, datetime.datetime):
+            if timezone.is_naive(value):
+                problems.add(f"{path}.{name}", "give the UTC offset, e.g. +00:00.")
+                continue
+            value = value.date()
+        try:
+            check_date_in_range(value, name)
+        except ValidationError as error:
+            _add_errors(error, path, problems)
+    for name, rule in plan.text_rules:
+        try:
+            rule(getattr(obj, name))
+        except ValidationError as error:
+            _add_errors(ValidationError({name: error}), path, problems)
+    if len(problems.lines) > before:
+        return
+    try:
+        if plan.clean:
+            obj.clean()
+        if plan.rule:
+            plan.rule(obj)
+    except ValidationError as error:
+        _add_errors(error, path, problems)
+
+
+def _build(model, record, path, problems, **related):
+    """An unsaved `model` from `record`'s fields, validated (see `_validate`). The `related`
+    objects it points to are remembered and set as ids by `_create`, once they are saved:
+    assigning an unsaved object costs Django checks on every row, and no rule reads them."""
+    obj = model(**{name: record[name] for name in FIELDS[model]})
+    obj._archive_related = related
+    if model is User:
+        obj.set_unusable_password()
+    _validate(obj, path, problems)
+    return obj
+
+
+def _find(index, value, what, path, problems):
+    if value not in index:
+        problems.add(path, f"no {what} {_quote(value)} in the file.")
+        return None
+    return index[value]
+
+
+def _chunks(values):
+    values = list(values)
+    for start in range(0, len(values), LOOKUP_SIZE):
+        yield values[start : start + LOOKUP_SIZE]
 
 
 def _differences(model, wanted, stored, label):
@@ -437,18 +664,34 @@ def _differences(model, wanted, stored, label):
 
 
 class _Reader:
-    """Turns a checked document into unsaved objects, matched against the database."""
+    """Turns a checked document into validated, unsaved objects, matched against the database
+    (a query per LOOKUP_SIZE names, never one per row). Problems go to `problems`; an object
+    whose reference points nowhere is left out (the import is refused anyway)."""
 
-    def __init__(self, data):
+    def __init__(self, data, problems):
         self.data = data
+        self.problems = problems
         self.report_reused = Counter()
         self.differing = []
 
+    def second(self, index, key, path, label, *values):
+        """Is `key` in `index` already? Then add “a second <label>” at `path`, `label` a
+        format string for `values`."""
+        if key in index:
+            self.problems.add(path, f"a second {label.format(*map(_shown, values))}.")
+            return True
+        return False
+
     def users(self):
-        records = self.data["users"]
-        wanted = [_build(User, r, f"users[{i}]") for i, r in enumerate(records)]
-        wanted = _index(wanted, lambda u: u.username, lambda n: f"user “{n}”", "users")
-        stored = User.objects.in_bulk(list(wanted), field_name="username")
+        wanted = {}
+        for i, record in enumerate(self.data["users"]):
+            path, name = f"users[{i}]", record["username"]
+            user = _build(User, record, path, self.problems)
+            if not self.second(wanted, name, path, "user {}", name):
+                wanted[name] = user
+        stored = {}
+        for names in _chunks(wanted):
+            stored |= User.objects.in_bulk(names, field_name="username")
         for name, user in stored.items():
             self.differing += _differences(User, wanted[name], user, f"user {name}")
         self.new_users = [user for name, user in wanted.items() if name not in stored]
@@ -456,34 +699,41 @@ class _Reader:
         self.user_index = wanted | stored
 
     def user(self, name, path):
-        return None if name is None else _find(self.user_index, name, "user", path)
+        return None if name is None else _find(self.user_index, name, "user", path, self.problems)
 
     def user_list(self, names, path):
-        return [
-            self.user(_expect(n, TEXT, f"{path}[{i}]"), f"{path}[{i}]") for i, n in enumerate(names)
-        ]
+        """The users `names` names, each once."""
+        users = {}
+        for i, name in enumerate(names):
+            user = self.user(name, f"{path}[{i}]")
+            if user is not None and not self.second(users, name, f"{path}[{i}]", "{}", name):
+                users[name] = user
+        return list(users.values())
 
     def papers(self):
-        records = self.data["papers"]
-        wanted = [_build(Paper, r, f"papers[{i}]") for i, r in enumerate(records)]
-        keys = _index(records, lambda r: r["key"], lambda k: f"paper “{k}”", "papers")
-        by_key = dict(zip(keys, wanted, strict=True))
-        by_arxiv = {
-            p.arxiv_id: p
-            for p in Paper.objects.filter(arxiv_id__in=[p.arxiv_id for p in wanted if p.arxiv_id])
-        }
-        by_doi = {
-            p.doi.lower(): p
-            for p in Paper.objects.exclude(doi="")
-            .annotate(doi_lower=Lower("doi"))
-            .filter(doi_lower__in=[p.doi.lower() for p in wanted if p.doi])
-        }
-        plain = Paper.objects.filter(
-            arxiv_id="", doi="", title__in=[p.title for p in wanted if not p.arxiv_id and not p.doi]
-        )
-        by_title = {(p.title, p.authors, p.year): p for p in plain.order_by("-pk")}
+        wanted, ids = {}, {"arXiv id": set(), "DOI": set()}
+        for i, record in enumerate(self.data["papers"]):
+            path, key = f"papers[{i}]", record["key"]
+            paper = _build(Paper, record, path, self.problems)
+            if self.second(wanted, key, path, "paper {}", key):
+                continue
+            wanted[key] = paper
+            for label, value in (("arXiv id", paper.arxiv_id), ("DOI", paper.doi.lower())):
+                if value and not self.second(
+                    ids[label], value, path, f"paper with the {label} {{}}", value
+                ):
+                    ids[label].add(value)
+        by_arxiv, by_doi, by_title = {}, {}, {}
+        for chunk in _chunks(ids["arXiv id"]):
+            by_arxiv |= {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=chunk)}
+        for chunk in _chunks(ids["DOI"]):
+            stored = Paper.objects.annotate(doi_lower=Lower("doi")).filter(doi_lower__in=chunk)
+            by_doi |= {p.doi.lower(): p for p in stored.exclude(doi="")}
+        for chunk in _chunks({p.title for p in wanted.values() if not p.arxiv_id and not p.doi}):
+            plain = Paper.objects.filter(arxiv_id="", doi="", title__in=chunk)
+            by_title |= {(p.title, p.authors, p.year): p for p in plain.order_by("-pk")}
         self.paper_index, self.new_papers, taken = {}, [], {}
-        for key, paper in by_key.items():
+        for key, paper in wanted.items():
             if paper.arxiv_id or paper.doi:
                 stored = by_arxiv.get(paper.arxiv_id) or by_doi.get(paper.doi.lower())
             else:
@@ -493,31 +743,30 @@ class _Reader:
                 self.paper_index[key] = paper
                 continue
             if stored.pk in taken:
-                raise _refuse(
+                self.problems.add(
+                    None,
                     f"The papers “{taken[stored.pk]}” and “{key}” of the file are both the "
-                    f"database's paper “{stored}”."
+                    f"database's paper “{stored}”.",
                 )
-            taken[stored.pk] = key
+            taken.setdefault(stored.pk, key)
             self.differing += _differences(Paper, paper, stored, f"paper {key}")
             self.paper_index[key] = stored
         self.report_reused["papers"] = len(taken)
 
     def members(self):
-        self.new_members, self.member_index = [], {}
-        records = self.data["members"]
-        wanted = [
-            _build(Member, r, f"members[{i}]", user=self.user(r["user"], f"members[{i}].user"))
-            for i, r in enumerate(records)
-        ]
-        wanted = _index(
-            wanted, lambda m: m.email.lower(), lambda e: f"member with the email “{e}”", "members"
-        )
-        stored = {
-            m.email_lower: m
-            for m in Member.objects.annotate(email_lower=Lower("email")).filter(
-                email_lower__in=list(wanted)
-            )
-        }
+        wanted = {}
+        for i, record in enumerate(self.data["members"]):
+            path = f"members[{i}]"
+            user = self.user(record["user"], f"{path}.user")
+            member = _build(Member, record, path, self.problems, user=user)
+            email = record["email"].lower()
+            if not self.second(wanted, email, path, "member with the email {}", email):
+                wanted[email] = member
+        stored = {}
+        for emails in _chunks(wanted):
+            members = Member.objects.annotate(email_lower=Lower("email"))
+            stored |= {m.email_lower: m for m in members.filter(email_lower__in=emails)}
+        self.new_members = []
         for email, member in wanted.items():
             if email in stored:
                 self.differing += _differences(
@@ -530,135 +779,157 @@ class _Reader:
 
     def member(self, email, path):
         if email.lower() not in self.member_index:
-            raise _refuse(f"{path}: no member with the email “{email}” in the file.")
+            self.problems.add(path, f"no member with the email {_quote(email)} in the file.")
+            return None
         return self.member_index[email.lower()]
 
 
 @transaction.atomic
 def _import(data):
     _header(data)
+    problems = _Problems()
+    _shapes(data, problems)
+    problems.raise_any()
     slug = data["term"]["slug"]
     if Term.objects.filter(slug=slug).exists():
         raise _refuse(
-            f"This database already has a term “{slug}”: delete or rename it (in the admin) "
-            "to restore it from the file."
+            f"This database already has a term {_quote(slug)}: delete or rename it (in the "
+            "admin) to restore it from the file."
         )
-    reader = _Reader(data)
+    reader = _Reader(data, problems)
     reader.users()
     reader.papers()
     reader.members()
 
-    term = _build(Term, data["term"], "term")
+    term = _build(Term, data["term"], "term", problems)
     organizers = reader.user_list(data["term"]["organizers"], "term.organizers")
-    weeks = _index(
-        [_build(Week, r, f"weeks[{i}]", term=term) for i, r in enumerate(data["weeks"])],
-        lambda week: week.number,
-        lambda number: f"week {number}",
-        "weeks",
-    )
-    readings = [
-        _build(
-            Reading,
-            r,
-            f"readings[{i}]",
-            week=_find(weeks, r["week"], "week", f"readings[{i}].week"),
-            paper=_find(reader.paper_index, r["paper"], "paper", f"readings[{i}].paper"),
-        )
-        for i, r in enumerate(data["readings"])
-    ]
-    sections = _index(
-        [_build(Section, r, f"sections[{i}]", term=term) for i, r in enumerate(data["sections"])],
-        lambda section: section.slug,
-        lambda slug: f"section “{slug}”",
-        "sections",
-    )
-    leads = [
-        (section, reader.user_list(r["leads"], f"sections[{i}].leads"))
-        for i, (section, r) in enumerate(zip(sections.values(), data["sections"], strict=True))
-    ]
+    weeks = {}
+    for i, r in enumerate(data["weeks"]):
+        path = f"weeks[{i}]"
+        week = _build(Week, r, path, problems, term=term)
+        if not reader.second(weeks, r["number"], path, "week {}", r["number"]):
+            weeks[r["number"]] = week
+
+    readings = {}
+    for i, r in enumerate(data["readings"]):
+        path = f"readings[{i}]"
+        week = _find(weeks, r["week"], "week", f"{path}.week", problems)
+        paper = _find(reader.paper_index, r["paper"], "paper", f"{path}.paper", problems)
+        key = (r["week"], r["paper"])
+        label = "reading of {} in week {}"
+        if week and paper and not reader.second(readings, key, path, label, *key[::-1]):
+            readings[key] = _build(Reading, r, path, problems, week=week, paper=paper)
+
+    sections, leads = {}, []
+    for i, r in enumerate(data["sections"]):
+        path = f"sections[{i}]"
+        section = _build(Section, r, path, problems, term=term)
+        if not reader.second(sections, r["slug"], path, "section {}", r["slug"]):
+            sections[r["slug"]] = section
+            leads += [(section, user) for user in reader.user_list(r["leads"], f"{path}.leads")]
 
     meetings = {}
     for i, r in enumerate(data["meetings"]):
         path = f"meetings[{i}]"
-        section = _find(sections, r["section"], "section", f"{path}.section")
-        week = _find(weeks, r["week"], "week", f"{path}.week")
-        if (section.slug, week.number) in meetings:
-            raise _refuse(
-                f"{path}: a second meeting of section “{section.slug}” in week {week.number}."
-            )
+        section = _find(sections, r["section"], "section", f"{path}.section", problems)
+        week = _find(weeks, r["week"], "week", f"{path}.week", problems)
         changed_by = reader.user(r["changed_by"], f"{path}.changed_by")
-        meetings[section.slug, week.number] = _build(
-            Meeting, r, path, section=section, week=week, changed_by=changed_by
-        )
+        key = (r["section"], r["week"])
+        label = "meeting of section {} in week {}"
+        if section and week and not reader.second(meetings, key, path, label, *key):
+            meetings[key] = _build(
+                Meeting, r, path, problems, section=section, week=week, changed_by=changed_by
+            )
 
     def meeting(record, path):
-        _find(sections, record["section"], "section", f"{path}.section")
-        _find(weeks, record["week"], "week", f"{path}.week")
+        section = _find(sections, record["section"], "section", f"{path}.section", problems)
+        week = _find(weeks, record["week"], "week", f"{path}.week", problems)
         key = (record["section"], record["week"])
-        if key not in meetings:
-            raise _refuse(f"{path}: no meeting of section “{key[0]}” in week {key[1]} in the file.")
-        return meetings[key]
+        if section and week and key not in meetings:
+            problems.add(
+                path, f"no meeting of section {_quote(key[0])} in week {key[1]} in the file."
+            )
+        return meetings.get(key)
 
     notes, authors, revisions = {}, [], []
     for i, r in enumerate(data["notes"]):
         path = f"notes[{i}]"
-        note = _build(DiscussionNote, r, path, meeting=meeting(r, path))
-        if (r["section"], r["week"]) in notes:
-            raise _refuse(f"{path}: a second note of that meeting.")
-        notes[r["section"], r["week"]] = note
+        found, key = meeting(r, path), (r["section"], r["week"])
+        if found is None or reader.second(notes, key, path, "note of that meeting"):
+            continue
+        note = notes[key] = _build(DiscussionNote, r, path, problems, meeting=found)
         authors += [(note, user) for user in reader.user_list(r["authors"], f"{path}.authors")]
+        numbers = set()
         for j, revision in enumerate(r["revisions"]):
             where = f"{path}.revisions[{j}]"
-            _record(revision, DiscussionNoteRevision, where)
             author = reader.user(revision["author"], f"{where}.author")
-            revisions.append(
-                _build(DiscussionNoteRevision, revision, where, note=note, author=author)
-            )
-    enrollments = [
-        _build(
-            Enrollment,
-            r,
-            f"enrollments[{i}]",
-            section=_find(sections, r["section"], "section", f"enrollments[{i}].section"),
-            member=reader.member(r["member"], f"enrollments[{i}].member"),
-        )
-        for i, r in enumerate(data["enrollments"])
-    ]
-    records = [
-        _build(
-            AttendanceRecord,
-            r,
-            f"attendance[{i}]",
-            meeting=meeting(r, f"attendance[{i}]"),
-            member=reader.member(r["member"], f"attendance[{i}].member"),
-            recorded_by=reader.user(r["recorded_by"], f"attendance[{i}].recorded_by"),
-        )
-        for i, r in enumerate(data["attendance"])
-    ]
+            number = revision["number"]
+            if not reader.second(numbers, number, where, "revision {}", number):
+                numbers.add(number)
+                revisions.append(
+                    _build(
+                        DiscussionNoteRevision, revision, where, problems, note=note, author=author
+                    )
+                )
 
-    User.objects.bulk_create(reader.new_users)
+    enrollments = {}
+    for i, r in enumerate(data["enrollments"]):
+        path = f"enrollments[{i}]"
+        section = _find(sections, r["section"], "section", f"{path}.section", problems)
+        member = reader.member(r["member"], f"{path}.member")
+        key = (r["section"], r["member"].lower())
+        label = "enrollment of {} in section {}"
+        values = (r["member"], r["section"])
+        if section and member and not reader.second(enrollments, key, path, label, *values):
+            enrollments[key] = _build(Enrollment, r, path, problems, section=section, member=member)
+
+    records = {}
+    for i, r in enumerate(data["attendance"]):
+        path = f"attendance[{i}]"
+        found = meeting(r, path)
+        member = reader.member(r["member"], f"{path}.member")
+        recorded_by = reader.user(r["recorded_by"], f"{path}.recorded_by")
+        key = (r["section"], r["week"], r["member"].lower())
+        label = "record of {} at that meeting"
+        if found and member and not reader.second(records, key, path, label, r["member"]):
+            records[key] = _build(
+                AttendanceRecord,
+                r,
+                path,
+                problems,
+                meeting=found,
+                member=member,
+                recorded_by=recorded_by,
+            )
+    problems.raise_any()
+
+    _create(User, reader.new_users)
     _create(Paper, reader.new_papers)
     _create(Member, reader.new_members)
     _create(Term, [term])
-    Term.organizers.through.objects.bulk_create(
-        Term.organizers.through(term=term, user=user) for user in organizers
+    _create(
+        Term.organizers.through,
+        [Term.organizers.through(term_id=term.pk, user_id=user.pk) for user in organizers],
     )
     _create(Week, list(weeks.values()))
-    _create(Reading, readings)
+    _create(Reading, list(readings.values()))
     _create(Section, list(sections.values()))
-    Section.leads.through.objects.bulk_create(
-        Section.leads.through(section=section, user=user)
-        for section, users in leads
-        for user in users
+    _create(
+        Section.leads.through,
+        [Section.leads.through(section_id=section.pk, user_id=user.pk) for section, user in leads],
     )
     _create(Meeting, list(meetings.values()))
     _create(DiscussionNote, list(notes.values()))
-    DiscussionNote.authors.through.objects.bulk_create(
-        DiscussionNote.authors.through(discussionnote=note, user=user) for note, user in authors
+    _create(
+        DiscussionNote.authors.through,
+        [
+            DiscussionNote.authors.through(discussionnote_id=note.pk, user_id=user.pk)
+            for note, user in authors
+        ],
     )
     _create(DiscussionNoteRevision, revisions)
-    _create(Enrollment, enrollments)
-    _create(AttendanceRecord, records)
+    _create(Enrollment, list(enrollments.values()))
+    _create(AttendanceRecord, list(records.values()))
     bump_site()
     bump_term(term.slug)
     return ImportReport(
@@ -681,29 +952,39 @@ def _import(data):
     )
 
 
+class _AsGivenQuerySet(models.QuerySet):
+    """`bulk_create` writing every value as the objects carry it, `created_at` and
+    `updated_at` included (`auto_now` and `auto_now_add` would put now in their place): the raw
+    insert `loaddata` makes row by row with `save(raw=True)`, here in batches. `_insert` is
+    where Django's own `save()` and `bulk_create()` pass `raw`; the round-trip tests compare
+    every stamp. (Setting the stamps again with `bulk_update` took minutes for 100,000 rows.)"""
+
+    def _insert(self, *args, **kwargs):
+        return super()._insert(*args, **{**kwargs, "raw": True})
+
+
 def _create(model, objects):
-    """Insert `objects` without signals, keeping the `created_at`/`updated_at` they carry
-    (which `auto_now` and `auto_now_add` would replace by now)."""
-    stamped = [
-        f.attname
-        for f in model._meta.concrete_fields
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
-    ]
-    kept = [[getattr(obj, name) for name in stamped] for obj in objects]
-    model.objects.bulk_create(objects)
-    if stamped and objects:
-        for obj, values in zip(objects, kept, strict=True):
-            for name, value in zip(stamped, values, strict=True):
-                setattr(obj, name, value)
-        model.objects.bulk_update(objects, stamped)
+    """Insert `objects` in batches of BATCH_SIZE rows, without signals, every value as given;
+    first point their foreign keys at the (saved by now) objects `_build` was given."""
+    attnames = {}
+    for obj in objects:
+        for name, target in getattr(obj, "_archive_related", {}).items():
+            if name not in attnames:
+                attnames[name] = model._meta.get_field(name).attname
+            setattr(obj, attnames[name], None if target is None else target.pk)
+    _AsGivenQuerySet(model).bulk_create(objects, batch_size=BATCH_SIZE)
 
 
 def import_term(data) -> ImportReport:
-    """Restore a term from `export_term`'s dict, in one transaction, into a database that has no
-    term with its slug. Raises ValidationError (and changes nothing) on a file that is not a
-    version-1 term export, a missing key or wrong type, a value the models refuse, a name that
-    points nowhere, or a clash with the database."""
+    """Restore a term from `export_term`'s dict (e.g. from `read_term_file`), in one
+    transaction, into a database that has no term with its slug. Every record is validated as
+    the site's forms would validate it (see `_validate`) before anything is written; rows are
+    then written in batches. Raises ValidationError (and changes nothing), its messages one
+    “<where>: <what>” line per problem (at most MAX_PROBLEMS of them, then a count of the
+    rest), on a file that is not a version-1 term export, a missing key or wrong type, a value
+    the models or forms refuse, a name that points nowhere, a second object where one is
+    allowed, or a clash with the database."""
     try:
         return _import(data)
-    except IntegrityError as error:
+    except (IntegrityError, DataError) as error:
         raise _refuse(f"The file breaks a rule of the database ({error}).") from error

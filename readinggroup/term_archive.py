@@ -24,8 +24,14 @@ Import reuses what the database already has, unchanged: a user with the same use
 with the same email (any capitals), a paper with the same arXiv id, else the same DOI (any
 capitals), else, for a paper with neither, the same title, authors and year. Users it creates
 get an unusable password (and no staff flag or group). It refuses a term whose slug exists.
-Rows are bulk-created, so no `post_save` receiver runs the meeting sync: meetings are written
-exactly as exported, and the page cache is bumped once for the site and the term.
+
+`read_term_file` reads a file of at most 50 MB. `import_term` validates every record as the
+site's forms would (field validation and `clean()`, dates the pages can compute, no NUL
+characters, the notes' length limit, uniqueness in memory) and refuses the whole file, listing
+each problem as “<where>: <what>”, before writing anything (see docs/term-archive.md). Rows are
+then inserted in batches, with no query per row; no `post_save` receiver runs the meeting sync:
+meetings are written exactly as exported, and the page cache is bumped once for the site and
+the term.
 """
 
 import datetime
@@ -355,13 +361,12 @@ def read_term_file(file, name) -> object:
         size = os.fstat(file.fileno()).st_size
     except (AttributeError, OSError, io.UnsupportedOperation):
         size = 0  # a stream: the bounded read below decides
-    content = b"" if size > MAX_FILE_BYTES else file.read(MAX_FILE_BYTES + 1)
-    if size > MAX_FILE_BYTES or len(content) > MAX_FILE_BYTES:
-        shown = f"{size:,} bytes" if size > MAX_FILE_BYTES else "larger"
-        raise _refuse(
-            f"{name} is {shown}, more than the {MAX_FILE_SIZE} ({MAX_FILE_BYTES:,} bytes) a "
-            "term file may be."
-        )
+    limit = f"{MAX_FILE_SIZE} ({MAX_FILE_BYTES:,} bytes)"
+    if size > MAX_FILE_BYTES:
+        raise _refuse(f"{name} is {size:,} bytes; a term file may be at most {limit}.")
+    content = file.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        raise _refuse(f"{name} holds more than {limit}, the most a term file may be.")
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -6,14 +6,17 @@ import copy
 import datetime
 import io
 import json
+import os
+import time
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from attendance.models import AttendanceRecord, Enrollment, Member
-from readinggroup.term_archive import export_term, import_term
+from readinggroup.term_archive import export_term, import_term, read_term_file
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import cancel_meeting, move_meeting, restore_meeting, restore_revision
 from syllabus.models import Paper, Reading, Term, Week
@@ -799,7 +802,7 @@ def large_archive(members, *, per_section=250, weeks=12):
     """A valid export of one term with `members` members, as a file holds it: a section for
     every `per_section` of them (a lead each), `weeks` weeks of two readings, every meeting of
     every week, a note with two revisions on each section's first meeting, each member
-    enrolled in one section and recorded at one of its meetings."""
+    enrolled in one section, one member in two recorded at one of its meetings."""
     sections = max(1, members // per_section)
     stamp = "2022-09-01T12:00:00.123456+00:00"
     first_monday = datetime.date(2022, 9, 12)
@@ -954,6 +957,171 @@ def large_archive(members, *, per_section=250, weeks=12):
                 "roster_version": 1,
                 "recorded_by": f"lead{m % sections}",
             }
-            for m in range(members)
+            for m in range(0, members, 2)
         ],
     }
+
+
+def write(path, data):
+    """`data` written as `export_term` writes it."""
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_writes_5000_members_in_batches_and_never_row_by_row(
+    django_assert_max_num_queries,
+):
+    data = large_archive(5_000)
+
+    with django_assert_max_num_queries(150) as queries:  # row by row would be over 10,000
+        report = import_term(as_file(data))
+
+    assert report.created == {
+        "users": 21,
+        "papers": 24,
+        "members": 5_000,
+        "weeks": 12,
+        "readings": 24,
+        "sections": 20,
+        "meetings": 240,
+        "notes": 20,
+        "note revisions": 40,
+        "enrollments": 5_000,
+        "attendance records": 2_500,
+    }
+    statements = [query["sql"] for query in queries.captured_queries]
+    member_inserts = [
+        sql for sql in statements if sql.startswith('INSERT INTO "attendance_member"')
+    ]
+    assert len(member_inserts) >= 5  # at most 1,000 rows a statement
+    # Each row is written once: no UPDATE afterwards (to restore created_at, say).
+    assert [sql for sql in statements if sql.startswith("UPDATE")] == []
+    assert (
+        Member.objects.filter(
+            created_at=datetime.datetime(2022, 9, 1, 12, 0, 0, 123456, tzinfo=UTC)
+        ).count()
+        == 5_000
+    )
+
+
+@pytest.mark.skipif(
+    not os.environ.get("READINGGROUP_SLOW_TESTS"),
+    reason="imports 100,000 members (half a minute): set READINGGROUP_SLOW_TESTS=1",
+)
+@pytest.mark.django_db(transaction=True)
+def test_import_term_command_imports_100000_members_in_under_a_minute(tmp_path, capsys):
+    path = write(tmp_path / "large.json", large_archive(100_000))
+    out = io.StringIO()
+    started, cpu = time.perf_counter(), time.process_time()
+
+    call_command("import_term", str(path), stdout=out)
+
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    with capsys.disabled():
+        print(
+            f"\nimport_term of 100,000 members ({path.stat().st_size:,} bytes) on "
+            f"{connection.vendor}: {seconds:.1f} s ({cpu:.1f} s CPU of this process), load "
+            f"average {os.getloadavg()[0]:.1f}"
+        )
+    assert out.getvalue().splitlines()[0] == (
+        "Imported term “large” (Large): 401 users, 24 papers, 100000 members, 12 weeks, "
+        "24 readings, 400 sections, 4800 meetings, 400 notes, 800 note revisions, "
+        "100000 enrollments, 50000 attendance records."
+    )
+    assert seconds < 60
+
+
+# --- What the command refuses before reading the records -------------------------------------
+
+
+def test_import_term_command_refuses_a_file_over_50_mb_before_reading_it(db, tmp_path):
+    path = tmp_path / "huge.json"
+    with path.open("wb") as file:
+        file.truncate(50_000_001)  # sparse: nothing is written
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_term", str(path), stdout=io.StringIO())
+
+    assert str(caught.value) == (
+        f"Nothing was imported: {path} is 50,000,001 bytes; a term file may be at most 50 MB "
+        "(50,000,000 bytes)."
+    )
+    assert set(counts().values()) == {0}
+
+
+def test_read_term_file_stops_reading_a_stream_after_50_mb():
+    stream = io.BytesIO(b" " * 50_000_001)
+
+    with pytest.raises(ValidationError) as caught:
+        read_term_file(stream, "<stdin>")
+
+    assert caught.value.messages == [
+        "<stdin> holds more than 50 MB (50,000,000 bytes), the most a term file may be."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            '{"format": "readinggroup-term", "term": ' + "[" * 100_000 + "]" * 100_000 + "}",
+            "nests lists and objects too deeply to be a term export.",
+        ),
+        (
+            '{"format": "readinggroup-term", "version": ' + "9" * 5_000 + "}",
+            "holds a number of more than 4,300 digits.",
+        ),
+    ],
+    ids=["nested 100,000 deep", "a number of 5,000 digits"],
+)
+def test_import_term_command_refuses_json_python_cannot_read(db, tmp_path, text, reason):
+    path = tmp_path / "hostile.json"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_term", str(path), stdout=io.StringIO())
+
+    assert str(caught.value) == f"Nothing was imported: {path} {reason}"
+    assert set(counts().values()) == {0}
+
+
+def test_import_term_command_reads_a_file_that_starts_with_a_byte_order_mark(db, tmp_path):
+    path = tmp_path / "saved-by-notepad.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(large_archive(10)).encode())
+
+    call_command("import_term", str(path), stdout=io.StringIO())
+
+    assert Term.objects.get().slug == "large"
+
+
+def test_import_term_command_lists_every_problem_one_a_line(exported, tmp_path):
+    exported["sections"][0]["room"] = "x" * 101
+    exported["weeks"][1]["title"] = ""
+    exported["members"][0]["affiliation"] = "x" * 201
+    path = write(tmp_path / "broken.json", exported)
+
+    with pytest.raises(CommandError) as caught:
+        call_command("import_term", str(path), stdout=io.StringIO())
+
+    assert str(caught.value).splitlines() == [
+        "Nothing was imported: members[0].affiliation: Ensure this value has at most 200 "
+        "characters (it has 201).",
+        "  weeks[1].title: This field cannot be blank.",
+        "  sections[0].room: Ensure this value has at most 100 characters (it has 101).",
+    ]
+    assert set(counts().values()) == {0}
+
+
+def test_import_lists_20_problems_then_counts_the_others(db):
+    data = large_archive(30)
+    for member in data["members"][:25]:
+        member["name"] = ""
+
+    with pytest.raises(ValidationError) as caught:
+        import_term(data)
+
+    assert caught.value.messages == [
+        *(f"members[{i}].name: This field cannot be blank." for i in range(20)),
+        "… and 5 more problems.",
+    ]
+    assert set(counts().values()) == {0}

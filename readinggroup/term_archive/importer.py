@@ -1,341 +1,46 @@
-"""A whole term as one JSON document, and back: backups that lose nothing.
-
-`export_term(term)` gives a dict of plain JSON values; `import_term(data)` restores such a dict
-into a database that does not hold the term yet, in one transaction, or raises ValidationError
-and changes nothing. The file names things by what they are (term and section slugs, week
-numbers, usernames, member emails, paper keys), never by database ids, so it can go into any
-database. Dates, times and date-times are ISO 8601 text, date-times in UTC to the microsecond.
-
-Version 1 of the format holds, besides `format`, `version` and `exported_at`:
-
-- `term`: its fields and `organizers` (usernames);
-- `users`: every user the term names (organizers, leads, note authors, whoever changed a meeting
-  or recorded attendance, members' accounts): username, names and email, never a password;
-- `papers`: the papers its readings use, each with a `key` the readings refer to (`arXiv:<id>`,
-  else `doi:<doi>`, else the title);
-- `weeks`, `readings` (`week` number, `paper` key), `sections` (`leads` usernames);
-- `meetings` (`section` slug, `week` number, every field: regular and actual times, status,
-  public note, SEQUENCE, who changed it and when);
-- `notes` (per meeting, with `authors` and every revision under `revisions`);
-- `members` (everyone enrolled in or attending its sections, by email), `enrollments` and
-  `attendance` (`section`, `week`, `member` email, `recorded_by` username).
-
-Import reuses what the database already has, unchanged: a user with the same username, a member
-with the same email (any capitals), a paper with the same arXiv id, else the same DOI (any
-capitals), else, for a paper with neither, the same title, authors and year. Users it creates
-get an unusable password (and no staff flag or group). It refuses a term whose slug exists.
-
-`read_term_file` reads a file of at most 50 MB. `import_term` validates every record as the
-site's forms would (field validation and `clean()`, dates the pages can compute, no NUL
-characters, the notes' length limit, uniqueness in memory) and refuses the whole file, listing
-each problem as “<where>: <what>”, before writing anything (see docs/term-archive.md). Rows are
-then inserted in batches, with no query per row; no `post_save` receiver runs the meeting sync:
-meetings are written exactly as exported, and the page cache is bumped once for the site and
-the term.
-"""
+"""`read_term_file` and `import_term`: a term file back into the database, validated as the
+site's forms would validate it before anything is written, then written in batches."""
 
 import datetime
 import functools
 import io
 import json
 import os
-import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.core.validators import MaxLengthValidator
 from django.db import DataError, IntegrityError, models, transaction
-from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
+from readinggroup.term_archive.format import (
+    FIELDS,
+    Problems,
+    User,
+    check_header,
+    check_shapes,
+    quote,
+    refuse,
+    shown,
+)
 from sections.forms import NOTE_MAX_CHARACTERS, check_note_length
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from syllabus.caching import bump_site, bump_term
 from syllabus.models import Paper, Reading, Term, Week, check_date_in_range
 
-FORMAT = "readinggroup-term"
-VERSION = 1
-
-User = get_user_model()
-
-# The model fields each record carries as they are, in the file's key order.
-FIELDS = {
-    User: ["username", "first_name", "last_name", "email"],
-    Term: [
-        "slug",
-        "name",
-        "title",
-        "institution",
-        "intro",
-        "format_note",
-        "reading_list_note",
-        "supporters",
-        "first_monday",
-        "time_zone",
-        "is_published",
-        "created_at",
-        "updated_at",
-    ],
-    Paper: [
-        "title",
-        "authors",
-        "year",
-        "venue",
-        "arxiv_id",
-        "doi",
-        "url",
-        "abstract",
-        "created_at",
-        "updated_at",
-    ],
-    Week: ["number", "title", "tagline", "summary", "starts_on_override"],
-    Reading: ["kind", "order", "note"],
-    Section: ["slug", "name", "weekday", "start_time", "end_time", "room", "capacity"],
-    Meeting: [
-        "scheduled_starts_at",
-        "scheduled_ends_at",
-        "scheduled_room",
-        "starts_at",
-        "ends_at",
-        "is_rescheduled",
-        "room_override",
-        "status",
-        "public_note",
-        "sequence",
-        "changed_at",
-        "updated_at",
-    ],
-    DiscussionNote: ["body", "status", "version", "created_at", "updated_at"],
-    DiscussionNoteRevision: ["number", "body", "status", "restored_from", "created_at"],
-    Member: ["email", "name", "affiliation", "created_at"],
-    Enrollment: ["created_at"],
-    AttendanceRecord: ["status", "remark", "recorded_at", "roster_version"],
-}
-
-NONE = type(None)
-TEXT, NUMBER, LIST = (str,), (int,), (list,)
-OPTIONAL_TEXT = (str, NONE)
-USERNAMES = "a list of usernames"
-
-# The other keys of each record, naming related objects: their JSON types, USERNAMES, or a
-# model (a list of its records).
-REFERENCES = {
-    User: {},
-    Term: {"organizers": USERNAMES},
-    Paper: {"key": TEXT},
-    Week: {},
-    Reading: {"week": NUMBER, "paper": TEXT},
-    Section: {"leads": USERNAMES},
-    Meeting: {"section": TEXT, "week": NUMBER, "changed_by": OPTIONAL_TEXT},
-    DiscussionNote: {
-        "section": TEXT,
-        "week": NUMBER,
-        "authors": USERNAMES,
-        "revisions": DiscussionNoteRevision,
-    },
-    DiscussionNoteRevision: {"author": OPTIONAL_TEXT},
-    Member: {"user": OPTIONAL_TEXT},
-    Enrollment: {"section": TEXT, "member": TEXT},
-    AttendanceRecord: {
-        "section": TEXT,
-        "week": NUMBER,
-        "member": TEXT,
-        "recorded_by": OPTIONAL_TEXT,
-    },
-}
-
-# The document's lists, in the order they are written and read.
-LISTS = {
-    "users": User,
-    "papers": Paper,
-    "weeks": Week,
-    "readings": Reading,
-    "sections": Section,
-    "meetings": Meeting,
-    "notes": DiscussionNote,
-    "members": Member,
-    "enrollments": Enrollment,
-    "attendance": AttendanceRecord,
-}
-TOP_LEVEL = ["format", "version", "exported_at", "term", *LISTS]
-
-
-# Export ------------------------------------------------------------------------------------
-
-
-def _plain(value):
-    if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.UTC).isoformat()
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    return value
-
-
-def _fields(obj):
-    return {name: _plain(getattr(obj, name)) for name in FIELDS[type(obj)]}
-
-
-def _username(user):
-    return user.username if user is not None else None
-
-
-def paper_keys(papers):
-    """{paper: key}: `arXiv:<id>`, else `doi:<doi>`, else the title, numbered when taken."""
-    keys, taken = {}, set()
-    for paper in sorted(papers, key=lambda p: p.pk):
-        if paper.arxiv_id:
-            base = f"arXiv:{paper.arxiv_id}"
-        else:
-            base = f"doi:{paper.doi}" if paper.doi else paper.title
-        key, count = base, 1
-        while key in taken:
-            count += 1
-            key = f"{base} ({count})"
-        keys[paper] = key
-        taken.add(key)
-    return keys
-
-
-@transaction.atomic
-def export_term(term: Term) -> dict:
-    """Everything of `term` as a dict of JSON values (see the module's docstring). 13 queries,
-    however large the term."""
-    by_username = User.objects.order_by("username")
-    term = Term.objects.prefetch_related(Prefetch("organizers", queryset=by_username)).get(
-        pk=term.pk
-    )
-    weeks = list(term.weeks.order_by("number"))
-    readings = list(Reading.objects.for_term(term).select_related("week"))
-    sections = list(
-        term.sections.prefetch_related(Prefetch("leads", queryset=by_username)).order_by("slug")
-    )
-    meetings = list(
-        Meeting.objects.for_term(term)
-        .select_related("section", "week", "changed_by")
-        .order_by("section__slug", "week__number")
-    )
-    notes = list(
-        DiscussionNote.objects.filter(meeting__section__term=term)
-        .select_related("meeting__section", "meeting__week")
-        .prefetch_related(
-            Prefetch("authors", queryset=by_username),
-            Prefetch(
-                "revisions",
-                queryset=DiscussionNoteRevision.objects.select_related("author").order_by("number"),
-            ),
-        )
-        .order_by("meeting__section__slug", "meeting__week__number")
-    )
-    members = list(
-        Member.objects.filter(
-            Exists(Enrollment.objects.filter(member=OuterRef("pk"), section__term=term))
-            | Exists(
-                AttendanceRecord.objects.filter(member=OuterRef("pk"), meeting__section__term=term)
-            )
-        )
-        .select_related("user")
-        .order_by(Lower("email"), "pk")
-    )
-    enrollments = list(
-        Enrollment.objects.filter(section__term=term)
-        .select_related("section", "member")
-        .order_by("section__slug", Lower("member__email"))
-    )
-    records = list(
-        AttendanceRecord.objects.filter(meeting__section__term=term)
-        .select_related("meeting__section", "meeting__week", "member", "recorded_by")
-        .order_by("meeting__section__slug", "meeting__week__number", Lower("member__email"))
-    )
-
-    people = [*term.organizers.all(), *(m.user for m in members)]
-    people += [lead for section in sections for lead in section.leads.all()]
-    people += [meeting.changed_by for meeting in meetings]
-    people += [author for note in notes for author in note.authors.all()]
-    people += [revision.author for note in notes for revision in note.revisions.all()]
-    people += [record.recorded_by for record in records]
-    users = sorted({user for user in people if user is not None}, key=lambda u: u.username)
-    keys = paper_keys({reading.paper for reading in readings})
-
-    return {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": _plain(timezone.now()),
-        "term": {
-            **_fields(term),
-            "organizers": [user.username for user in term.organizers.all()],
-        },
-        "users": [_fields(user) for user in users],
-        "papers": [
-            {"key": key, **_fields(paper)}
-            for paper, key in sorted(keys.items(), key=lambda item: item[1])
-        ],
-        "weeks": [_fields(week) for week in weeks],
-        "readings": [
-            {"week": r.week.number, "paper": keys[r.paper], **_fields(r)} for r in readings
-        ],
-        "sections": [
-            {**_fields(section), "leads": [lead.username for lead in section.leads.all()]}
-            for section in sections
-        ],
-        "meetings": [
-            {
-                "section": meeting.section.slug,
-                "week": meeting.week.number,
-                **_fields(meeting),
-                "changed_by": _username(meeting.changed_by),
-            }
-            for meeting in meetings
-        ],
-        "notes": [
-            {
-                "section": note.meeting.section.slug,
-                "week": note.meeting.week.number,
-                **_fields(note),
-                "authors": [author.username for author in note.authors.all()],
-                "revisions": [
-                    {**_fields(revision), "author": _username(revision.author)}
-                    for revision in note.revisions.all()
-                ],
-            }
-            for note in notes
-        ],
-        "members": [{**_fields(member), "user": _username(member.user)} for member in members],
-        "enrollments": [
-            {"section": e.section.slug, "member": e.member.email, **_fields(e)} for e in enrollments
-        ],
-        "attendance": [
-            {
-                "section": record.meeting.section.slug,
-                "week": record.meeting.week.number,
-                "member": record.member.email,
-                **_fields(record),
-                "recorded_by": _username(record.recorded_by),
-            }
-            for record in records
-        ],
-    }
-
-
-# Import ------------------------------------------------------------------------------------
-
 # The largest file `read_term_file` reads: a term of 100,000 members, each enrolled once and
-# recorded at one meeting in two, is some 45 MB.
+# recorded at one meeting in two, is 48.6 MB.
 MAX_FILE_BYTES = 50_000_000
 MAX_FILE_SIZE = "50 MB"
 # Text without a length of its own (intro, summary, abstract, notes) is held to the notes
 # editor's limit: 100,000 characters, some forty pages.
 LONG_TEXT_MAX = NOTE_MAX_CHARACTERS
-MAX_PROBLEMS = 20  # listed in the refusal; the count of the others follows them
 BATCH_SIZE = 1000  # rows per INSERT
 LOOKUP_SIZE = 900  # values per `IN (…)` lookup, below SQLite's 999 parameters
-
-NUL_MESSAGE = ProhibitNullCharactersValidator.message
-_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass
@@ -349,10 +54,6 @@ class ImportReport:
     differing: list[str] = field(default_factory=list)
 
 
-def _refuse(message):
-    return ValidationError(message, code="refused")
-
-
 def read_term_file(file, name) -> object:
     """The JSON document in the binary `file`, called `name` in messages. Raises
     ValidationError, before parsing, when the file is larger than MAX_FILE_BYTES, and when it
@@ -363,181 +64,27 @@ def read_term_file(file, name) -> object:
         size = 0  # a stream: the bounded read below decides
     limit = f"{MAX_FILE_SIZE} ({MAX_FILE_BYTES:,} bytes)"
     if size > MAX_FILE_BYTES:
-        raise _refuse(f"{name} is {size:,} bytes; a term file may be at most {limit}.")
+        raise refuse(f"{name} is {size:,} bytes; a term file may be at most {limit}.")
     content = file.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
-        raise _refuse(f"{name} holds more than {limit}, the most a term file may be.")
+        raise refuse(f"{name} holds more than {limit}, the most a term file may be.")
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise _refuse(f"{name} is not UTF-8 text.") from error
+        raise refuse(f"{name} is not UTF-8 text.") from error
     del content
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise _refuse(
+        raise refuse(
             f"{name} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})."
         ) from error
     except RecursionError as error:
-        raise _refuse(f"{name} nests lists and objects too deeply to be a term export.") from error
+        raise refuse(f"{name} nests lists and objects too deeply to be a term export.") from error
     except ValueError as error:  # an integer longer than Python converts
-        raise _refuse(
+        raise refuse(
             f"{name} holds a number of more than {sys.get_int_max_str_digits():,} digits."
         ) from error
-
-
-class _Problems:
-    """The refusals found so far, as “<where>: <what>” lines."""
-
-    def __init__(self):
-        self.lines = []
-
-    def add(self, path, message):
-        self.lines.append(f"{path}: {message}" if path else message)
-
-    def raise_any(self):
-        if self.lines:
-            shown = self.lines[:MAX_PROBLEMS]
-            if len(self.lines) > MAX_PROBLEMS:
-                shown.append(f"… and {len(self.lines) - MAX_PROBLEMS:,} more problems.")
-            raise ValidationError(shown, code="refused")
-
-
-def _quote(value):
-    """`value` in quotes for a message: shortened, with invisible characters escaped."""
-    text = str(value)
-    if len(text) > 80:
-        text = text[:79] + "…"
-    return "“" + "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text) + "”"
-
-
-def _shown(value):
-    """`value` for a message: numbers as they are, text quoted (see `_quote`)."""
-    return str(value) if type(value) is int else _quote(value)
-
-
-def _json_type(value):
-    return {
-        dict: "an object",
-        list: "a list",
-        str: "a string",
-        int: "a whole number",
-        float: "a number with a fraction",
-        bool: "true or false",
-        NONE: "null",
-    }.get(type(value), type(value).__name__)
-
-
-def _model_types(model_field):
-    if isinstance(model_field, models.BooleanField):
-        types = (bool,)
-    elif isinstance(model_field, models.IntegerField):
-        types = (int,)
-    else:  # text, and dates, times and date-times as ISO 8601 text
-        types = (str,)
-    return (*types, NONE) if model_field.null else types
-
-
-def _examples(types):
-    return [{dict: {}, list: [], str: "", int: 0, bool: True, NONE: None}[t] for t in types]
-
-
-def _text_problem(value):
-    found = _NOT_TEXT.search(value)
-    if found is None:
-        return None
-    if found.group() == "\x00":
-        return NUL_MESSAGE
-    return f"{ascii(found.group())[1:-1]} is half of a UTF-16 surrogate pair, not a character."
-
-
-def _check_value(value, types, path, problems):
-    """Is `value` of one of the JSON `types` (and, if text, free of NUL characters and lone
-    surrogates, which no form takes and PostgreSQL refuses)? Adds a problem if not."""
-    # `type() in` and not isinstance: true is no whole number, 1.0 no string.
-    if type(value) not in types:
-        wanted = " or ".join(_json_type(example) for example in _examples(types))
-        problems.add(path, f"expected {wanted}, found {_json_type(value)}.")
-        return False
-    if type(value) is str and (problem := _text_problem(value)):
-        problems.add(path, problem)
-        return False
-    return True
-
-
-@functools.cache
-def _spec(model):
-    """{key: what it holds} of a `model` record: a tuple of JSON types, USERNAMES or a model
-    (a list of its records)."""
-    spec = {name: _model_types(model._meta.get_field(name)) for name in FIELDS[model]}
-    return spec | REFERENCES[model]
-
-
-def _check_record(value, model, path, problems):
-    """Is `value` an object with exactly the keys of a `model` record, each of its JSON type?
-    Adds a problem for each that is not. (Run on every record of the file: the common case of a
-    right value takes no call and no string formatting.)"""
-    if type(value) is not dict:
-        return _check_value(value, (dict,), path, problems)
-    spec = _spec(model)
-    ok = True
-    if value.keys() != spec.keys():
-        missing = [key for key in spec if key not in value]
-        if missing:
-            problems.add(path, f"missing {', '.join(_quote(key) for key in missing)}.")
-        unknown = sorted(key for key in value if key not in spec)
-        if unknown:
-            problems.add(path, f"unexpected {', '.join(_quote(key) for key in unknown)}.")
-        ok = False
-    for key, kind in spec.items():
-        if key not in value:
-            continue
-        item = value[key]
-        if type(kind) is tuple:
-            found = type(item)
-            if found not in kind or (found is str and _NOT_TEXT.search(item)):
-                ok = _check_value(item, kind, f"{path}.{key}", problems) and ok
-            continue
-        where = f"{path}.{key}"
-        if not _check_value(item, LIST, where, problems):
-            ok = False
-            continue
-        for i, element in enumerate(item):
-            if kind is USERNAMES:
-                ok = _check_value(element, TEXT, f"{where}[{i}]", problems) and ok
-            else:
-                ok = _check_record(element, kind, f"{where}[{i}]", problems) and ok
-    return ok
-
-
-def _header(data):
-    """Refuse (at once) a document that is no version-1 term export, or whose top level lacks
-    or adds a key."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise _refuse(f"This is not a readinggroup term export (no “format”: “{FORMAT}”).")
-    version = data.get("version")
-    if type(version) is not int:
-        raise _refuse(f"The file has no version number (“version”: {VERSION}).")
-    if version != VERSION:
-        raise _refuse(
-            f"This file is version {_quote(version)[1:-1]} of the term export format; "
-            f"this site reads version {VERSION}."
-        )
-    missing = [key for key in TOP_LEVEL if key not in data]
-    if missing:
-        raise _refuse(f"The file has no {', '.join(_quote(key) for key in missing)}.")
-    unknown = sorted(key for key in data if key not in TOP_LEVEL)
-    if unknown:
-        raise _refuse(f"The file has unexpected {', '.join(_quote(key) for key in unknown)}.")
-
-
-def _shapes(data, problems):
-    """Check every record's keys and JSON types (all of them, each problem added)."""
-    _check_record(data["term"], Term, "term", problems)
-    for name, model in LISTS.items():
-        if _check_value(data[name], LIST, name, problems):
-            for position, item in enumerate(data[name]):
-                _check_record(item, model, f"{name}[{position}]", problems)
 
 
 # What a form checks beyond the model, per field; other text without a length of its own is
@@ -649,7 +196,7 @@ def _build(model, record, path, problems, **related):
 
 def _find(index, value, what, path, problems):
     if value not in index:
-        problems.add(path, f"no {what} {_quote(value)} in the file.")
+        problems.add(path, f"no {what} {quote(value)} in the file.")
         return None
     return index[value]
 
@@ -683,7 +230,7 @@ class _Reader:
         """Is `key` in `index` already? Then add “a second <label>” at `path`, `label` a
         format string for `values`."""
         if key in index:
-            self.problems.add(path, f"a second {label.format(*map(_shown, values))}.")
+            self.problems.add(path, f"a second {label.format(*map(shown, values))}.")
             return True
         return False
 
@@ -784,21 +331,21 @@ class _Reader:
 
     def member(self, email, path):
         if email.lower() not in self.member_index:
-            self.problems.add(path, f"no member with the email {_quote(email)} in the file.")
+            self.problems.add(path, f"no member with the email {quote(email)} in the file.")
             return None
         return self.member_index[email.lower()]
 
 
 @transaction.atomic
 def _import(data):
-    _header(data)
-    problems = _Problems()
-    _shapes(data, problems)
+    check_header(data)
+    problems = Problems()
+    check_shapes(data, problems)
     problems.raise_any()
     slug = data["term"]["slug"]
     if Term.objects.filter(slug=slug).exists():
-        raise _refuse(
-            f"This database already has a term {_quote(slug)}: delete or rename it (in the "
+        raise refuse(
+            f"This database already has a term {quote(slug)}: delete or rename it (in the "
             "admin) to restore it from the file."
         )
     reader = _Reader(data, problems)
@@ -852,7 +399,7 @@ def _import(data):
         key = (record["section"], record["week"])
         if section and week and key not in meetings:
             problems.add(
-                path, f"no meeting of section {_quote(key[0])} in week {key[1]} in the file."
+                path, f"no meeting of section {quote(key[0])} in week {key[1]} in the file."
             )
         return meetings.get(key)
 
@@ -992,4 +539,4 @@ def import_term(data) -> ImportReport:
     try:
         return _import(data)
     except (IntegrityError, DataError) as error:
-        raise _refuse(f"The file breaks a rule of the database ({error}).") from error
+        raise refuse(f"The file breaks a rule of the database ({error}).") from error

@@ -1,0 +1,539 @@
+"""`read_term_file` and `import_term`: a term file back into the database, validated as the
+site's forms would validate it before anything is written, then written in batches."""
+
+import datetime
+import functools
+import io
+import json
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
+from django.db import DataError, IntegrityError, models, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from attendance.models import AttendanceRecord, Enrollment, Member
+from readinggroup.term_archive.format import (
+    FIELDS,
+    Problems,
+    User,
+    check_header,
+    check_shapes,
+    quote,
+    refuse,
+    shown,
+)
+from sections.forms import NOTE_MAX_CHARACTERS, check_note_length
+from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
+from syllabus.models import Paper, Reading, Term, Week, check_date_in_range
+
+# The largest file `read_term_file` reads: a term of 100,000 members, each enrolled once and
+# recorded at one meeting in two, is 48.6 MB.
+MAX_FILE_BYTES = 50_000_000
+MAX_FILE_SIZE = "50 MB"
+# Text without a length of its own (intro, summary, abstract, notes) is held to the notes
+# editor's limit: 100,000 characters, some forty pages.
+LONG_TEXT_MAX = NOTE_MAX_CHARACTERS
+BATCH_SIZE = 1000  # rows per INSERT
+LOOKUP_SIZE = 900  # values per `IN (…)` lookup, below SQLite's 999 parameters
+
+
+@dataclass
+class ImportReport:
+    """What `import_term` did: the new term, how many rows it created of each kind, what it
+    took from the database as it was, and which of those differ from the file."""
+
+    term: Term
+    created: dict[str, int] = field(default_factory=dict)
+    reused: dict[str, int] = field(default_factory=dict)
+    differing: list[str] = field(default_factory=list)
+
+
+def read_term_file(file, name) -> object:
+    """The JSON document in the binary `file`, called `name` in messages. Raises
+    ValidationError, before parsing, when the file is larger than MAX_FILE_BYTES, and when it
+    is not UTF-8 text or not JSON (nested too deeply or holding too long a number included)."""
+    try:
+        size = os.fstat(file.fileno()).st_size
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        size = 0  # a stream: the bounded read below decides
+    limit = f"{MAX_FILE_SIZE} ({MAX_FILE_BYTES:,} bytes)"
+    if size > MAX_FILE_BYTES:
+        raise refuse(f"{name} is {size:,} bytes; a term file may be at most {limit}.")
+    content = file.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        raise refuse(f"{name} holds more than {limit}, the most a term file may be.")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise refuse(f"{name} is not UTF-8 text.") from error
+    del content
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise refuse(
+            f"{name} is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})."
+        ) from error
+    except RecursionError as error:
+        raise refuse(f"{name} nests lists and objects too deeply to be a term export.") from error
+    except ValueError as error:  # an integer longer than Python converts
+        raise refuse(
+            f"{name} holds a number of more than {sys.get_int_max_str_digits():,} digits."
+        ) from error
+
+
+# What a form checks beyond the model, per field; other text without a length of its own is
+# held to LONG_TEXT_MAX characters.
+FORM_RULES = {
+    (DiscussionNote, "body"): check_note_length,
+    (DiscussionNoteRevision, "body"): check_note_length,
+}
+_long_text = MaxLengthValidator(LONG_TEXT_MAX)
+# `clean()` rules about new writes, not history: attendance of a meeting cancelled after it
+# was taken is kept (and exported), though no new record may be made for it.
+CLEAN_SKIPPED = {AttendanceRecord}
+
+
+def _meeting_times(meeting):
+    # The database's sections_meeting_ends_after_start, said before the insert.
+    if meeting.starts_at and meeting.ends_at and meeting.ends_at <= meeting.starts_at:
+        raise ValidationError({"ends_at": "The meeting must end after it starts."})
+
+
+# The check constraints no `clean()` repeats, in Python (`full_clean` would ask the database,
+# a query per object).
+CONSTRAINT_RULES = {Meeting: _meeting_times}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    exclude: frozenset  # the fields the file does not give (ids, relations, a user's password)
+    dated: list  # attnames of dates and date-times: in the range the site handles
+    text_rules: list  # (attname, rule) of text without a length of its own
+    clean: bool
+    rule: object
+
+
+@functools.cache
+def _plan(model):
+    """How to validate a `model` built from the file, worked out once per model."""
+    given = [model._meta.get_field(name) for name in FIELDS[model]]
+    return _Plan(
+        exclude=frozenset(f.name for f in model._meta.fields if f.name not in FIELDS[model]),
+        dated=[f.attname for f in given if isinstance(f, models.DateField)],
+        text_rules=[
+            (f.attname, FORM_RULES.get((model, f.name), _long_text))
+            for f in given
+            if isinstance(f, models.TextField)
+        ],
+        clean=model not in CLEAN_SKIPPED,
+        rule=CONSTRAINT_RULES.get(model),
+    )
+
+
+def _add_errors(error, path, problems):
+    for name, messages in error.update_error_dict({}).items():
+        for message in ValidationError(messages).messages:
+            problems.add(path if name == NON_FIELD_ERRORS else f"{path}.{name}", message)
+
+
+def _validate(obj, path, problems):
+    """Validate `obj` as a form would, without a query: `full_clean(validate_unique=False,
+    validate_constraints=False)` (field by field, then `clean()`), each date within the years
+    the site handles, date-times with their UTC offset, the forms' text limits, and the check
+    constraints of CONSTRAINT_RULES. Uniqueness is the caller's (in memory). Adds a problem
+    for each failure."""
+    plan = _plan(type(obj))
+    try:
+        obj.clean_fields(exclude=plan.exclude)
+    except ValidationError as error:
+        _add_errors(error, path, problems)
+        return
+    before = len(problems.lines)
+    for name in plan.dated:
+        value = getattr(obj, name)
+        if isinstance(value, datetime.datetime):
+            if timezone.is_naive(value):
+                problems.add(f"{path}.{name}", "give the UTC offset, e.g. +00:00.")
+                continue
+            value = value.date()
+        try:
+            check_date_in_range(value, name)
+        except ValidationError as error:
+            _add_errors(error, path, problems)
+    for name, rule in plan.text_rules:
+        try:
+            rule(getattr(obj, name))
+        except ValidationError as error:
+            _add_errors(ValidationError({name: error}), path, problems)
+    if len(problems.lines) > before:
+        return
+    try:
+        if plan.clean:
+            obj.clean()
+        if plan.rule:
+            plan.rule(obj)
+    except ValidationError as error:
+        _add_errors(error, path, problems)
+
+
+def _build(model, record, path, problems, **related):
+    """An unsaved `model` from `record`'s fields, validated (see `_validate`). The `related`
+    objects it points to are remembered and set as ids by `_create`, once they are saved:
+    assigning an unsaved object costs Django checks on every row, and no rule reads them."""
+    obj = model(**{name: record[name] for name in FIELDS[model]})
+    obj._archive_related = related
+    if model is User:
+        obj.set_unusable_password()
+    _validate(obj, path, problems)
+    return obj
+
+
+def _find(index, value, what, path, problems):
+    if value not in index:
+        problems.add(path, f"no {what} {quote(value)} in the file.")
+        return None
+    return index[value]
+
+
+def _chunks(values):
+    values = list(values)
+    for start in range(0, len(values), LOOKUP_SIZE):
+        yield values[start : start + LOOKUP_SIZE]
+
+
+def _differences(model, wanted, stored, label):
+    names = [n for n in FIELDS[model] if n not in ("created_at", "updated_at")]
+    changed = [n for n in names if getattr(wanted, n) != getattr(stored, n)]
+    if not changed:
+        return []
+    return [f"{label}: the database's {', '.join(changed)} kept"]
+
+
+class _Reader:
+    """Turns a checked document into validated, unsaved objects, matched against the database
+    (a query per LOOKUP_SIZE names, never one per row). Problems go to `problems`; an object
+    whose reference points nowhere is left out (the import is refused anyway)."""
+
+    def __init__(self, data, problems):
+        self.data = data
+        self.problems = problems
+        self.report_reused = Counter()
+        self.differing = []
+
+    def second(self, index, key, path, label, *values):
+        """Is `key` in `index` already? Then add “a second <label>” at `path`, `label` a
+        format string for `values`."""
+        if key in index:
+            self.problems.add(path, f"a second {label.format(*map(shown, values))}.")
+            return True
+        return False
+
+    def users(self):
+        wanted = {}
+        for i, record in enumerate(self.data["users"]):
+            path, name = f"users[{i}]", record["username"]
+            user = _build(User, record, path, self.problems)
+            if not self.second(wanted, name, path, "user {}", name):
+                wanted[name] = user
+        stored = {}
+        for names in _chunks(wanted):
+            stored |= User.objects.in_bulk(names, field_name="username")
+        for name, user in stored.items():
+            self.differing += _differences(User, wanted[name], user, f"user {name}")
+        self.new_users = [user for name, user in wanted.items() if name not in stored]
+        self.report_reused["users"] = len(stored)
+        self.user_index = wanted | stored
+
+    def user(self, name, path):
+        return None if name is None else _find(self.user_index, name, "user", path, self.problems)
+
+    def user_list(self, names, path):
+        """The users `names` names, each once."""
+        users = {}
+        for i, name in enumerate(names):
+            user = self.user(name, f"{path}[{i}]")
+            if user is not None and not self.second(users, name, f"{path}[{i}]", "{}", name):
+                users[name] = user
+        return list(users.values())
+
+    def papers(self):
+        wanted, ids = {}, {"arXiv id": set(), "DOI": set()}
+        for i, record in enumerate(self.data["papers"]):
+            path, key = f"papers[{i}]", record["key"]
+            paper = _build(Paper, record, path, self.problems)
+            if self.second(wanted, key, path, "paper {}", key):
+                continue
+            wanted[key] = paper
+            for label, value in (("arXiv id", paper.arxiv_id), ("DOI", paper.doi.lower())):
+                if value and not self.second(
+                    ids[label], value, path, f"paper with the {label} {{}}", value
+                ):
+                    ids[label].add(value)
+        by_arxiv, by_doi, by_title = {}, {}, {}
+        for chunk in _chunks(ids["arXiv id"]):
+            by_arxiv |= {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=chunk)}
+        for chunk in _chunks(ids["DOI"]):
+            stored = Paper.objects.annotate(doi_lower=Lower("doi")).filter(doi_lower__in=chunk)
+            by_doi |= {p.doi.lower(): p for p in stored.exclude(doi="")}
+        for chunk in _chunks({p.title for p in wanted.values() if not p.arxiv_id and not p.doi}):
+            plain = Paper.objects.filter(arxiv_id="", doi="", title__in=chunk)
+            by_title |= {(p.title, p.authors, p.year): p for p in plain.order_by("-pk")}
+        self.paper_index, self.new_papers, taken = {}, [], {}
+        for key, paper in wanted.items():
+            if paper.arxiv_id or paper.doi:
+                stored = by_arxiv.get(paper.arxiv_id) or by_doi.get(paper.doi.lower())
+            else:
+                stored = by_title.get((paper.title, paper.authors, paper.year))
+            if stored is None:
+                self.new_papers.append(paper)
+                self.paper_index[key] = paper
+                continue
+            if stored.pk in taken:
+                self.problems.add(
+                    None,
+                    f"The papers “{taken[stored.pk]}” and “{key}” of the file are both the "
+                    f"database's paper “{stored}”.",
+                )
+            taken.setdefault(stored.pk, key)
+            self.differing += _differences(Paper, paper, stored, f"paper {key}")
+            self.paper_index[key] = stored
+        self.report_reused["papers"] = len(taken)
+
+    def members(self):
+        wanted = {}
+        for i, record in enumerate(self.data["members"]):
+            path = f"members[{i}]"
+            user = self.user(record["user"], f"{path}.user")
+            member = _build(Member, record, path, self.problems, user=user)
+            email = record["email"].lower()
+            if not self.second(wanted, email, path, "member with the email {}", email):
+                wanted[email] = member
+        stored = {}
+        for emails in _chunks(wanted):
+            members = Member.objects.annotate(email_lower=Lower("email"))
+            stored |= {m.email_lower: m for m in members.filter(email_lower__in=emails)}
+        self.new_members = []
+        for email, member in wanted.items():
+            if email in stored:
+                self.differing += _differences(
+                    Member, member, stored[email], f"member {member.email}"
+                )
+            else:
+                self.new_members.append(member)
+        self.report_reused["members"] = len(stored)
+        self.member_index = wanted | stored
+
+    def member(self, email, path):
+        if email.lower() not in self.member_index:
+            self.problems.add(path, f"no member with the email {quote(email)} in the file.")
+            return None
+        return self.member_index[email.lower()]
+
+
+@transaction.atomic
+def _import(data):
+    check_header(data)
+    problems = Problems()
+    check_shapes(data, problems)
+    problems.raise_any()
+    slug = data["term"]["slug"]
+    if Term.objects.filter(slug=slug).exists():
+        raise refuse(
+            f"This database already has a term {quote(slug)}: delete or rename it (in the "
+            "admin) to restore it from the file."
+        )
+    reader = _Reader(data, problems)
+    reader.users()
+    reader.papers()
+    reader.members()
+
+    term = _build(Term, data["term"], "term", problems)
+    organizers = reader.user_list(data["term"]["organizers"], "term.organizers")
+    weeks = {}
+    for i, r in enumerate(data["weeks"]):
+        path = f"weeks[{i}]"
+        week = _build(Week, r, path, problems, term=term)
+        if not reader.second(weeks, r["number"], path, "week {}", r["number"]):
+            weeks[r["number"]] = week
+
+    readings = {}
+    for i, r in enumerate(data["readings"]):
+        path = f"readings[{i}]"
+        week = _find(weeks, r["week"], "week", f"{path}.week", problems)
+        paper = _find(reader.paper_index, r["paper"], "paper", f"{path}.paper", problems)
+        key = (r["week"], r["paper"])
+        label = "reading of {} in week {}"
+        if week and paper and not reader.second(readings, key, path, label, *key[::-1]):
+            readings[key] = _build(Reading, r, path, problems, week=week, paper=paper)
+
+    sections, leads = {}, []
+    for i, r in enumerate(data["sections"]):
+        path = f"sections[{i}]"
+        section = _build(Section, r, path, problems, term=term)
+        if not reader.second(sections, r["slug"], path, "section {}", r["slug"]):
+            sections[r["slug"]] = section
+            leads += [(section, user) for user in reader.user_list(r["leads"], f"{path}.leads")]
+
+    meetings = {}
+    for i, r in enumerate(data["meetings"]):
+        path = f"meetings[{i}]"
+        section = _find(sections, r["section"], "section", f"{path}.section", problems)
+        week = _find(weeks, r["week"], "week", f"{path}.week", problems)
+        changed_by = reader.user(r["changed_by"], f"{path}.changed_by")
+        key = (r["section"], r["week"])
+        label = "meeting of section {} in week {}"
+        if section and week and not reader.second(meetings, key, path, label, *key):
+            meetings[key] = _build(
+                Meeting, r, path, problems, section=section, week=week, changed_by=changed_by
+            )
+
+    def meeting(record, path):
+        section = _find(sections, record["section"], "section", f"{path}.section", problems)
+        week = _find(weeks, record["week"], "week", f"{path}.week", problems)
+        key = (record["section"], record["week"])
+        if section and week and key not in meetings:
+            problems.add(
+                path, f"no meeting of section {quote(key[0])} in week {key[1]} in the file."
+            )
+        return meetings.get(key)
+
+    notes, authors, revisions = {}, [], []
+    for i, r in enumerate(data["notes"]):
+        path = f"notes[{i}]"
+        found, key = meeting(r, path), (r["section"], r["week"])
+        if found is None or reader.second(notes, key, path, "note of that meeting"):
+            continue
+        note = notes[key] = _build(DiscussionNote, r, path, problems, meeting=found)
+        authors += [(note, user) for user in reader.user_list(r["authors"], f"{path}.authors")]
+        numbers = set()
+        for j, revision in enumerate(r["revisions"]):
+            where = f"{path}.revisions[{j}]"
+            author = reader.user(revision["author"], f"{where}.author")
+            number = revision["number"]
+            if not reader.second(numbers, number, where, "revision {}", number):
+                numbers.add(number)
+                revisions.append(
+                    _build(
+                        DiscussionNoteRevision, revision, where, problems, note=note, author=author
+                    )
+                )
+
+    enrollments = {}
+    for i, r in enumerate(data["enrollments"]):
+        path = f"enrollments[{i}]"
+        section = _find(sections, r["section"], "section", f"{path}.section", problems)
+        member = reader.member(r["member"], f"{path}.member")
+        key = (r["section"], r["member"].lower())
+        label = "enrollment of {} in section {}"
+        values = (r["member"], r["section"])
+        if section and member and not reader.second(enrollments, key, path, label, *values):
+            enrollments[key] = _build(Enrollment, r, path, problems, section=section, member=member)
+
+    records = {}
+    for i, r in enumerate(data["attendance"]):
+        path = f"attendance[{i}]"
+        found = meeting(r, path)
+        member = reader.member(r["member"], f"{path}.member")
+        recorded_by = reader.user(r["recorded_by"], f"{path}.recorded_by")
+        key = (r["section"], r["week"], r["member"].lower())
+        label = "record of {} at that meeting"
+        if found and member and not reader.second(records, key, path, label, r["member"]):
+            records[key] = _build(
+                AttendanceRecord,
+                r,
+                path,
+                problems,
+                meeting=found,
+                member=member,
+                recorded_by=recorded_by,
+            )
+    problems.raise_any()
+
+    _create(User, reader.new_users)
+    _create(Paper, reader.new_papers)
+    _create(Member, reader.new_members)
+    _create(Term, [term])
+    _create(
+        Term.organizers.through,
+        [Term.organizers.through(term_id=term.pk, user_id=user.pk) for user in organizers],
+    )
+    _create(Week, list(weeks.values()))
+    _create(Reading, list(readings.values()))
+    _create(Section, list(sections.values()))
+    _create(
+        Section.leads.through,
+        [Section.leads.through(section_id=section.pk, user_id=user.pk) for section, user in leads],
+    )
+    _create(Meeting, list(meetings.values()))
+    _create(DiscussionNote, list(notes.values()))
+    _create(
+        DiscussionNote.authors.through,
+        [
+            DiscussionNote.authors.through(discussionnote_id=note.pk, user_id=user.pk)
+            for note, user in authors
+        ],
+    )
+    _create(DiscussionNoteRevision, revisions)
+    _create(Enrollment, list(enrollments.values()))
+    _create(AttendanceRecord, list(records.values()))
+    return ImportReport(
+        term=term,
+        created={
+            "users": len(reader.new_users),
+            "papers": len(reader.new_papers),
+            "members": len(reader.new_members),
+            "weeks": len(weeks),
+            "readings": len(readings),
+            "sections": len(sections),
+            "meetings": len(meetings),
+            "notes": len(notes),
+            "note revisions": len(revisions),
+            "enrollments": len(enrollments),
+            "attendance records": len(records),
+        },
+        reused=dict(reader.report_reused),
+        differing=reader.differing,
+    )
+
+
+class _AsGivenQuerySet(models.QuerySet):
+    """`bulk_create` writing every value as the objects carry it, `created_at` and
+    `updated_at` included (`auto_now` and `auto_now_add` would put now in their place): the raw
+    insert `loaddata` makes row by row with `save(raw=True)`, here in batches. `_insert` is
+    where Django's own `save()` and `bulk_create()` pass `raw`; the round-trip tests compare
+    every stamp. (Setting the stamps again with `bulk_update` took minutes for 100,000 rows.)"""
+
+    def _insert(self, *args, **kwargs):
+        return super()._insert(*args, **{**kwargs, "raw": True})
+
+
+def _create(model, objects):
+    """Insert `objects` in batches of BATCH_SIZE rows, without signals, every value as given;
+    first point their foreign keys at the (saved by now) objects `_build` was given."""
+    attnames = {}
+    for obj in objects:
+        for name, target in getattr(obj, "_archive_related", {}).items():
+            if name not in attnames:
+                attnames[name] = model._meta.get_field(name).attname
+            setattr(obj, attnames[name], None if target is None else target.pk)
+    _AsGivenQuerySet(model).bulk_create(objects, batch_size=BATCH_SIZE)
+
+
+def import_term(data) -> ImportReport:
+    """Restore a term from `export_term`'s dict (e.g. from `read_term_file`), in one
+    transaction, into a database that has no term with its slug. Every record is validated as
+    the site's forms would validate it (see `_validate`) before anything is written; rows are
+    then written in batches. Raises ValidationError (and changes nothing), its messages one
+    “<where>: <what>” line per problem (at most MAX_PROBLEMS of them, then a count of the
+    rest), on a file that is not a version-1 term export, a missing key or wrong type, a value
+    the models or forms refuse, a name that points nowhere, a second object where one is
+    allowed, or a clash with the database."""
+    try:
+        return _import(data)
+    except (IntegrityError, DataError) as error:
+        raise refuse(f"The file breaks a rule of the database ({error}).") from error

@@ -9,6 +9,7 @@ import unicodedata
 import zoneinfo
 
 import pytest
+from django.db import connection
 from django.utils.http import parse_http_date
 from icalendar import Calendar
 
@@ -405,6 +406,8 @@ def hostile_term(text):
 
 @pytest.mark.parametrize("text", [*LINE_BREAKS, *NASTY_STRINGS, STORED_HTML])
 def test_feeds_are_valid_icalendar_whatever_text_is_stored(client, text):
+    if "\x00" in text and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL cannot store a NUL character (forms refuse it everywhere)")
     term, meetings = hostile_term(text)
     shown = one_line(text)
 

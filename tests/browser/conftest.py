@@ -24,6 +24,7 @@ from selenium.common.exceptions import (
     NoSuchElementException,
     StaleElementReferenceException,
     TimeoutException,
+    WebDriverException,
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -134,8 +135,48 @@ def wait_until(browser, condition, what, timeout=WAIT_SECONDS):
         pytest.fail(f"Waited {timeout} s for {what}; the browser is at {browser.current_url}")
 
 
+# What ChromeDriver may answer, rather than a proper error, when a command meets a page that a
+# navigation is replacing at that moment.
+MID_NAVIGATION = (
+    "does not belong to the document",
+    "Inspected target navigated or closed",
+    "Execution context was destroyed",
+    "Cannot find context with specified id",
+)
+
+
+def mid_navigation(error):
+    return any(text in str(error.msg) for text in MID_NAVIGATION)
+
+
 def page_loaded(browser):
-    return browser.execute_script("return document.readyState") == "complete"
+    try:
+        return browser.execute_script("return document.readyState") == "complete"
+    except WebDriverException as error:
+        if mid_navigation(error):
+            return False
+        raise
+
+
+def gone(element):
+    """A condition: `element` no longer belongs to the page the browser shows. Selenium's
+    `staleness_of` alone is not enough: asked about a node while the next page replaces its
+    document, ChromeDriver may answer with an "unknown error" instead of "stale element"."""
+
+    def condition(browser):
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error.msg):
+                return True
+            if mid_navigation(error):
+                return False
+            raise
+        return False
+
+    return condition
 
 
 @contextmanager
@@ -150,7 +191,7 @@ def navigation(browser, url=None):
     if url is not None:
         url = urljoin(browser.current_url, url)
     yield
-    wait_until(browser, EC.staleness_of(old_page), "the browser to leave the page")
+    wait_until(browser, gone(old_page), "the browser to leave the page")
     wait_until(browser, page_loaded, "the next page to load")
     if url is not None:
         wait_until(browser, EC.url_to_be(url), f"the browser to reach {url}")

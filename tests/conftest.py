@@ -1,5 +1,9 @@
+import datetime
+import time
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 
 @pytest.fixture(autouse=True)
@@ -44,3 +48,17 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def steady_clock(monkeypatch):
+    """Django's clock at its real pace, but set to half past the current hour (same hour, same
+    day). Cached pages are keyed by the hour, so a test that expects its second request to be
+    answered from the cache would fail by chance whenever the hour turned between the two."""
+    half_past = timezone.now().replace(minute=30, second=0, microsecond=0)
+    started = time.monotonic()
+    monkeypatch.setattr(
+        timezone,
+        "now",
+        lambda: half_past + datetime.timedelta(seconds=time.monotonic() - started),
+    )

@@ -2,17 +2,40 @@
 
 On a developer machine without Chromium these tests skip with the reason; in CI (CI=true)
 a missing browser is a failure, never a skip.
+
+Waiting: the driver has no implicit wait, and no test sleeps. `browser.get()` and
+`browser.refresh()` return once the page has loaded; anything else that changes the page — a
+click on a link or a submit button, Enter in a form, a script — must be followed by an explicit
+wait on a condition: `click_and_wait`, `with navigation(browser, url=...)`, `log_in` or
+`wait_until`. Reading `current_url` or finding an element straight after a click races the
+navigation: on a loaded machine it still sees the old page, or finds an element of it that
+goes stale a moment later.
 """
 
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
+from selenium.common.exceptions import (
+    JavascriptException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# How long a condition may take before the test fails. Generous: the suite runs on two-core
+# machines that several test runs share. Waiting costs nothing when the condition holds.
+WAIT_SECONDS = 30
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +65,7 @@ def browser():
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver.implicitly_wait(0)  # explicit waits only (see the module docstring)
     yield driver
     driver.quit()
 
@@ -76,7 +99,7 @@ def axe_violations(browser, impacts=("serious", "critical")):
             Path(axe_selenium_python.__file__).parent / "node_modules/axe-core/axe.min.js"
         ).read_text()
     browser.execute_script(AXE_JS)
-    browser.set_script_timeout(30)
+    browser.set_script_timeout(2 * WAIT_SECONDS)
     result = browser.execute_async_script(
         "const done = arguments[arguments.length - 1];"
         "axe.run(document).then(r => done(r.violations)).catch(e => done([{id: String(e)}]));"
@@ -94,11 +117,100 @@ def console_errors(browser):
 
 
 def click(browser, element):
-    """Scroll the element into view at once (Bootstrap makes scrolling smooth, i.e. slow)."""
+    """Scroll the element into view at once (Bootstrap makes scrolling smooth, i.e. slow), then
+    click it. For a click that leaves the page use `click_and_wait`."""
     browser.execute_script(
         "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'})", element
     )
     element.click()
+
+
+def wait_until(browser, condition, what, timeout=WAIT_SECONDS):
+    """Poll `condition(browser)` (e.g. a selenium `expected_conditions` one) until it returns
+    something true, and return that; fail naming `what` was awaited and where the browser is."""
+    ignored = (NoSuchElementException, StaleElementReferenceException, JavascriptException)
+    try:
+        return WebDriverWait(browser, timeout, ignored_exceptions=ignored).until(condition)
+    except TimeoutException:
+        pytest.fail(f"Waited {timeout} s for {what}; the browser is at {browser.current_url}")
+
+
+# What ChromeDriver may answer, rather than a proper error, when a command meets a page that a
+# navigation is replacing at that moment.
+MID_NAVIGATION = (
+    "does not belong to the document",
+    "Inspected target navigated or closed",
+    "Execution context was destroyed",
+    "Cannot find context with specified id",
+)
+
+
+def mid_navigation(error):
+    return any(text in str(error.msg) for text in MID_NAVIGATION)
+
+
+def page_loaded(browser):
+    try:
+        return browser.execute_script("return document.readyState") == "complete"
+    except WebDriverException as error:
+        if mid_navigation(error):
+            return False
+        raise
+
+
+def gone(element):
+    """A condition: `element` no longer belongs to the page the browser shows. Selenium's
+    `staleness_of` alone is not enough: asked about a node while the next page replaces its
+    document, ChromeDriver may answer with an "unknown error" instead of "stale element"."""
+
+    def condition(browser):
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error.msg):
+                return True
+            if mid_navigation(error):
+                return False
+            raise
+        return False
+
+    return condition
+
+
+@contextmanager
+def navigation(browser, url=None):
+    """Wait, after the block (a click, Enter in a form), until the browser has left the page it
+    was on and loaded the next one in full; with `url`, until it is at `url` (a URL, or a path
+    on the same server).
+
+    The old page's root element going stale is what says the next page has arrived: it works
+    for a form that answers on its own URL (an error, a preview) as for a redirect."""
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    if url is not None:
+        url = urljoin(browser.current_url, url)
+    yield
+    wait_until(browser, gone(old_page), "the browser to leave the page")
+    wait_until(browser, page_loaded, "the next page to load")
+    if url is not None:
+        wait_until(browser, EC.url_to_be(url), f"the browser to reach {url}")
+
+
+def click_and_wait(browser, element, *, url=None):
+    """Click a link or a submit button and wait for the page it leads to (see `navigation`)."""
+    with navigation(browser, url=url):
+        click(browser, element)
+
+
+def log_in(browser, base_url, username, password, next_url="/attendance/"):
+    """Log in through the real login form, from a fresh session, and wait for the answer (the
+    page at `next_url`, or the login form again with its error) to have loaded."""
+    browser.delete_all_cookies()
+    browser.get(f"{base_url}/accounts/login/?next={next_url}")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(password)
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
 
 
 def horizontal_overflow(browser):

@@ -4,7 +4,7 @@ from selenium.webdriver.common.by import By
 
 from attendance.models import AttendanceRecord
 from sections.models import Section
-from tests.browser.conftest import click
+from tests.browser.conftest import click, click_and_wait
 from tests.factories import EnrollmentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,16 +29,20 @@ def test_lead_marks_three_members_and_a_walk_in_and_sees_them_on_the_report(
     assert browser.current_url == live_server.url + "/accounts/login/?next=/attendance/"
     browser.find_element(By.NAME, "username").send_keys("emichaud")
     browser.find_element(By.NAME, "password").send_keys("a long lead password")
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    click_and_wait(
+        browser,
+        browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"),
+        url=live_server.url + "/attendance/",
+    )
     assert browser.find_element(By.TAG_NAME, "h1").text == "My meetings"
     # Week 1 is the oldest of the 22 past meetings: on the second page, newest first.
-    click(browser, browser.find_element(By.LINK_TEXT, "Older"))
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Older"))
 
     link = browser.find_element(
         By.CSS_SELECTOR, f"a.fw-semibold[href='/attendance/meetings/{meeting.pk}/']"
     )
     assert link.text == f"Wednesday section · week 1: {meeting.week.title}"
-    click(browser, link)
+    click_and_wait(browser, link)
     assert browser.current_url == f"{live_server.url}/attendance/meetings/{meeting.pk}/"
     for member, status in ((ada, "present"), (bea, "late"), (cy, "absent")):
         label = browser.find_element(
@@ -50,7 +54,11 @@ def test_lead_marks_three_members_and_a_walk_in_and_sees_them_on_the_report(
     for width in (1280, 375):
         screenshot("roster", width)
     browser.set_window_size(1280, 900)
-    click(browser, browser.find_element(By.CSS_SELECTOR, "button[value=save]"))
+    click_and_wait(
+        browser,
+        browser.find_element(By.CSS_SELECTOR, "button[value=save]"),
+        url=f"{live_server.url}/attendance/meetings/{meeting.pk}/",
+    )
 
     message = browser.find_element(By.CSS_SELECTOR, ".messages .alert").text
     assert message == "Saved 4 changes to Wednesday, week 1. Eve Walker is on the roster."
@@ -63,7 +71,11 @@ def test_lead_marks_three_members_and_a_walk_in_and_sees_them_on_the_report(
         ("Eve Walker", "present"),
     ]
 
-    click(browser, browser.find_element(By.LINK_TEXT, "Section report"))
+    click_and_wait(
+        browser,
+        browser.find_element(By.LINK_TEXT, "Section report"),
+        url=f"{live_server.url}/attendance/sections/{wednesday.pk}/report/",
+    )
     rows = browser.find_elements(By.CSS_SELECTOR, ".attendance-matrix tbody tr")
     first_week = {
         row.find_element(By.TAG_NAME, "th").text: row.find_elements(By.TAG_NAME, "td")[0].text

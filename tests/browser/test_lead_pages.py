@@ -13,9 +13,11 @@ from sections.models import Section
 from syllabus.roles import ORGANIZERS_GROUP
 from tests.browser.conftest import (
     axe_violations,
-    click,
+    click_and_wait,
     console_errors,
     horizontal_overflow,
+    log_in,
+    navigation,
 )
 from tests.factories import AttendanceRecordFactory, EnrollmentFactory, UserFactory, write_note
 
@@ -34,14 +36,6 @@ def page_report(browser):
     report["overflow"] = horizontal_overflow(browser)
     browser.set_window_size(1280, 900)
     return report
-
-
-def log_in(browser, base_url, username, password, next_url="/attendance/"):
-    browser.delete_all_cookies()
-    browser.get(f"{base_url}/accounts/login/?next={next_url}")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(password)
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
 
 
 @pytest.fixture
@@ -82,6 +76,7 @@ def test_lead_pages_in_a_real_browser(live_server, browser, lead, organizer, wed
     report = {}
 
     log_in(browser, base, "emichaud", "not the password")
+    assert browser.current_url == base + "/accounts/login/"
     assert browser.find_element(By.CSS_SELECTOR, "main form .alert-danger").text == (
         "Please enter a correct username and password. Note that both fields may be case-sensitive."
     )
@@ -109,7 +104,7 @@ def test_lead_pages_in_a_real_browser(live_server, browser, lead, organizer, wed
     body = browser.find_element(By.NAME, "body")
     body.clear()
     body.send_keys("## Preview\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n> a quote")
-    click(browser, browser.find_element(By.CSS_SELECTOR, "button[name=preview]"))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "button[name=preview]"))
     preview = browser.find_element(By.CSS_SELECTOR, ".note-preview .note-body")
     assert preview.find_element(By.TAG_NAME, "h2").text == "Preview"
     report["note preview"] = page_report(browser)
@@ -194,8 +189,11 @@ def test_roster_form_with_the_keyboard_alone(live_server, browser, screenshot, l
     ]
 
     browser.refresh()
-    while focused(browser) != f"id_status-{ada.pk}_present":
+    for _ in range(len(order)):  # bounded: a changed page fails here rather than hangs
+        if focused(browser) == f"id_status-{ada.pk}_present":
+            break
         press(browser, Keys.TAB)
+    assert focused(browser) == f"id_status-{ada.pk}_present"
     press(browser, Keys.SPACE)  # Ada: present
     assert tab(browser) == f"id_remark-{ada.pk}"
     press(browser, "on time")
@@ -211,7 +209,8 @@ def test_roster_form_with_the_keyboard_alone(live_server, browser, screenshot, l
     for _ in range(6):
         tab(browser)
     assert focused(browser) == "button:Save attendance"
-    press(browser, Keys.ENTER)
+    with navigation(browser, url=f"/attendance/meetings/{meeting.pk}/"):
+        press(browser, Keys.ENTER)
 
     message = browser.find_element(By.CSS_SELECTOR, ".messages .alert").text
     assert message == "Saved 3 changes to Wednesday, week 3."

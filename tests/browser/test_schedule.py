@@ -1,5 +1,8 @@
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+
+from tests.browser.conftest import click_and_wait, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +18,7 @@ def test_member_opens_the_schedule_and_follows_week_6_to_its_readings(
     for width in (1280, 375):
         assert screenshot("schedule", width).stat().st_size > 10_000
 
-    week6.find_element(By.LINK_TEXT, "Grokking").click()
+    click_and_wait(browser, week6.find_element(By.LINK_TEXT, "Grokking"))
 
     assert browser.current_url == live_server.url + "/terms/fall-2022/weeks/6/"
     assert browser.find_element(By.TAG_NAME, "h1").text == "Grokking"
@@ -37,8 +40,15 @@ def test_phone_width_has_no_horizontal_scroll_and_a_working_menu(live_server, br
         "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow == 0
-    toggler = browser.find_element(By.CSS_SELECTOR, ".navbar-toggler")
-    toggler.click()
-    readings_link = browser.find_element(By.LINK_TEXT, "Readings")
-    readings_link.click()
+    browser.find_element(By.CSS_SELECTOR, ".navbar-toggler").click()
+    # The menu slides open: its links take clicks once the animation has finished.
+    wait_until(
+        browser,
+        EC.presence_of_element_located((By.CSS_SELECTOR, "#main-nav.collapse.show")),
+        "the menu to open",
+    )
+    readings_link = wait_until(
+        browser, EC.element_to_be_clickable((By.LINK_TEXT, "Readings")), "the Readings link"
+    )
+    click_and_wait(browser, readings_link, url=live_server.url + "/terms/fall-2022/readings/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Reading list"

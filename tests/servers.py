@@ -5,6 +5,7 @@ import contextlib
 import html.parser
 import http.cookiejar
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -103,19 +104,33 @@ class Gunicorn:
     """`make serve`'s server: gunicorn with sync workers on a free loopback port."""
 
     def __init__(self, env, log_path, workers=2):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        # Port 0: the system picks a free port at bind time (no race with other test runs);
+        # gunicorn says which in its log.
         self.process = subprocess.Popen(
             [GUNICORN, "readinggroup.wsgi", "--workers", str(workers), "--worker-class", "sync",
-             "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"],
+             "--bind", "127.0.0.1:0", "--log-level", "info"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
+        self.port = None
+        wait_for(self._listening, f"gunicorn to listen (log: {log_path})")
+        self.base = f"http://127.0.0.1:{self.port}"
         wait_for(self._answers, f"gunicorn on port {self.port} (log: {log_path})")
+
+    def _listening(self):
+        if self.process.poll() is not None:
+            pytest.fail(f"gunicorn exited with {self.process.returncode}: see {self.log_path}")
+        found = re.search(
+            r"Listening at: http://127\.0\.0\.1:(\d+)", Path(self.log_path).read_text()
+        )
+        if found:
+            self.port = int(found.group(1))
+        return found is not None
 
     def _answers(self):
         if self.process.poll() is not None:
-            pytest.fail(f"gunicorn exited with {self.process.returncode}: see {self.log.name}")
+            pytest.fail(f"gunicorn exited with {self.process.returncode}: see {self.log_path}")
         try:
             with urllib.request.urlopen(self.base + "/healthz", timeout=2) as response:
                 return response.status == 200

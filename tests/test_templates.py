@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.template.defaultfilters import date
+from django.template.loader import render_to_string
 
 from sections.models import Section
 from tests.factories import UserFactory, write_note
@@ -71,3 +72,101 @@ def test_organizers_and_note_authors_are_named_in_one_sentence(client, fall2022)
         "Notes by Eric Michaud, Alex Infanger and third,"
         f" updated {date(meeting.note.updated_at, 'M j, Y')}."
     ]
+
+
+def breadcrumb(html):
+    """The page's breadcrumb <nav>, with the whitespace between tags taken out."""
+    [nav] = re.findall(r'<nav aria-label="Breadcrumb">.*?</nav>', html, re.S)
+    return re.sub(r">\s+<", "><", nav)
+
+
+def crumbs(*links, current):
+    items = "".join(
+        f'<li class="breadcrumb-item"><a href="{url}">{label}</a></li>' for label, url in links
+    )
+    return (
+        '<nav aria-label="Breadcrumb"><ol class="breadcrumb">'
+        f'{items}<li class="breadcrumb-item active" aria-current="page">{current}</li>'
+        "</ol></nav>"
+    )
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_breadcrumbs_include_links_each_label_then_names_the_page(count):
+    context = {"current": STORED_HTML}
+    for n in range(1, count + 1):
+        context |= {f"label{n}": f"{STORED_HTML} {n}", f"url{n}": f"/{n}/?a=1&b=<{n}>"}
+
+    html = render_to_string("includes/breadcrumbs.html", context)
+
+    assert breadcrumb(html) == crumbs(
+        *[
+            (f"{STORED_HTML_ESCAPED} {n}", f"/{n}/?a=1&amp;b=&lt;{n}&gt;")
+            for n in range(1, count + 1)
+        ],
+        current=STORED_HTML_ESCAPED,
+    )
+
+
+def test_public_breadcrumbs_are_as_they_were(client, fall2022):
+    friday = Section.objects.get(term=fall2022, slug="friday")
+    friday.name = STORED_HTML
+    friday.save()
+    term = ("Fall 2022", "/terms/fall-2022/")
+
+    pages = {
+        url: breadcrumb(client.get(url).content.decode())
+        for url in [
+            "/terms/fall-2022/readings/",
+            "/terms/fall-2022/weeks/6/",
+            "/terms/fall-2022/sections/friday/",
+        ]
+    }
+
+    assert pages == {
+        "/terms/fall-2022/readings/": crumbs(term, current="Reading list"),
+        "/terms/fall-2022/weeks/6/": crumbs(term, current="Week 6"),
+        "/terms/fall-2022/sections/friday/": crumbs(term, current=f"{STORED_HTML_ESCAPED} section"),
+    }
+
+
+def test_lead_breadcrumbs_are_as_they_were(client, fall2022, organizer):
+    friday = Section.objects.get(term=fall2022, slug="friday")
+    friday.name = STORED_HTML
+    friday.save()
+    meeting = friday.meetings.get(week__number=3)
+    write_note(meeting, "Notes.")
+    term = ("Fall 2022", "/terms/fall-2022/")
+    week = ("Week 3", f"/terms/fall-2022/weeks/3/#section-{friday.slug}")
+    dashboard = ("My meetings", "/attendance/")
+    notes = (f"{STORED_HTML_ESCAPED} notes", f"/meetings/{meeting.pk}/notes/")
+    client.force_login(organizer)
+
+    pages = {
+        url: breadcrumb(client.get(url).content.decode())
+        for url in [
+            f"/attendance/meetings/{meeting.pk}/",
+            f"/attendance/sections/{friday.pk}/report/",
+            "/attendance/terms/fall-2022/",
+            f"/meetings/{meeting.pk}/change/",
+            f"/meetings/{meeting.pk}/notes/",
+            f"/meetings/{meeting.pk}/notes/history/",
+        ]
+    }
+
+    assert pages == {
+        f"/attendance/meetings/{meeting.pk}/": crumbs(
+            dashboard, current=f"{STORED_HTML_ESCAPED}, week 3"
+        ),
+        f"/attendance/sections/{friday.pk}/report/": crumbs(
+            dashboard, current=f"{STORED_HTML_ESCAPED} report"
+        ),
+        "/attendance/terms/fall-2022/": crumbs(dashboard, current="Fall 2022 attendance"),
+        f"/meetings/{meeting.pk}/change/": crumbs(
+            term,
+            (f"{STORED_HTML_ESCAPED} section", "/terms/fall-2022/sections/friday/"),
+            current="Change week 3",
+        ),
+        f"/meetings/{meeting.pk}/notes/": crumbs(term, week, current=notes[0]),
+        f"/meetings/{meeting.pk}/notes/history/": crumbs(term, week, notes, current="History"),
+    }

@@ -4,6 +4,7 @@ filter, the breadcrumb include and the common <head>."""
 import re
 
 import pytest
+from django.template import Context, Template
 from django.template.defaultfilters import date
 from django.template.loader import render_to_string
 
@@ -170,3 +171,30 @@ def test_lead_breadcrumbs_are_as_they_were(client, fall2022, organizer):
         f"/meetings/{meeting.pk}/notes/": crumbs(term, week, current=notes[0]),
         f"/meetings/{meeting.pk}/notes/history/": crumbs(term, week, notes, current="History"),
     }
+
+
+def head(html):
+    """The page's <head> without its <title>, with the whitespace between tags taken out."""
+    [head] = re.findall(r"<head>.*?</head>", html, re.S)
+    return re.sub(r">\s+<", "><", re.sub(r"<title>.*?</title>", "", head))
+
+
+def test_error_pages_have_the_site_head_and_need_no_database(
+    client, fall2022, django_assert_num_queries
+):
+    site_head = head(client.get("/terms/fall-2022/readings/").content.decode())
+
+    with django_assert_num_queries(0):
+        heads = {name: head(render_to_string(name)) for name in ["500.html", "503.html"]}
+
+    assert heads == {"500.html": site_head, "503.html": site_head}
+    assert site_head.count("<link") == 3
+
+
+def test_a_standalone_page_adds_to_the_head_as_a_site_page_does():
+    extra = '<meta name="robots" content="noindex">'
+    page = Template('{% extends "standalone.html" %}{% block head %}' + extra + "{% endblock %}")
+
+    assert head(page.render(Context())) == head(render_to_string("503.html")).replace(
+        "</head>", f"{extra}</head>"
+    )

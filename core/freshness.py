@@ -26,11 +26,13 @@ that every transaction takes the version's lock before any other (no deadlock).
 import datetime
 from dataclasses import dataclass, field
 
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 
 TABLE = "core_dataversion"
 FUNCTION = "rg_bump_data_version"
 BUMPED_IN = "readinggroup.version_bumped_in"  # PostgreSQL: the transaction that moved it on
+_READ = f"SELECT version FROM {TABLE} WHERE id = 1"
+_READ_PG = f"SELECT ({_READ}), set_config('{BUMPED_IN}', '', true)"
 
 
 @dataclass(frozen=True)
@@ -62,22 +64,34 @@ def watched_tables():
     return sorted(_watched)
 
 
-def current_version(using="default"):
+def current_version(using=DEFAULT_DB_ALIAS):
     """The version now: one primary-key read (0 before the first change).
+
+    The read is also the request's connection health check (CONN_HEALTH_CHECKS would otherwise
+    send a `SELECT 1` first on PostgreSQL): if a persistent connection has gone stale, it is
+    closed and the read tried once more on a new one.
 
     On PostgreSQL it also forgets that this transaction has moved the version on already, so
     that a transaction that writes, reads a page and writes again (a test, a script) moves it
     on again: a page filed under the first number must not outlive the second write."""
-    with connections[using].cursor() as cursor:
-        if connections[using].vendor == "postgresql":
-            cursor.execute(
-                f"SELECT (SELECT version FROM {TABLE} WHERE id = 1), "
-                f"set_config('{BUMPED_IN}', '', true)"
-            )
-        else:
-            cursor.execute(f"SELECT version FROM {TABLE} WHERE id = 1")
-        row = cursor.fetchone()
+    conn = connections[using]
+    sql = _READ_PG if conn.vendor == "postgresql" else _READ
+    if conn.connection is not None:
+        conn.health_check_done = True  # this read is the health check
+    try:
+        row = _fetch(conn, sql)
+    except (OperationalError, InterfaceError):
+        if conn.in_atomic_block:
+            raise
+        conn.close()
+        row = _fetch(conn, sql)
     return (row[0] if row else 0) or 0
+
+
+def _fetch(conn, sql):
+    with conn.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()
 
 
 def version_time(version):

@@ -218,3 +218,22 @@ def test_page_numbers_are_cached_apart(client, fall2022):
 
     assert first != second
     assert client.get("/terms/?page=2").content.decode() == second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_version_read_replaces_a_connection_the_server_dropped():
+    """The read is the request's health check: a persistent connection that PostgreSQL closed
+    (a restart, an idle timeout) is replaced instead of answering a 503."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no server to drop the connection")
+    current_version()
+    pid = connection.connection.get_backend_pid()
+    other = connection.copy()
+    with other.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    other.close()
+
+    version = current_version()
+
+    assert isinstance(version, int)
+    assert connection.connection.get_backend_pid() != pid

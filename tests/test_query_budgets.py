@@ -17,7 +17,7 @@ from readinggroup.management.commands.generate_demo import generate
 from sections.models import Meeting, Section
 from syllabus.models import Term
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ANONYMOUS = [
     "/",

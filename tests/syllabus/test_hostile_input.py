@@ -54,6 +54,7 @@ def syllabus_rows():
 # --- Public URLs ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=30)
 @given(page=hostile_value, query=extra_fields)
 def test_terms_archive_shows_a_page_whatever_the_page_parameter(fall2022, page, query):
@@ -74,6 +75,7 @@ def test_terms_archive_shows_a_page_whatever_the_page_parameter(fall2022, page, 
         assert response.context["page"].number in (1, 2)
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=30)
 @given(
     url=st.sampled_from(["/terms/{term}/readings/", "/terms/{term}/readings.bib"]),
@@ -121,6 +123,7 @@ paste = st.one_of(
 )
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=60)
 @given(text=paste, extra=extra_fields)
 def test_paper_import_answers_hostile_pastes_with_a_report_or_form_errors(organizer, text, extra):
@@ -223,6 +226,7 @@ def add_or_change(model, obj):
     )
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=40)
 @given(
     data=st.data(),
@@ -236,6 +240,7 @@ def test_term_forms_answer_hostile_posts_with_form_errors(
     post_admin_form(logged_in(organizer), url, admin_baselines, changes, extra)
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=40)
 @given(
     data=st.data(),
@@ -252,6 +257,7 @@ def test_week_forms_answer_hostile_posts_with_form_errors(
     post_admin_form(logged_in(organizer), url, admin_baselines, changes, extra)
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=40)
 @given(
     data=st.data(),
@@ -273,6 +279,7 @@ CHANGELIST_PARAMETERS = st.sampled_from(
 )  # fmt: skip
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=50)
 @given(
     url=st.sampled_from(

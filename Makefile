@@ -62,7 +62,8 @@ test-fast: lint
 pg-test: install
 	scripts/with-postgres.sh $(MAKE) test
 
-# Throughput and latency of every page as ratios to a trivial view; writes BENCHMARKS.md.
+# Throughput and latency of every page as ratios to a trivial view; writes docs/benchmarks.md
+# (its closing notes come from docs/benchmark-notes.md).
 # SQLite unless DATABASE_URL is set (e.g. scripts/with-postgres.sh make bench). Not part of test.
 bench: install
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

@@ -1,4 +1,5 @@
-# readinggroup: `make run` serves the site, `make test` checks everything. See README.md.
+# readinggroup: `make run` serves the site, `make test` checks everything (`make test-fast`: the
+# quick part). See README.md.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -7,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEMPLATES := $(shell find templates -name '*.html')
 
-.PHONY: install run serve test lint format migrate organizer lead pg-test bench loadtest clean
+.PHONY: install run serve test test-fast lint format migrate organizer lead pg-test bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,11 +53,17 @@ test: lint
 	scripts/get-vnu.sh
 	DJANGO_SECRET_KEY=test-only-not-secret $(BIN)/pytest $(PYTEST_ARGS)
 
+# The edit-test loop (under a minute): lint, then every test not marked `slow` or `browser`.
+# `make test` (and CI) still runs them all.
+test-fast: lint
+	DJANGO_SECRET_KEY=test-only-not-secret $(BIN)/pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
 # The whole suite against a throwaway PostgreSQL server (started and stopped here).
 pg-test: install
 	scripts/with-postgres.sh $(MAKE) test
 
-# Throughput and latency of every page as ratios to a trivial view; writes BENCHMARKS.md.
+# Throughput and latency of every page as ratios to a trivial view; writes docs/benchmarks.md
+# (its closing notes come from docs/benchmark-notes.md).
 # SQLite unless DATABASE_URL is set (e.g. scripts/with-postgres.sh make bench). Not part of test.
 bench: install
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)

@@ -6,7 +6,8 @@ production settings (DEBUG off, 2 sync workers, persistent connections) twice �
 cache (local memory) and without it (CACHE_URL=dummy://) — and drives each page with wrk,
 alternating with the reference view /robots.txt on the same server, so that the ratio
 page/reference is measured under the same machine load. SQL queries per page are counted
-in-process on the same database. The table goes to BENCHMARKS.md.
+in-process on the same database. The tables go to docs/benchmarks.md, followed by the
+hand-written docs/benchmark-notes.md (what bounds the numbers).
 
 SQLite by default; with DATABASE_URL set to PostgreSQL, that database is flushed and used.
 """
@@ -370,7 +371,8 @@ def write_report(path, all_rows, meta, args, generated):
         f"{args.workers} sync workers, DEBUG off, persistent database connections; wrk with "
         f"{args.connections} connections for {args.duration} s per measurement. “cached” is the "
         "anonymous page cache (local memory); “uncached” is the same pages with "
-        "`CACHE_URL=dummy://`. Queries are counted per uncached request.",
+        "`CACHE_URL=dummy://`. Queries are counted per uncached request. The notes after the "
+        "tables are copied from [benchmark-notes.md](benchmark-notes.md): edit them there.",
         "",
         f"- Date: {meta['date']}",
         f"- Machine: {meta['machine']}",
@@ -433,7 +435,7 @@ def main():
     parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args()
     ensure_wrk()
 

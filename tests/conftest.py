@@ -6,10 +6,20 @@ from django.core.management import call_command
 from django.utils import timezone
 
 
+@pytest.fixture(scope="session")
+def _empty_static_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("static-root")
+
+
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, _empty_static_root):
     """Production uses WhiteNoise's manifest storage, which needs `collectstatic` first; and
-    password hashing made slow on purpose would dominate the suite's time."""
+    password hashing made slow on purpose would dominate the suite's time. STATIC_ROOT is an
+    empty folder, as in a fresh clone: WhiteNoise scans it for every test client, which took a
+    fifth of the suite's time once `collectstatic` had filled `staticfiles/` (the servers of
+    tests/readinggroup/test_two_servers.py run it), and a test could pass or fail by what it
+    held."""
+    settings.STATIC_ROOT = _empty_static_root
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # django-axes needs the request in authenticate(), which the test client's login() does not
     # pass; throttling has its own tests, which turn it back on.

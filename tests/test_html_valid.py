@@ -4,7 +4,7 @@ import pytest
 
 from tests.html_checker import html_errors
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PUBLIC_PAGES = [
     "/",

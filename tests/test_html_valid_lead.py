@@ -8,7 +8,7 @@ from sections.models import Section
 from tests.factories import AttendanceRecordFactory, EnrollmentFactory, write_note
 from tests.html_checker import html_errors
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_lead_pages_are_valid_html(client, fall2022, organizer, tmp_path):

@@ -7,17 +7,15 @@ import random
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
 from readinggroup.management.commands.generate_demo import generate
 from sections.models import Meeting, Section
 from syllabus.models import Term
+from tests.queries import count_queries
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ANONYMOUS = [
     "/",
@@ -44,14 +42,6 @@ LEAD = [
 ORGANIZER = ["/attendance/terms/{term}/", "/attendance/"]
 
 
-def measure(client, url, **post):
-    cache.clear()
-    with CaptureQueriesContext(connection) as captured:
-        response = client.post(url, post) if post else client.get(url)
-    assert response.status_code in (200, 302), (url, response.status_code)
-    return len(captured)
-
-
 def big_roster_save(client, meeting, lead):
     """Enroll 200 members in the meeting's section (once) and save every status."""
     section = meeting.section
@@ -71,7 +61,9 @@ def big_roster_save(client, meeting, lead):
         data[f"status-{member.pk}"] = ["present", "late", "excused", "absent"][index % 4]
         data[f"remark-{member.pk}"] = ""
     client.force_login(lead)
-    count = measure(client, f"/attendance/meetings/{meeting.pk}/", **data)
+    count = count_queries(
+        client, f"/attendance/meetings/{meeting.pk}/", data, method="post", statuses=(200, 302)
+    )
     assert AttendanceRecord.objects.filter(meeting=meeting).count() == len(members)
     return count, len(members)
 
@@ -86,13 +78,13 @@ def counts_for(client, term, lead, organizer, *, roster_meeting):
     counts = {}
     client.logout()
     for url in ANONYMOUS:
-        counts[url] = measure(client, url.format(**names))
+        counts[url] = count_queries(client, url.format(**names), statuses=(200, 302))
     client.force_login(lead)
     for url in LEAD:
-        counts[url] = measure(client, url.format(**names))
+        counts[url] = count_queries(client, url.format(**names), statuses=(200, 302))
     client.force_login(organizer)
     for url in ORGANIZER:
-        counts["organizer " + url] = measure(client, url.format(**names))
+        counts["organizer " + url] = count_queries(client, url.format(**names), statuses=(200, 302))
     counts["roster save"], roster_size = big_roster_save(client, to_save, lead)
     return counts, roster_size
 

@@ -57,6 +57,7 @@ def members(section, meeting):
     return members
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=60)
 @given(data=st.data(), extra=extra_fields)
 def test_roster_answers_hostile_posts_with_form_errors(meeting, lead, members, data, extra):
@@ -104,6 +105,7 @@ LEAD_URLS = [
 ]
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=40)
 @given(
     url=st.sampled_from(LEAD_URLS),

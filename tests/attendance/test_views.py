@@ -4,9 +4,7 @@ import io
 from html.parser import HTMLParser
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from attendance.models import AttendanceRecord, Enrollment, Member
@@ -655,13 +653,6 @@ def fifteen_weeks():
         return section.leads.get(), section, meetings[0], members
 
     return build
-
-
-def count_queries(client, method, url, data=None):
-    with CaptureQueriesContext(connection) as captured:
-        response = getattr(client, method)(url, data or {})
-    assert response.status_code in (200, 302), response.status_code
-    return len(captured), response
 
 
 SIZES = [1, 20, 200]

@@ -10,7 +10,7 @@ from sections.models import DiscussionNote, Meeting, Section
 from syllabus.models import Paper, Reading, Term, Week
 from tests.factories import delete_terms
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def generate(seed, scale=1):

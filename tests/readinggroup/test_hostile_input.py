@@ -37,6 +37,7 @@ def lead(db):
     return lead
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=50)
 @given(
     values=field_values(
@@ -111,6 +112,7 @@ def written_rows():
     )
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=40)
 @given(
     where=st.sampled_from(["roster", "notes", "change", "import", "login"]),
@@ -210,6 +212,7 @@ def test_other_bad_requests_get_the_plain_400_page(client, organizer):
     assert "Too much sent" not in content
 
 
+@pytest.mark.slow
 def test_a_roster_of_1000_members_fits_the_field_limit(client):
     """2,000 status and remark fields: Django's default limit of 1,000 would refuse them."""
     term = build_term(weeks=1, readings_per_week=0, sections=1)

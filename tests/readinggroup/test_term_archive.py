@@ -969,6 +969,7 @@ def write(path, data):
     return path
 
 
+@pytest.mark.slow
 def test_import_writes_5000_members_in_batches_and_never_row_by_row(
     django_assert_max_num_queries,
 ):
@@ -1005,6 +1006,7 @@ def test_import_writes_5000_members_in_batches_and_never_row_by_row(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not os.environ.get("READINGGROUP_SLOW_TESTS"),
     reason="imports 100,000 members (half a minute): set READINGGROUP_SLOW_TESTS=1",

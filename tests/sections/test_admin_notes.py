@@ -1,24 +1,16 @@
 """Organizers edit discussion notes in the admin: every save is a revision there too."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from sections.models import DiscussionNote, Meeting
 from tests.factories import build_term, write_note
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/sections/discussionnote/"
 # The read-only revisions inline still posts its management form.
 NO_INLINE_FORMS = {"revisions-TOTAL_FORMS": 0, "revisions-INITIAL_FORMS": 0}
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 def notes_for(term):

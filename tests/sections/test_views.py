@@ -1,14 +1,12 @@
 import datetime
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sections.models import Meeting
 from sections.services import cancel_meeting
 from tests.factories import SectionFactory, TermFactory, WeekFactory, build_term
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -145,15 +143,6 @@ def test_unknown_term_week_or_section_is_a_404_in_the_site_style(client, fall202
     assert response.templates[0].name == "404.html"
 
 
-def queries_for(client, url):
-    """Queries to render `url` for an anonymous visitor when the page is not cached."""
-    cache.clear()
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(captured)
-
-
 PUBLIC_PAGES = [  # each count includes the page cache's read of the data version
     ("/", 8),
     ("/terms/{term}/", 8),
@@ -180,9 +169,9 @@ def test_public_page_queries_do_not_grow_with_the_term(
     small_url = url.format(term=small.slug, section=small.sections.first().slug)
     large_url = url.format(term=large.slug, section=large.sections.first().slug)
 
-    small_count = queries_for(client, small_url)
+    small_count = count_queries(client, small_url)
     with django_assert_max_num_queries(expected):
-        large_count = queries_for(client, large_url)
+        large_count = count_queries(client, large_url)
 
     assert large_count == small_count == expected
 

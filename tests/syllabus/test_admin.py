@@ -4,8 +4,6 @@ import re
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from attendance.models import AttendanceRecord
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
@@ -18,6 +16,7 @@ from tests.factories import (
     build_term,
     write_note,
 )
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -29,13 +28,6 @@ CHANGELISTS = [
     "/admin/sections/section/",
     "/admin/sections/meeting/",
 ]
-
-
-def count_queries(client, url):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(captured)
 
 
 @pytest.mark.parametrize("url", CHANGELISTS)

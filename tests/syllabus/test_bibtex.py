@@ -260,6 +260,7 @@ multi_line_text = st.text(
 ).map(lambda text: "".join(c for c in text if c in "\n\r\t" or ord(c) >= 32))
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=300)
 @given(
     title=one_line_text.filter(str.split),

@@ -12,13 +12,12 @@ from hypothesis import strategies as st
 
 from sections.models import Meeting, Section
 from syllabus.models import Paper, Reading, Term, Week
-from tests.admin_forms import admin_form_data
+from tests.admin_forms import post_admin_form
 from tests.factories import TermFactory
 from tests.hostile import (
     any_text,
     assert_form_errors,
     assert_not_server_error,
-    assert_term_pages_work,
     edge_date,
     edge_number,
     extra_fields,
@@ -54,6 +53,7 @@ def syllabus_rows():
 # --- Public URLs ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=30)
 @given(page=hostile_value, query=extra_fields)
 def test_terms_archive_shows_a_page_whatever_the_page_parameter(fall2022, page, query):
@@ -74,6 +74,7 @@ def test_terms_archive_shows_a_page_whatever_the_page_parameter(fall2022, page, 
         assert response.context["page"].number in (1, 2)
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=30)
 @given(
     url=st.sampled_from(["/terms/{term}/readings/", "/terms/{term}/readings.bib"]),
@@ -121,6 +122,7 @@ paste = st.one_of(
 )
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=60)
 @given(text=paste, extra=extra_fields)
 def test_paper_import_answers_hostile_pastes_with_a_report_or_form_errors(organizer, text, extra):
@@ -197,32 +199,13 @@ def admin_baselines():
     return {}
 
 
-def post_admin_form(client, url, baselines, changes, extra):
-    if url not in baselines:
-        baselines[url] = admin_form_data(client.get(url))
-    with rolled_back():
-        before = syllabus_rows()
-        response = client.post(url, form_data({**baselines[url], **changes}, extra))
-        after = syllabus_rows()
-        if response.status_code == 302:
-            assert_term_pages_work(client, Term.objects.all())
-    assert_not_server_error(response)
-    if response.status_code == 200:
-        assert after == before
-        assert response.context["adminform"].form.errors or any(
-            inline.formset.total_error_count()
-            for inline in response.context["inline_admin_formsets"]
-        )
-    else:
-        assert response.status_code == 302
-
-
 def add_or_change(model, obj):
     return st.sampled_from(
         [f"/admin/syllabus/{model}/add/", f"/admin/syllabus/{model}/{obj.pk}/change/"]
     )
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=40)
 @given(
     data=st.data(),
@@ -233,9 +216,12 @@ def test_term_forms_answer_hostile_posts_with_form_errors(
     fall2022, organizer, admin_baselines, data, changes, extra
 ):
     url = data.draw(add_or_change("term", fall2022))
-    post_admin_form(logged_in(organizer), url, admin_baselines, changes, extra)
+    post_admin_form(
+        logged_in(organizer), url, changes, extra, rows=syllabus_rows, baselines=admin_baselines
+    )
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=40)
 @given(
     data=st.data(),
@@ -249,9 +235,12 @@ def test_week_forms_answer_hostile_posts_with_form_errors(
     paper = str(Paper.objects.order_by("pk").first().pk)
     changes = {"term": str(fall2022.pk), **changes}
     changes = {key: paper if value == "PAPER" else value for key, value in changes.items()}
-    post_admin_form(logged_in(organizer), url, admin_baselines, changes, extra)
+    post_admin_form(
+        logged_in(organizer), url, changes, extra, rows=syllabus_rows, baselines=admin_baselines
+    )
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=40)
 @given(
     data=st.data(),
@@ -262,7 +251,9 @@ def test_paper_forms_answer_hostile_posts_with_form_errors(
     fall2022, organizer, admin_baselines, data, changes, extra
 ):
     url = data.draw(add_or_change("paper", Paper.objects.order_by("pk").first()))
-    post_admin_form(logged_in(organizer), url, admin_baselines, changes, extra)
+    post_admin_form(
+        logged_in(organizer), url, changes, extra, rows=syllabus_rows, baselines=admin_baselines
+    )
 
 
 CHANGELIST_PARAMETERS = st.sampled_from(
@@ -273,6 +264,7 @@ CHANGELIST_PARAMETERS = st.sampled_from(
 )  # fmt: skip
 
 
+@pytest.mark.slow
 @hostile_settings(max_examples=50)
 @given(
     url=st.sampled_from(

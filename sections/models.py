@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
+from core.roles import is_organizer
 from syllabus.models import (
     Reading,
     Term,
@@ -16,7 +17,6 @@ from syllabus.models import (
     reverse_url,
     validate_one_line,
 )
-from syllabus.roles import is_organizer
 
 
 def format_clock(value: datetime.time, *, meridiem: bool = True) -> str:

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.caching import cache_public_page
+from core.markup import render_markdown
 from core.roles import is_organizer
 from sections.calendars import UID_DOMAIN, meetings_calendar, one_line, subscribe_links
 from sections.forms import (
@@ -24,7 +25,6 @@ from sections.services import (
     restore_revision,
     save_note,
 )
-from syllabus.markup import render_markdown
 from syllabus.models import Term, Week
 
 CALENDAR_CONTENT_TYPE = "text/calendar; charset=utf-8"

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from core.admin import BoundedInlineMixin, KeepHeldDataMixin, SafeIdsMixin
 from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm, check_note_length
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting, save_note
 from syllabus import admin as syllabus_admin
-from syllabus.admin import BoundedInlineMixin, KeepHeldDataMixin, SafeIdsMixin
 from syllabus.models import Term
 
 MEETING_FIELDS = [

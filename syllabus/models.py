@@ -1,5 +1,4 @@
 import datetime
-import functools
 import unicodedata
 import zoneinfo
 
@@ -9,10 +8,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Max, Prefetch, Q, When
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from core.urlhelpers import reverse_url
 from syllabus.bibtex import brace_problem, single_spaced, single_spaced_lines, split_authors
 
 # Dates a term, week or meeting may have. Week and meeting dates are computed from them (week
@@ -49,18 +48,6 @@ def check_first_monday(value):
                 )
             }
         )
-
-
-@functools.lru_cache(maxsize=8192)
-def _reverse(name, items):
-    return reverse(name, kwargs=dict(items))
-
-
-def reverse_url(name, **kwargs):
-    """`reverse()`, remembered: a schedule page links hundreds of weeks, sections and meetings,
-    and the same URL always reverses to the same path (the URLconf does not change at run time).
-    """
-    return _reverse(name, tuple(sorted(kwargs.items())))
 
 
 def validate_time_zone(value):

@@ -4,7 +4,6 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from core.caching import cache_public_page
-from core.roles import is_organizer
 from sections.calendars import subscribe_links
 from sections.models import Meeting, Section, next_meeting
 from syllabus.models import Term, Week
@@ -67,7 +66,6 @@ def week_detail(request, term, number):
         "week": week,
         "meetings": meetings,
         "is_current": week.covers(week.term.today()),
-        "is_organizer": is_organizer(request.user),
     }
     return render(request, "sections/week_detail.html", context)
 

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
+from core.admin import BoundedInlineMixin, SafeIdsMixin
 from sections.admin import SectionListFilter
-from syllabus.admin import BoundedInlineMixin, SafeIdsMixin
 
 
 class EnrollmentInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):

@@ -1,6 +1,6 @@
 """Who may take attendance: organizers (all sections) and the leads of at least one section."""
 
-from syllabus.roles import is_organizer
+from core.roles import is_organizer
 
 
 def can_take_attendance(user) -> bool:

@@ -15,9 +15,9 @@ from attendance.models import AttendanceRecord, Member
 from attendance.reports import SectionReport, TermOverview
 from attendance.roles import can_take_attendance, note_can_take_attendance
 from attendance.services import RosterConflict, record_attendance
+from core.roles import is_organizer
 from sections.models import Meeting, Section
 from syllabus.models import Term
-from syllabus.roles import is_organizer
 
 UPCOMING_SHOWN = 10  # besides the next meeting
 PAST_PER_PAGE = 20

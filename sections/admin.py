@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import router, transaction
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -10,11 +11,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from core.admin import BoundedInlineMixin, KeepHeldDataMixin, SafeIdsMixin
 from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm, check_note_length
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting, save_note
+from sections.signals import one_sync_per_term
 from syllabus import admin as syllabus_admin
-from syllabus.admin import BoundedInlineMixin, KeepHeldDataMixin, SafeIdsMixin
 from syllabus.models import Term
 
 MEETING_FIELDS = [
@@ -199,8 +201,9 @@ class MeetingAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
 
 
 # Term is registered by syllabus, which must not import sections; copying a term needs
-# sections.services.copy_term (it creates sections and meetings). So sections re-registers Term
-# with a subclass of syllabus's TermAdmin that only adds the action: syllabus stays unaware of
+# sections.services.copy_term (it creates sections and meetings), and a term saved with its
+# weeks inline should sync its meetings once (sections/signals.py). So sections re-registers
+# Term with a subclass of syllabus's TermAdmin that adds only these: syllabus stays unaware of
 # sections, nothing mutates syllabus's class, and everything else about the Term admin stays
 # in syllabus/admin.py (this module imports it, so it is registered before we replace it).
 admin.site.unregister(Term)
@@ -209,6 +212,14 @@ admin.site.unregister(Term)
 @admin.register(Term)
 class TermAdmin(syllabus_admin.TermAdmin):
     actions = [*(syllabus_admin.TermAdmin.actions or []), "start_next_term"]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The term and its changed weeks are saved one by one, each asking for its term's
+        meetings to be synced: sync them once, at the end of the save, in its transaction."""
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with transaction.atomic(using=router.db_for_write(self.model)), one_sync_per_term():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Start the next term from this one…", permissions=["add"])
     def start_next_term(self, request, queryset):

@@ -8,15 +8,15 @@ from django.db import models
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
+from core.roles import is_organizer
+from core.urlhelpers import reverse_url
 from syllabus.models import (
     Reading,
     Term,
     Week,
     check_date_in_range,
-    reverse_url,
     validate_one_line,
 )
-from syllabus.roles import is_organizer
 
 
 def format_clock(value: datetime.time, *, meridiem: bool = True) -> str:

@@ -1,13 +1,37 @@
-"""Keep meetings in step with the weeks and sections they come from.
+"""What follows a change to the data meetings and calendar events come from: the one place.
 
-Receivers rather than explicit calls because weeks and terms live in `syllabus`, which must not
-import upward. The sync is idempotent and cheap (a handful of queries), so it simply runs on
-every save. Fixtures (`loaddata`) also go through here, so a loaded term gets its meetings.
+Page caches need nothing here: database triggers move the data version on with every write
+(core/freshness.py). What is left is the meetings' own data:
 
-Calendar feeds answer conditional GETs from the meetings' `updated_at` (one aggregate query), so
-anything an event shows that lives elsewhere — the term's name, a week's title or tagline, its
-readings, a paper's title — also "touches" the meetings it appears in.
+- **sync**: `sections.services.sync_meetings(term=…)` gives every section one meeting a week at
+  the times its section and week imply (idempotent);
+- **touch**: `Meeting.objects.….touch()` stamps meetings' `updated_at`, which calendar events
+  carry as LAST-MODIFIED and DTSTAMP, when something an event shows changes elsewhere.
+
+| change | made by | what follows |
+|---|---|---|
+| Term saved | syllabus's admin, `copy_term`, `loaddata` | sync the term, touch its meetings |
+| Week saved | syllabus's admin (Week page, Term inline), `loaddata` | sync its term, touch |
+| Section saved | sections' admin, `loaddata`, test factories | sync its term, touch |
+| Week or Section deleted | the admin | touch the term's remaining meetings |
+| Reading saved or deleted | syllabus's admin (Week inline, Reading page) | touch its week's |
+| Paper saved | syllabus's admin, `import_papers`, `loaddata` | touch the meetings reading it |
+
+Receivers, because syllabus's admin and `import_papers` save terms, weeks, readings and papers
+and must not import upward; and because `loaddata` calls no code of ours but sends these
+signals, so a loaded fixture gets its meetings (its sections come after its weeks: that is why
+a section's save has a receiver too). Meeting changes (`cancel_meeting`, `move_meeting`,
+`restore_meeting`) stamp their own meeting. Bulk writes send no signals: `copy_term`,
+`generate_demo` and `build_term` call `sync_meetings` themselves; `import_term` writes meetings
+as exported.
+
+Inside `one_sync_per_term()` the receivers only note what to do, and each term is synced and
+touched once when the block ends, in its transaction: the Term admin wraps its saves in it, so
+a term saved with 15 changed weeks inline syncs once rather than 16 times.
 """
+
+import contextlib
+import contextvars
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -16,32 +40,70 @@ from sections.models import Meeting, Section
 from sections.services import sync_meetings
 from syllabus.models import Paper, Reading, Term, Week
 
+# While a `one_sync_per_term()` block runs: term id -> True to sync it at the end, False to
+# touch its meetings only.
+_pending = contextvars.ContextVar("sections_pending_syncs", default=None)
+
+
+@contextlib.contextmanager
+def one_sync_per_term():
+    """Sync (and touch) each term whose term, weeks or sections are saved in this block once,
+    when it ends without an error (nothing runs if it raises). A nested block joins the outer."""
+    if _pending.get() is not None:
+        yield
+        return
+    pending = {}
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    for term_id, sync in pending.items():
+        if sync:
+            _sync(term_id)
+        else:
+            _touch(term_id)
+
 
 def _sync(term_id):
     sync_meetings(term=Term(pk=term_id))
+    _touch(term_id)
+
+
+def _touch(term_id):
     Meeting.objects.for_term(term_id).touch()
+
+
+def _term_changed(term_id, *, sync):
+    pending = _pending.get()
+    if pending is not None:
+        pending[term_id] = pending.get(term_id, False) or sync
+    elif sync:
+        _sync(term_id)
+    else:
+        _touch(term_id)
 
 
 @receiver(post_save, sender=Term, dispatch_uid="sections.sync_meetings.term")
 def term_saved(sender, instance, **kwargs):
-    _sync(instance.pk)
+    _term_changed(instance.pk, sync=True)
 
 
 @receiver(post_save, sender=Week, dispatch_uid="sections.sync_meetings.week")
 def week_saved(sender, instance, **kwargs):
-    _sync(instance.term_id)
+    _term_changed(instance.term_id, sync=True)
 
 
 @receiver(post_save, sender=Section, dispatch_uid="sections.sync_meetings.section")
 def section_saved(sender, instance, **kwargs):
-    _sync(instance.term_id)
+    _term_changed(instance.term_id, sync=True)
 
 
 @receiver(post_delete, sender=Week, dispatch_uid="sections.touch_meetings.week_deleted")
 @receiver(post_delete, sender=Section, dispatch_uid="sections.touch_meetings.section_deleted")
 def week_or_section_deleted(sender, instance, **kwargs):
-    # The deleted one's meetings went with it; the feed's Last-Modified must still move on.
-    Meeting.objects.for_term(instance.term_id).touch()
+    # The deleted one's meetings went with it; the feed's events must still move on.
+    _term_changed(instance.term_id, sync=False)
 
 
 @receiver(post_save, sender=Reading, dispatch_uid="sections.touch_meetings.reading_saved")

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import bibtexparser
 from bibtexparser.exceptions import BlockAbortedException
+from bibtexparser.middlewares import RemoveEnclosingMiddleware
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
     Entry,
@@ -463,6 +464,13 @@ NOT_A_PAPER = {
 }
 
 
+def _as_parsed(entry: Entry, library) -> Entry:
+    """An entry that reuses an earlier entry's key, its values out of their braces or quotes
+    as the others' are (bibtexparser sets it aside without its parse stack; @string names in
+    it stay unresolved)."""
+    return RemoveEnclosingMiddleware().transform_block(entry, library)
+
+
 def parse_paste(text: str) -> list[Candidate]:
     """Everything pasted, in order: BibTeX entries and arXiv ids (one or many, mixed). Each
     entry, id or word pasted gives a candidate, or an error saying why it is none: nothing
@@ -473,7 +481,7 @@ def parse_paste(text: str) -> list[Candidate]:
         if isinstance(block, DuplicateBlockKeyBlock) and isinstance(
             block.ignore_error_block, Entry
         ):
-            candidates.append(_entry_candidate(block.ignore_error_block))
+            candidates.append(_entry_candidate(_as_parsed(block.ignore_error_block, library)))
         elif isinstance(block, ParsingFailedBlock):
             candidates.extend(_failed_candidates(block))
         elif isinstance(block, Entry):

@@ -1,7 +1,7 @@
 import datetime
-import functools
 import unicodedata
 import zoneinfo
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,11 +9,17 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Max, Prefetch, Q, When
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from syllabus.bibtex import brace_problem, single_spaced, single_spaced_lines, split_authors
+from core.urlhelpers import reverse_url
+from syllabus.bibtex import (
+    brace_problem,
+    normalise_title,
+    single_spaced,
+    single_spaced_lines,
+    split_authors,
+)
 
 # Dates a term, week or meeting may have. Week and meeting dates are computed from them (week
 # 99 of a term, in UTC), which must stay within Python's years 1 to 9999; and a date outside
@@ -49,18 +55,6 @@ def check_first_monday(value):
                 )
             }
         )
-
-
-@functools.lru_cache(maxsize=8192)
-def _reverse(name, items):
-    return reverse(name, kwargs=dict(items))
-
-
-def reverse_url(name, **kwargs):
-    """`reverse()`, remembered: a schedule page links hundreds of weeks, sections and meetings,
-    and the same URL always reverses to the same path (the URLconf does not change at run time).
-    """
-    return _reverse(name, tuple(sorted(kwargs.items())))
 
 
 def validate_time_zone(value):
@@ -322,6 +316,10 @@ class PaperQuerySet(models.QuerySet):
     def for_term(self, term):
         return self.filter(readings__week__term=term).distinct()
 
+    def matcher(self):
+        """A `PaperMatcher` over these papers (one query), to find “the same paper”."""
+        return PaperMatcher(self.order_by("pk"))
+
 
 class Paper(models.Model):
     title = models.CharField(max_length=500, validators=[validate_one_line])
@@ -375,6 +373,12 @@ class Paper(models.Model):
         self.abstract = single_spaced_lines(self.abstract)
 
     @property
+    def is_placeholder(self):
+        """Known by its arXiv id alone (an import of the bare id): titled “arXiv:<id>” until
+        its BibTeX is pasted or someone edits it."""
+        return bool(self.arxiv_id) and self.title == f"arXiv:{self.arxiv_id}"
+
+    @property
     def primary_url(self):
         """Where the title links: the paper's own URL, else arXiv, else the DOI."""
         return self.web_url or self.arxiv_abs_url or self.doi_url
@@ -397,6 +401,83 @@ class Paper(models.Model):
     @property
     def doi_url(self):
         return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
+
+
+def _surnames(authors):
+    """The last word of each author's name, folded as titles are (“et al.” names no one)."""
+    surnames = set()
+    for name in split_authors(authors):
+        words = [word for word in normalise_title(name).split() if word not in NAME_SUFFIXES]
+        if words and words != ["et", "al"]:
+            surnames.add(words[-1])
+    return surnames
+
+
+def _told_apart(paper, other):
+    """Do the two papers' ids or authors say they are different papers?"""
+    if paper.arxiv_id and other.arxiv_id and paper.arxiv_id.lower() != other.arxiv_id.lower():
+        return True
+    if paper.doi and other.doi and paper.doi.lower() != other.doi.lower():
+        return True
+    surnames, others = _surnames(paper.authors), _surnames(other.authors)
+    return bool(surnames and others and not surnames & others)
+
+
+class PaperMatcher:
+    """Which stored paper, if any, is “the same paper” as another: the one rule that the paste
+    import (`syllabus.services.import_papers`) and the term import (`readinggroup.term_archive`)
+    share. Build it with `Paper.objects.matcher()`.
+
+    1. The same arXiv id, in any capitals (old ids such as math.GT/0309136 are typed both ways);
+       else
+    2. the same DOI, in any capitals (DOIs are case-insensitive); else
+    3. the same title, compared without case, accents, punctuation or spacing, unless the two
+       are told apart: different arXiv ids, different DOIs, or authors without a surname in
+       common (authors are written in many ways, “A. Power” and “Alethea Power”, so only a
+       list that shares no surname tells them apart; years differ between a preprint and its
+       publication, so they never do). A placeholder's title (“arXiv:2201.02177”) is no title.
+
+    Of several stored papers that qualify, the oldest is the one.
+    """
+
+    def __init__(self, papers=()):
+        self._by_arxiv, self._by_doi, self._by_title = {}, {}, defaultdict(list)
+        for paper in papers:
+            self.add(paper)
+
+    def add(self, paper):
+        """Match against `paper` too (one just saved); adding a paper again updates its ids
+        and title."""
+        if paper.arxiv_id:
+            self._by_arxiv.setdefault(paper.arxiv_id.lower(), paper)
+        if paper.doi:
+            self._by_doi.setdefault(paper.doi.lower(), paper)
+        title = normalise_title(paper.title)
+        if title and not paper.is_placeholder and paper not in self._by_title[title]:
+            self._by_title[title].append(paper)
+
+    def holds_arxiv_id(self, arxiv_id):
+        return arxiv_id.lower() in self._by_arxiv
+
+    def holds_doi(self, doi):
+        return doi.lower() in self._by_doi
+
+    def match(self, paper):
+        """(the stored paper that is the same as `paper`, how: “arXiv id …”, “DOI …” or
+        “title”), or (None, "")."""
+        if paper.arxiv_id and paper.arxiv_id.lower() in self._by_arxiv:
+            return self._by_arxiv[paper.arxiv_id.lower()], f"arXiv id {paper.arxiv_id}"
+        if paper.doi and paper.doi.lower() in self._by_doi:
+            return self._by_doi[paper.doi.lower()], f"DOI {paper.doi}"
+        title = normalise_title(paper.title)
+        if title and not paper.is_placeholder:
+            for stored in self._by_title.get(title, ()):
+                if not _told_apart(paper, stored):
+                    return stored, "title"
+        return None, ""
 
 
 class ReadingQuerySet(models.QuerySet):

@@ -21,8 +21,9 @@ Version 1 of the format holds, besides `format`, `version` and `exported_at`:
   `attendance` (`section`, `week`, `member` email, `recorded_by` username).
 
 Import reuses what the database already has, unchanged: a user with the same username, a member
-with the same email (any capitals), a paper with the same arXiv id, else the same DOI (any
-capitals), else, for a paper with neither, the same title, authors and year. Users it creates
+with the same email (any capitals), the same paper by the rule the paste import uses too
+(`syllabus.models.PaperMatcher`: the same arXiv id or DOI in any capitals, else the same title
+unless their ids or authors tell them apart). Users it creates
 get an unusable password (and no staff flag or group). It refuses a term whose slug exists.
 
 `read_term_file` reads a file of at most 50 MB. `import_term` validates every record as the

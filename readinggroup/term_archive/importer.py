@@ -274,21 +274,13 @@ class _Reader:
                     ids[label], value, path, f"paper with the {label} {{}}", value
                 ):
                     ids[label].add(value)
-        by_arxiv, by_doi, by_title = {}, {}, {}
-        for chunk in _chunks(ids["arXiv id"]):
-            by_arxiv |= {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=chunk)}
-        for chunk in _chunks(ids["DOI"]):
-            stored = Paper.objects.annotate(doi_lower=Lower("doi")).filter(doi_lower__in=chunk)
-            by_doi |= {p.doi.lower(): p for p in stored.exclude(doi="")}
-        for chunk in _chunks({p.title for p in wanted.values() if not p.arxiv_id and not p.doi}):
-            plain = Paper.objects.filter(arxiv_id="", doi="", title__in=chunk)
-            by_title |= {(p.title, p.authors, p.year): p for p in plain.order_by("-pk")}
+        # Every stored paper, in one query: titles are compared folded (case, accents,
+        # punctuation), which no lookup narrows; a site holds hundreds of papers, not the
+        # hundreds of thousands of members that are looked up by the 900.
+        matcher = Paper.objects.matcher()
         self.paper_index, self.new_papers, taken = {}, [], {}
         for key, paper in wanted.items():
-            if paper.arxiv_id or paper.doi:
-                stored = by_arxiv.get(paper.arxiv_id) or by_doi.get(paper.doi.lower())
-            else:
-                stored = by_title.get((paper.title, paper.authors, paper.year))
+            stored, _ = matcher.match(paper)
             if stored is None:
                 self.new_papers.append(paper)
                 self.paper_index[key] = paper

@@ -9,8 +9,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from attendance.models import AttendanceRecord
+from core.roles import ORGANIZERS_GROUP
 from sections.models import Section
-from syllabus.roles import ORGANIZERS_GROUP
 from tests.browser.conftest import (
     axe_violations,
     click_and_wait,

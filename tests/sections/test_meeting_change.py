@@ -1,6 +1,7 @@
 """The lead page that cancels, moves or restores a meeting: who may, and what it does."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -281,3 +282,24 @@ def test_leads_see_a_change_link_on_their_section_and_week_pages_only(client, se
 
     assert [setup["url"] in page for page in anonymous] == [False, False]
     assert [setup["url"] in page for page in lead] == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("who", "sections"),
+    [
+        ("anonymous", []),
+        ("other lead", ["friday"]),
+        ("lead", ["wednesday"]),
+        ("organizer", ["wednesday", "friday"]),
+    ],
+)
+def test_the_week_page_offers_the_change_link_for_the_meetings_one_may_manage(setup, who, sections):
+    week = setup["meeting"].week
+    expected = [
+        f"/meetings/{Meeting.objects.get(week=week, section__slug=slug).pk}/change/"
+        for slug in sections
+    ]
+
+    page = client_for(setup["users"].get(who)).get(week.get_absolute_url()).content.decode()
+
+    assert re.findall(r'meeting-change-link" href="(/meetings/\d+/change/)"', page) == expected

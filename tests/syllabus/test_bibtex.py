@@ -582,6 +582,33 @@ def test_the_same_paper_twice_in_one_paste_is_created_once():
     assert result.counts == {"created": 1, "updated": 0, "skipped": 1, "errors": 0}
 
 
+def test_an_entry_that_reuses_a_key_is_read_as_the_others_are():
+    # bibtexparser sets such an entry aside unread: values still in their braces and quotes.
+    text = (
+        "@misc{k, title={One}, doi={10.5/ONE}}\n"
+        '@misc{k, title="Two", doi={10.5/TWO}, eprint={2201.02177}, archiveprefix={arXiv},\n'
+        "       url={https://example.org/two}, year={2021}}"
+    )
+
+    candidates = parse_paste(text)
+
+    assert [(c.fields["title"], c.fields["doi"]) for c in candidates] == [
+        ("One", "10.5/ONE"),
+        ("Two", "10.5/TWO"),
+    ]
+    assert candidates[1].fields == {
+        "title": "Two",
+        "authors": "",
+        "year": 2021,
+        "venue": "",
+        "arxiv_id": "2201.02177",
+        "doi": "10.5/TWO",
+        "url": "https://example.org/two",
+        "abstract": "",
+    }
+    assert candidates[1].left_out == []
+
+
 def test_latex_in_titles_and_names_is_decoded():
     [candidate] = parse_paste(
         r"""@article{k, title = {{S}chr{\"o}dinger's {C}at: 95\% \& more},

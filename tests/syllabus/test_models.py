@@ -250,3 +250,96 @@ def test_one_line_texts_with_line_breaks_or_control_characters_are_refused(text)
         model.__name__: {name: [ONE_LINE_ERROR] for name in names}
         for model, names in ONE_LINE_FIELDS
     }
+
+
+# --- The same paper: one rule for the paste import and the term import -------------------------
+
+
+def pasted_and_matched(incoming):
+    """Paste `incoming` as BibTeX (syllabus.services.import_papers): did it match the one
+    paper stored?"""
+    import bibtexparser
+
+    from syllabus.bibtex import paper_entry
+    from syllabus.services import import_papers
+
+    text = bibtexparser.write_string(bibtexparser.Library([paper_entry(incoming, "incoming")]))
+    result = import_papers(text=text)
+    assert not result.errors
+    return Paper.objects.count() == 1 and not result.created
+
+
+def term_imported_and_matched(stored_fields, incoming):
+    """Export a term reading `incoming`, empty the database but for a paper of `stored_fields`,
+    import the term (readinggroup.term_archive): does its reading read the stored paper?"""
+    import json
+
+    from readinggroup.term_archive import export_term, import_term
+    from tests.factories import build_term, delete_terms
+
+    term = build_term(weeks=1, readings_per_week=0, sections=0, slug="read")
+    incoming.save()
+    ReadingFactory(week=term.weeks.get(), paper=incoming)
+    data = json.loads(json.dumps(export_term(term)))
+    delete_terms()
+    Paper.objects.all().delete()
+    stored = PaperFactory(**stored_fields)
+
+    import_term(data)
+
+    return Reading.objects.get().paper_id == stored.pk
+
+
+# (stored paper, incoming paper, the same paper?): each case one of the two imports used to
+# decide the other way (the paste matched any equal title; the term import wanted the exact
+# title, authors and year of a paper without ids, and compared arXiv ids case-sensitively).
+NO_IDS = {"arxiv_id": "", "doi": ""}
+SAME_PAPER = {
+    "an arXiv id in other capitals": (
+        {"title": "Knots", "authors": "A. Knotter", "arxiv_id": "math.gt/0309136"},
+        {"title": "Knot theory", "authors": "A. Knotter", "arxiv_id": "math.GT/0309136"},
+        True,
+    ),
+    "the title in other capitals, accents and punctuation": (
+        {"title": "Über grokking: a study", "authors": "Alethea Power", **NO_IDS},
+        {"title": "UBER GROKKING - A STUDY", "authors": "Alethea Power", **NO_IDS},
+        True,
+    ),
+    "the authors written otherwise, another year": (
+        {"title": "Grokking", "authors": "Alethea Power, Yuri Burda", "year": 2022, **NO_IDS},
+        {"title": "Grokking", "authors": "A. Power, Y. Burda", "year": 2023, **NO_IDS},
+        True,
+    ),
+    "an arXiv id the stored paper lacks": (
+        {"title": "Grokking", "authors": "Alethea Power", **NO_IDS},
+        {"title": "Grokking", "authors": "Alethea Power", "arxiv_id": "2201.02177", "doi": ""},
+        True,
+    ),
+    "another arXiv id": (
+        {"title": "Grokking", "authors": "Alethea Power", "arxiv_id": "2201.02177"},
+        {"title": "Grokking", "authors": "Alethea Power", "arxiv_id": "2301.00001"},
+        False,
+    ),
+    "another DOI": (
+        {"title": "Grokking", "authors": "Alethea Power", "arxiv_id": "", "doi": "10.1/one"},
+        {"title": "Grokking", "authors": "Alethea Power", "arxiv_id": "", "doi": "10.1/two"},
+        False,
+    ),
+    "no author in common": (
+        {"title": "Lecture notes", "authors": "Jane Doe", **NO_IDS},
+        {"title": "Lecture notes", "authors": "John Smith", **NO_IDS},
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(SAME_PAPER))
+def test_the_paste_and_the_term_import_agree_on_the_same_paper(case):
+    stored, incoming, same = SAME_PAPER[case]
+
+    PaperFactory(**stored)
+    pasted = pasted_and_matched(Paper(**{"year": 2022, **incoming}))
+    Paper.objects.all().delete()
+    imported = term_imported_and_matched(stored, Paper(**{"year": 2022, **incoming}))
+
+    assert (pasted, imported) == (same, same)

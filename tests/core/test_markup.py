@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from syllabus.markup import render_markdown
+from core.markup import render_markdown
 
 # Each input tries to get script, an event handler, a dangerous URL, a frame or a style onto
 # the page, in Markdown or in raw HTML.

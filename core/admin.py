@@ -1,0 +1,214 @@
+"""Admin safety shared by every app's ModelAdmins and inlines; nothing here names a model.
+
+- `SafeIdsMixin` (every ModelAdmin and inline): posted ids that are not ids get a form error or
+  a message, never a 500.
+- `KeepHeldDataMixin` (ModelAdmins) and `KeepHeldDataFormSet` (inlines): deleting what holds
+  discussion notes or attendance is refused in one sentence that says what holds it.
+- `BoundedInlineMixin` (inlines): at most 100 rows, whatever a forged form count asks for.
+"""
+
+from collections import defaultdict
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.db import router
+from django.db.models import PROTECT, RESTRICT, ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
+from django.forms.models import BaseInlineFormSet
+
+# --- Ids that are not ids ------------------------------------------------------------------
+#
+# Django's admin builds a query from a posted id before checking it in two places: the
+# autocomplete widgets, when they show a form again with its errors, and the actions, with the
+# list's ticked boxes. A value that is no id ("abc", "None") then raises ValueError: a 500
+# where a form error or a message belongs. Every ModelAdmin and inline of every app uses this
+# mixin.
+
+
+def _is_lookup_value(model, value):
+    """Can `value` be looked up as a primary key of `model`? Not text that is no number, nor
+    a number beyond the column's range (SQLite raises OverflowError on those in `__in`)."""
+    pk = model._meta.pk
+    try:
+        pk.run_validators(pk.to_python(value))
+    except ValidationError:
+        return False
+    return True
+
+
+class _ValidIdsOnly:
+    def optgroups(self, name, value, attr=None):
+        # Only look up what can be an id: the field's own error says the rest is no choice.
+        model = self.choices.queryset.model
+        return super().optgroups(name, [v for v in value if _is_lookup_value(model, v)], attr)
+
+
+class SafeAutocompleteSelect(_ValidIdsOnly, AutocompleteSelect):
+    pass
+
+
+class SafeAutocompleteSelectMultiple(_ValidIdsOnly, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if self.to_field_name is None and not _is_lookup_value(self.queryset.model, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class SafeIdsMixin:
+    """Answer posted ids that are not ids with a form error or a message, never a 500."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", SafeModelMultipleChoiceField)
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def response_action(self, request, queryset):
+        selected = request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        if not all(_is_lookup_value(queryset.model, value) for value in selected):
+            self.message_user(
+                request,
+                "The selection was not understood (it names no items); select them again.",
+                messages.ERROR,
+            )
+            return None  # the admin goes back to the list
+        return super().response_action(request, queryset)
+
+
+# --- Deletes that would lose data ------------------------------------------------------------
+#
+# Discussion notes and attendance records hold their meeting with on_delete=PROTECT, so no
+# delete can take them along in a cascade (a week takes its meetings with it; a term its weeks
+# and sections). Here the admin says so in words: on the delete page, on the bulk "delete
+# selected" page and in an inline whose rows are ticked for deletion, never a 500.
+
+
+def deletion_blockers(obj):
+    """The rows that keep `obj` from being deleted (anything in the cascade its deletion would
+    start that is held by on_delete=PROTECT or RESTRICT), or [] if it may go."""
+    collector = Collector(using=router.db_for_write(type(obj)), origin=obj)
+    try:
+        collector.collect([obj])
+    except ProtectedError as error:
+        return list(error.protected_objects)
+    except RestrictedError as error:
+        return list(error.restricted_objects)
+    return []
+
+
+HOLDERS_NAMED = 3
+
+
+def _holding_field(model):
+    """The foreign key by which a row of `model` holds what it protects."""
+    return next(
+        field
+        for field in model._meta.concrete_fields
+        if field.is_relation and field.remote_field.on_delete in (PROTECT, RESTRICT)
+    )
+
+
+def refusal_message(obj, blockers):
+    """“Week 5: Grokking cannot be deleted: its meetings hold 1 discussion note (Wednesday,
+    week 5) and 12 attendance records (Wednesday, week 5; Friday, week 5).”"""
+    groups = defaultdict(list)
+    for blocker in blockers:
+        groups[type(blocker)].append(blocker)
+    held, holder = [], None
+    # The fewest first (a meeting's one note before its roster), then by name.
+    by_size = sorted(groups.items(), key=lambda item: (len(item[1]), item[0]._meta.verbose_name))
+    for model, rows in by_size:
+        field = _holding_field(model)
+        holder = field.related_model
+        opts = model._meta
+        text = f"{len(rows)} {opts.verbose_name if len(rows) == 1 else opts.verbose_name_plural}"
+        if holder is not type(obj):
+            ids = {getattr(row, field.attname) for row in rows}
+            names = sorted(
+                str(h) for h in holder._default_manager.filter(pk__in=ids).select_related()
+            )
+            more = f" and {len(names) - HOLDERS_NAMED} more" if len(names) > HOLDERS_NAMED else ""
+            text += f" ({'; '.join(names[:HOLDERS_NAMED])}{more})"
+        held.append(text)
+    whose = "it holds" if holder is type(obj) else f"its {holder._meta.verbose_name_plural} hold"
+    listed = held[0] if len(held) == 1 else f"{', '.join(held[:-1])} and {held[-1]}"
+    return f"{obj} cannot be deleted: {whose} {listed}."
+
+
+class KeepHeldDataMixin:
+    """For a ModelAdmin: the delete page and the bulk delete action name, for each object that
+    cannot go, what holds it, and offer no button to confirm (the admin's own rule for
+    protected objects, with a sentence in place of a list of every attendance record).
+
+    The admin also counts the protecting objects' models among the "permissions needed" (no
+    one may delete notes), and says that instead; what holds the object is the real reason."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            refusals = [
+                refusal_message(obj, blockers)
+                for obj in objs
+                if (blockers := deletion_blockers(obj))
+            ]
+            if refusals:
+                return deleted, counts, set(), refusals
+        return deleted, counts, perms_needed, protected
+
+
+class KeepHeldDataFormSet(BaseInlineFormSet):
+    """For an inline: rows ticked for deletion that hold data are refused with a message above
+    the inline, and nothing of the page is saved (Django shows no confirmation for these).
+
+    The admin's own inline forms refuse protected rows too, but list every protecting object
+    (each attendance record); this says it in one sentence per row, first."""
+
+    def clean(self):
+        refusals = [
+            ValidationError(
+                "%(refusal)s Untick its “Delete” box to save your other changes.",
+                code="holds_data",
+                params={"refusal": refusal_message(form.instance, blockers)},
+            )
+            for form in self.initial_forms
+            if self.can_delete
+            and self._should_delete_form(form)
+            and form.instance.pk is not None
+            and (blockers := deletion_blockers(form.instance))
+        ]
+        if refusals:
+            raise ValidationError(refusals)
+        super().clean()
+
+
+class BoundedInlineMixin:
+    """At most 100 rows in an inline (a term's weeks, a week's readings, a section's meetings).
+    Django allows up to 2,000 and builds as many forms as a (forged) TOTAL_FORMS asks: ten
+    seconds of work per request."""
+
+    max_num = absolute_max = 100  # the admin sets max_num to 0 where rows cannot be added
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("absolute_max", self.absolute_max)
+        return super().get_formset(request, obj, **kwargs)

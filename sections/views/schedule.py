@@ -1,0 +1,100 @@
+"""The public pages: home, a term's schedule, a week, a section (cached for anonymous visitors)."""
+
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from core.caching import cache_public_page
+from sections.calendars import subscribe_links
+from sections.models import Meeting, Section, next_meeting
+from syllabus.models import Term, Week
+
+
+@cache_public_page
+def home(request):
+    """`/`: the current term's schedule (the same page as `/terms/<term>/`)."""
+    term = Term.objects.current()
+    if term is None:
+        return render(request, "sections/no_term.html")
+    return _render_schedule(request, term)
+
+
+@cache_public_page
+def term_schedule(request, term):
+    term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
+    return _render_schedule(request, term)
+
+
+def _render_schedule(request, term):
+    weeks = list(term.weeks.with_readings())
+    Meeting.objects.for_term(term).attach_to_weeks(weeks)
+    sections = list(term.sections.with_leads())
+    today = term.today()
+    context = {
+        "term": term,
+        "weeks": weeks,
+        "sections": sections,
+        "organizers": term.organizers.order_by("pk"),
+        "current_week": next((week for week in weeks if week.covers(today)), None),
+        "next_meeting": next_meeting(m for week in weeks for m in week.section_meetings),
+        "calendar": subscribe_links(
+            request, reverse("sections:term-calendar", kwargs={"term": term.slug})
+        ),
+    }
+    return render(request, "sections/term_schedule.html", context)
+
+
+@cache_public_page
+def week_detail(request, term, number):
+    week = get_object_or_404(
+        Week.objects.with_readings().select_related("term"),
+        term__in=Term.objects.visible_to(request.user),
+        term__slug=term,
+        number=number,
+    )
+    meetings = list(
+        Meeting.objects.for_week(week)
+        .in_section_order()
+        .with_notes()
+        .prefetch_related("section__leads")
+    )
+    for meeting in meetings:
+        meeting.week = week
+        meeting.may_manage = meeting.section.is_managed_by(request.user)
+        meeting.shown_note = meeting.note_for(may_manage=meeting.may_manage)
+    context = {
+        "term": week.term,
+        "week": week,
+        "meetings": meetings,
+        "is_current": week.covers(week.term.today()),
+    }
+    return render(request, "sections/week_detail.html", context)
+
+
+@cache_public_page
+def section_detail(request, term, section):
+    section = get_object_or_404(
+        Section.objects.select_related("term").with_leads(),
+        term__in=Term.objects.visible_to(request.user),
+        term__slug=term,
+        slug=section,
+    )
+    meetings = list(section.meetings.select_related("week").with_notes().order_by("week__number"))
+    may_manage = section.is_managed_by(request.user)
+    for meeting in meetings:
+        # The term (slug, time zone) is loaded once; links and local times need it.
+        meeting.section = section
+        meeting.week.term = section.term
+        meeting.may_manage = may_manage
+        meeting.shown_note = meeting.note_for(may_manage=may_manage)
+    calendar_path = reverse(
+        "sections:section-calendar", kwargs={"term": section.term.slug, "section": section.slug}
+    )
+    context = {
+        "term": section.term,
+        "section": section,
+        "meetings": meetings,
+        "next_meeting": next_meeting(meetings),
+        "calendar": subscribe_links(request, calendar_path),
+        "can_change": may_manage,
+    }
+    return render(request, "sections/section_detail.html", context)

@@ -132,6 +132,67 @@ def test_cancelled_meeting_is_cancelled_in_the_feed_with_a_higher_sequence_and_s
     assert len(after_calendar.events) == 11  # still there, so calendars strike it through
 
 
+def test_cancelled_meeting_summary_says_cancelled_for_calendars_that_ignore_status(
+    client, fall2022
+):
+    meeting = Meeting.objects.get(section__slug="wednesday", week__number=9)
+    cancel_meeting(meeting=meeting, reason="No meeting: Veterans Day week", by=None)
+
+    summaries = {
+        url: [str(event["SUMMARY"]) for event in parse(client.get(url)).events]
+        for url in (WEDNESDAY_FEED, "/terms/fall-2022/sections/wednesday/meetings/9.ics")
+    }
+
+    assert summaries[WEDNESDAY_FEED][7:10] == [
+        "Week 8: The Infinite-Width Limit (Wednesday)",
+        "Cancelled: Week 9: Information theory (Wednesday)",
+        "Week 10: The Lottery Ticket Hypothesis (Wednesday)",
+    ]
+    assert summaries["/terms/fall-2022/sections/wednesday/meetings/9.ics"] == [
+        "Cancelled: Week 9: Information theory (Wednesday)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "url", [TERM_FEED, WEDNESDAY_FEED, "/terms/fall-2022/sections/friday/meetings/4.ics"]
+)
+def test_feeds_give_their_refresh_interval_as_a_duration_value(client, fall2022, url):
+    response = client.get(url)
+
+    calendar = parse(response)
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n" in response.content
+    assert calendar["REFRESH-INTERVAL"].params == {"VALUE": "DURATION"}
+    assert calendar.refresh_interval == datetime.timedelta(hours=6)
+
+
+def test_one_meeting_file_holds_the_feeds_own_event_so_subscribing_adds_no_duplicate(
+    client, fall2022
+):
+    friday = {m.week.number: m for m in Meeting.objects.filter(section__slug="friday")}
+    cancel_meeting(meeting=friday[9], reason="No meeting: Veterans Day", by=None)
+    move_meeting(
+        meeting=friday[4],
+        date=datetime.date(2022, 10, 6),
+        start_time=datetime.time(19),
+        end_time=datetime.time(20),
+        room="4-231",
+        by=None,
+    )
+    feeds = [
+        parse(client.get(url))
+        for url in (TERM_FEED, "/terms/fall-2022/sections/friday/calendar.ics")
+    ]
+
+    for number in (1, 4, 9):
+        file = parse(client.get(f"/terms/fall-2022/sections/friday/meetings/{number}.ics"))
+
+        [event] = file.events
+        uid = f"meeting-{friday[number].pk}@readinggroup.calendar"
+        assert str(event["UID"]) == uid
+        assert [events_by_uid(feed)[uid].to_ical() for feed in feeds] == [event.to_ical()] * 2
+        assert str(file["UID"]) == f"meeting-file-{friday[number].pk}@readinggroup.calendar"
+
+
 def test_uids_are_unchanged_by_edits_and_moves(client, fall2022):
     before = sorted(events_by_uid(parse(client.get(TERM_FEED))))
     meeting = Meeting.objects.get(section__slug="friday", week__number=3)
@@ -432,9 +493,11 @@ def test_feeds_are_valid_icalendar_whatever_text_is_stored(client, text):
     ]
     events = events_by_uid(calendars["term"])
     cancelled, moved, regular = (events[f"meeting-{m.pk}@readinggroup.calendar"] for m in meetings)
-    assert {str(e["SUMMARY"]) for e in events.values()} == {
-        f"Week {n}: {shown} ({shown})" for n in (1, 2, 3)
-    }
+    assert [str(e["SUMMARY"]) for e in (cancelled, moved, regular)] == [
+        f"Cancelled: Week 1: {shown} ({shown})",
+        f"Week 2: {shown} ({shown})",
+        f"Week 3: {shown} ({shown})",
+    ]
     assert [str(e.get("LOCATION", "")) for e in (cancelled, moved, regular)] == [shown] * 3
     description = str(cancelled["DESCRIPTION"])
     assert description.startswith(f"Cancelled: {shown}\n" if shown else "Cancelled.\n")

@@ -226,3 +226,17 @@ def test_dotenv_beside_manage_py_is_read_except_under_pytest(tmp_path, under_pyt
     )
 
     assert (result.stdout.strip(), result.stderr) == (expected, "")
+
+
+def test_git_ignores_the_sqlite_database_and_its_wal_files():
+    names = ["db.sqlite3", "db.sqlite3-journal", "db.sqlite3-wal", "db.sqlite3-shm", ".env"]
+
+    result = subprocess.run(
+        ["git", "check-ignore", "--no-index", *names],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.stdout.split() == names

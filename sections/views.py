@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.caching import cache_public_page
+from core.cors import allow_any_origin
 from sections.calendars import UID_DOMAIN, meetings_calendar, one_line, subscribe_links
 from sections.forms import (
     DiscussionNoteForm,
@@ -200,6 +201,7 @@ def _calendar_response(body, filename, *, attachment=False):
     return response
 
 
+@allow_any_origin
 @cache_public_page
 def term_calendar(request, term):
     """`/terms/<term>/calendar.ics`: every meeting of every section."""
@@ -215,6 +217,7 @@ def term_calendar(request, term):
     return _calendar_response(body, f"{term.slug}.ics")
 
 
+@allow_any_origin
 @cache_public_page
 def section_calendar(request, term, section):
     """`/terms/<term>/sections/<section>/calendar.ics`: one section's meetings."""
@@ -238,6 +241,7 @@ def section_calendar(request, term, section):
     return _calendar_response(body, f"{section.term.slug}-{section.slug}.ics")
 
 
+@allow_any_origin
 @cache_public_page
 def meeting_calendar(request, term, section, number):
     """`/terms/<term>/sections/<section>/meetings/<n>.ics`: one meeting, to add by hand."""
@@ -267,6 +271,7 @@ def meeting_calendar(request, term, section, number):
     return _calendar_response(body, filename, attachment=True)
 
 
+@allow_any_origin
 @cache_public_page
 def schedule_json(request, term):
     """`/terms/<term>/schedule.json`: the term, its weeks with readings, sections with meetings."""

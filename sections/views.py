@@ -8,7 +8,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.caching import cache_public_page
 from core.cors import allow_any_origin
-from sections.calendars import UID_DOMAIN, meetings_calendar, one_line, subscribe_links
+from sections.calendars import (
+    UID_DOMAIN,
+    meeting_uid,
+    meetings_calendar,
+    one_line,
+    subscribe_links,
+)
 from sections.forms import (
     DiscussionNoteForm,
     MeetingCancelForm,
@@ -271,6 +277,11 @@ def meeting_calendar(request, term, section, number):
     return _calendar_response(body, filename, attachment=True)
 
 
+# schedule.json's version, and its schema's name (static/schema/schedule-v1.json, served at
+# /schema/schedule-v1.json): see docs/exports.md for what a version keeps.
+SCHEDULE_VERSION = 1
+
+
 @allow_any_origin
 @cache_public_page
 def schedule_json(request, term):
@@ -297,6 +308,8 @@ def schedule_json(request, term):
         return moment.astimezone(term.tz).isoformat() if moment else None
 
     data = {
+        "$schema": url(reverse("json-schema", kwargs={"name": f"schedule-v{SCHEDULE_VERSION}"})),
+        "version": SCHEDULE_VERSION,
         "term": {
             "name": term.name,
             "slug": term.slug,
@@ -349,6 +362,8 @@ def schedule_json(request, term):
                 ),
                 "meetings": [
                     {
+                        "id": meeting.pk,
+                        "uid": meeting_uid(meeting),
                         "week": meeting.week.number,
                         "starts_at": local(meeting.starts_at),
                         "ends_at": local(meeting.ends_at),

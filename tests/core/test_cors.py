@@ -34,6 +34,22 @@ def test_exports_allow_any_origin_fresh_cached_and_not_modified(
     assert [allowed_origin(r) for r in (first, cached, not_modified)] == ["*"] * 3
 
 
+def test_schema_is_served_at_its_stable_address_to_any_origin(client, db):
+    response = client.get("/schema/schedule-v1.json")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/schema+json"
+    assert allowed_origin(response) == "*"
+    assert b'"$schema": "https://json-schema.org/draft/2020-12/schema"' in b"".join(
+        response.streaming_content
+    )
+
+
+@pytest.mark.parametrize("url", ["/schema/schedule-v9.json", "/schema/..%2Fcss%2Fsite.json"])
+def test_unknown_schema_is_a_404(client, db, url):
+    assert client.get(url).status_code == 404
+
+
 @pytest.mark.parametrize(
     "url",
     ["/terms/fall-2022/", "/terms/fall-2022/readings/", "/terms/fall-2022/sections/friday/"],

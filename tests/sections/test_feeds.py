@@ -7,7 +7,9 @@ import re
 import time
 import unicodedata
 import zoneinfo
+from urllib.parse import urlsplit
 
+import jsonschema
 import pytest
 from django.db import connection
 from django.utils.http import parse_http_date
@@ -346,7 +348,10 @@ def test_schedule_json_matches_the_pages(client, fall2022):
         (m["week"], datetime.datetime.fromisoformat(m["starts_at"]), m["room"], m["status"])
         for m in friday["meetings"]
     ] == [(m.week.number, m.starts_at, m.room, m.status) for m in section_page.context["meetings"]]
+    first = Meeting.objects.get(section__slug="friday", week__number=1)
     assert friday["meetings"][0] == {
+        "id": first.pk,
+        "uid": f"meeting-{first.pk}@readinggroup.calendar",
         "week": 1,
         "starts_at": "2022-09-16T19:30:00-04:00",
         "ends_at": "2022-09-16T20:30:00-04:00",
@@ -385,6 +390,112 @@ def test_schedule_json_shows_cancelled_and_moved_meetings(client, fall2022):
         "2022-11-18T19:30:00-05:00",
     )
     assert meetings[10]["moved"] is True
+
+
+def test_schedule_json_names_its_version_and_schema_and_each_meetings_calendar_uid(
+    client, fall2022
+):
+    data = client.get("/terms/fall-2022/schedule.json").json()
+
+    assert (data["$schema"], data["version"]) == ("http://testserver/schema/schedule-v1.json", 1)
+    for section in data["sections"]:
+        feed = parse(client.get(f"/terms/fall-2022/sections/{section['slug']}/calendar.ics"))
+        assert [m["uid"] for m in section["meetings"]] == [
+            f"meeting-{m['id']}@readinggroup.calendar" for m in section["meetings"]
+        ]
+        assert sorted(m["uid"] for m in section["meetings"]) == sorted(events_by_uid(feed))
+
+
+def schedule_schema(client, data):
+    """The schema `data` names, as the site serves it."""
+    response = client.get(urlsplit(data["$schema"]).path)
+    assert response.status_code == 200
+    return json.loads(b"".join(response.streaming_content))
+
+
+def strict(schema):
+    """`schema` with no field allowed that it does not describe: the published schema lets
+    clients meet fields added within a version; the tests hold the code to the schema."""
+    if isinstance(schema, dict):
+        schema = {key: strict(value) for key, value in schema.items()}
+        if "properties" in schema:
+            schema["additionalProperties"] = False
+    elif isinstance(schema, list):
+        schema = [strict(value) for value in schema]
+    return schema
+
+
+# jsonschema checks "date" itself; "date-time" and "uri" need optional packages, so here they
+# are checked as RFC 3339 needs them (an offset) and as links need them (scheme and host).
+FORMATS = jsonschema.FormatChecker()
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def is_date_time(value):
+    return not isinstance(value, str) or datetime.datetime.fromisoformat(value).tzinfo is not None
+
+
+@FORMATS.checks("uri")
+def is_uri(value):
+    parts = urlsplit(value) if isinstance(value, str) else None
+    return parts is None or bool(parts.scheme in ("http", "https") and parts.netloc)
+
+
+def assert_valid(schema, data):
+    for variant in (schema, strict(schema)):
+        validator = jsonschema.Draft202012Validator(variant, format_checker=FORMATS)
+        assert [error.message for error in validator.iter_errors(data)] == []
+
+
+def test_schedule_json_is_valid_against_the_schema_it_names(client, fall2022):
+    friday = {m.week.number: m for m in Meeting.objects.filter(section__slug="friday")}
+    cancel_meeting(meeting=friday[9], reason="No meeting: Veterans Day", by=None)
+    move_meeting(
+        meeting=friday[10],
+        date=datetime.date(2022, 11, 17),
+        start_time=datetime.time(18),
+        end_time=datetime.time(19),
+        room="",
+        by=None,
+    )
+
+    data = client.get("/terms/fall-2022/schedule.json").json()
+
+    assert_valid(schedule_schema(client, data), data)
+
+
+def test_schedule_json_of_an_undated_term_with_hostile_text_is_valid_too(client):
+    term, _ = hostile_term(NASTY_STRINGS[0])
+    term.first_monday = None
+    term.save()
+    TermFactory(slug="empty")
+
+    documents = [client.get(f"/terms/{slug}/schedule.json").json() for slug in ("hostile", "empty")]
+
+    assert documents[0]["weeks"][0]["starts_on"] is None
+    assert documents[1]["weeks"] == documents[1]["sections"] == []
+    for data in documents:
+        assert_valid(schedule_schema(client, data), data)
+
+
+def test_schema_rejects_a_document_that_breaks_it(client, fall2022):
+    data = client.get("/terms/fall-2022/schedule.json").json()
+    schema = schedule_schema(client, data)
+    data["sections"][0]["meetings"][0]["status"] = "postponed"
+    del data["weeks"][0]["readings"][0]["doi"]
+    data["version"] = 2
+    data["sections"][0]["meetings"][1]["starts_at"] = "2022-09-14T18:00:00"
+    data["term"]["calendar"] = "/terms/fall-2022/calendar.ics"
+
+    errors = jsonschema.Draft202012Validator(schema, format_checker=FORMATS).iter_errors(data)
+
+    assert sorted(error.message for error in errors) == [
+        "'/terms/fall-2022/calendar.ics' is not a 'uri'",
+        "'2022-09-14T18:00:00' is not a 'date-time'",
+        "'doi' is a required property",
+        "'postponed' is not one of ['scheduled', 'cancelled']",
+        "1 was expected",
+    ]
 
 
 # --- Query counts: the same at 1 and at many meetings -----------------------------------------

@@ -4,10 +4,14 @@ Each is built from a constant number of queries (meetings, members, records) and
 in Python, so its cost does not grow in queries with members or weeks.
 """
 
+import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.utils import get_column_letter
 
 from attendance.models import AttendanceRecord, Member
 from sections.models import Meeting, Section
@@ -114,12 +118,65 @@ class SectionReport:
                 row.attended,
                 "" if row.rate is None else f"{row.rate:.0%}",
             ]
-        yield [
-            "Headcount (present + late)",
-            "",
-            "",
-            *("" if count is None else count for count in self.headcounts),
-        ]
+        headcounts = ["" if count is None else count for count in self.headcounts]
+        yield self._padded(["Headcount (present + late)", "", "", *headcounts], "")
+
+    def _padded(self, row, blank):
+        """`row` with `blank`s up to the header's width: name, email, affiliation, a column
+        per meeting, one per status, attended and rate."""
+        width = 3 + len(self.meetings) + len(Status.values) + 2
+        return row + [blank] * (width - len(row))
+
+    def xlsx(self) -> bytes:
+        """The matrix as an Excel workbook: the CSV's columns, with names and other texts as
+        text cells (never formulas, no apostrophe shown), a row of meeting dates as date
+        cells under the week headings, counts as numbers and rates as percentages."""
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "Attendance"
+        header = ["Name", "Email", "Affiliation"]
+        header += [f"Week {m.week.number}" for m in self.meetings]
+        header += [*Status.labels, "Attended", "Rate"]
+        dates = [m.local_start().date() if m.starts_at else None for m in self.meetings]
+        rows = [header, self._padded(["Meeting date", None, None, *dates], None)]
+        for row in self.rows:
+            rows.append(
+                [
+                    row.member.name,
+                    row.member.email,
+                    row.member.affiliation,
+                    *(cell or None for cell in row.cells),
+                    *(row.totals[status] for status in Status.values),
+                    row.attended,
+                    row.rate,
+                ]
+            )
+        headcounts = ["Headcount (present + late)", None, None, *self.headcounts]
+        rows.append(self._padded(headcounts, None))
+        for values in rows:
+            sheet.append([_text_cell(sheet, value) for value in values])
+        for column in range(4, 4 + len(self.meetings)):
+            sheet.cell(row=2, column=column).number_format = "yyyy-mm-dd"
+        for line in range(3, 3 + len(self.rows)):
+            sheet.cell(row=line, column=len(header)).number_format = "0%"
+        for column, width in ((1, 28), (2, 30), (3, 20)):
+            sheet.column_dimensions[get_column_letter(column)].width = width
+        sheet.freeze_panes = "D3"
+        output = io.BytesIO()
+        workbook.save(output)
+        return output.getvalue()
+
+
+def _text_cell(sheet, value):
+    """A string as a text cell, which openpyxl would otherwise write as a formula (`=…`) or an
+    error (`#N/A`); quotePrefix keeps it text when someone edits it in a spreadsheet, without
+    showing an apostrophe. XML cannot hold control characters: each becomes U+FFFD."""
+    if not isinstance(value, str):
+        return value
+    cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 @dataclass

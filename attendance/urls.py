@@ -9,5 +9,6 @@ urlpatterns = [
     path("meetings/<int:pk>/", views.roster, name="roster"),
     path("sections/<int:pk>/report/", views.section_report, name="section-report"),
     path("sections/<int:pk>/report.csv", views.section_report_csv, name="section-report-csv"),
+    path("sections/<int:pk>/report.xlsx", views.section_report_xlsx, name="section-report-xlsx"),
     path("terms/<slug:slug>/", views.term_overview, name="term-overview"),
 ]

@@ -179,6 +179,20 @@ def section_report_csv(request, pk):
     return response
 
 
+@require_safe
+@login_required
+def section_report_xlsx(request, pk):
+    section = _managed_section(request, pk)
+    report = SectionReport.build(section)
+    filename = f"attendance-{section.term.slug}-{section.slug}.xlsx"
+    return HttpResponse(
+        report.xlsx(),
+        content_type=XLSX_CONTENT_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

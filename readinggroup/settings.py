@@ -1,7 +1,8 @@
 """Settings for readinggroup: one file, everything environment-dependent read from os.environ.
 
 Local development (DJANGO_DEBUG=1) gets safe defaults; anything else refuses to start without
-DJANGO_SECRET_KEY. See .env.example for every variable.
+DJANGO_SECRET_KEY. See .env.example for every variable; a `.env` file beside manage.py (or the
+file DJANGO_ENV_FILE names) fills in what the environment does not set.
 """
 
 import datetime
@@ -11,8 +12,26 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def read_env_file():
+    """Variables from DJANGO_ENV_FILE, else from `.env` beside manage.py when there is one; a
+    variable already in the environment keeps its value. Under pytest (which sets
+    PYTEST_VERSION for its run and every process the run starts) only DJANGO_ENV_FILE is read:
+    a developer's `.env` must not point the tests at their own database or turn DEBUG on."""
+    named = os.environ.get("DJANGO_ENV_FILE", "")
+    if named:
+        if not Path(named).is_file():
+            raise ImproperlyConfigured(f"DJANGO_ENV_FILE names no file: {named}")
+        load_dotenv(named, override=False)
+    elif "PYTEST_VERSION" not in os.environ and (BASE_DIR / ".env").is_file():
+        load_dotenv(BASE_DIR / ".env", override=False)
+
+
+read_env_file()
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -24,6 +43,17 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    """An empty value (`NAME=` in .env) is the default, as it is for env_bool."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -101,10 +131,10 @@ TEMPLATES = [
 WSGI_APPLICATION = "readinggroup.wsgi.application"
 
 DATABASES = {
-    "default": dj_database_url.config(
-        env="DATABASE_URL",
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "600")),
+    # An empty DATABASE_URL (`DATABASE_URL=` in .env) is the SQLite file too.
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )
 }
@@ -187,20 +217,20 @@ REQUEST_BODY_MAX_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 # (the password reset tells people to ask an organizer instead).
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
 if EMAIL_HOST:
-    EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+    EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
 elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "webmaster@localhost"
 EMAIL_CONFIGURED = bool(EMAIL_HOST) or DEBUG
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # The name shown in the header when no term is in view.
-SITE_NAME = os.environ.get("READINGGROUP_SITE_NAME", "Reading group")
+SITE_NAME = os.environ.get("READINGGROUP_SITE_NAME") or "Reading group"
 
 # HTTPS. DJANGO_HTTPS=1 in production: secure cookies, redirect to https, HSTS.
 HTTPS = env_bool("DJANGO_HTTPS")
@@ -210,7 +240,7 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_SSL_REDIRECT = HTTPS and env_bool("DJANGO_SSL_REDIRECT", True)
 # Load balancers probe the backend's health check over plain HTTP: it is not redirected.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0))
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", HTTPS)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -222,7 +252,7 @@ X_FRAME_OPTIONS = "DENY"
 # X-Forwarded-For. DJANGO_PROXY_COUNT: how many such proxies are chained (a load balancer in
 # front of nginx is two).
 BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY")
-PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "1"))
+PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 1)
 if PROXY_COUNT < 1:
     raise ImproperlyConfigured("DJANGO_PROXY_COUNT must be 1 or more.")
 if BEHIND_TLS_PROXY:
@@ -251,7 +281,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
@@ -282,7 +312,7 @@ LOGGING = {
     "handlers": {
         "stdout": {"class": "logging.StreamHandler", "stream": sys.stdout, "formatter": "plain"},
     },
-    "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL") or "INFO"},
     "loggers": {
         "django": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },

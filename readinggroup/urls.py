@@ -49,6 +49,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("schema/<slug:name>.json", views.json_schema, name="json-schema"),
     path("attendance/", include("attendance.urls")),
     path("", include("syllabus.urls")),
     path("", include("sections.urls")),

@@ -4,15 +4,18 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.staticfiles import finders
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection, transaction
-from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from core.cors import allow_any_origin
 from readinggroup.accounts import MUST_CHANGE_PASSWORD
 from readinggroup.middleware import database_unavailable_response, is_database_unavailable
 from readinggroup.models import OneTimePassword
@@ -40,6 +43,23 @@ def robots_txt(request):
     """Public pages may be indexed; lead pages and the admin may not."""
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /attendance/", "Disallow: /accounts/"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+SCHEMA_CONTENT_TYPE = "application/schema+json"
+
+
+@require_safe
+@allow_any_origin
+def json_schema(request, name):
+    """`/schema/<name>.json`: a JSON Schema file of `static/schema/` at an address that stays
+    the same from one release to the next (`static()` names change with their content). The
+    documents it describes point at it with `$schema`."""
+    path = finders.find(f"schema/{name}.json")
+    if path is None:
+        raise Http404("No such schema.")
+    response = FileResponse(open(path, "rb"), content_type=SCHEMA_CONTENT_TYPE)  # noqa: SIM115
+    patch_cache_control(response, public=True, max_age=60 * 60)
+    return response
 
 
 @require_safe

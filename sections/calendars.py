@@ -37,8 +37,11 @@ def meeting_uid(meeting):
 
 
 def event_summary(meeting):
+    """`Week 6: Grokking (Wednesday)`; `Cancelled: Week 6: …` for a cancelled meeting, since
+    some calendar programs show an event whatever its STATUS says."""
     title, section = one_line(meeting.week.title), one_line(meeting.section.name)
-    return f"Week {meeting.week.number}: {title} ({section})"
+    cancelled = "Cancelled: " if meeting.is_cancelled else ""
+    return f"{cancelled}Week {meeting.week.number}: {title} ({section})"
 
 
 def event_description(meeting, week_url):
@@ -93,9 +96,10 @@ def meetings_calendar(*, name, uid, term, meetings, request) -> bytes:
         name=one_line(name),  # NAME and X-WR-CALNAME
         uid=uid,
         prodid=PRODID,
-        refresh_interval=REFRESH,
         subcomponents=[meeting_event(m, request) for m in meetings],
     )
+    # RFC 7986 5.7 asks for the value type: `REFRESH-INTERVAL;VALUE=DURATION:PT6H`.
+    calendar.add("REFRESH-INTERVAL", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("X-WR-TIMEZONE", one_line(term.time_zone))
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
     if meetings:

@@ -2,7 +2,12 @@
 
 from django.urls import reverse
 
+from sections.calendars import meeting_uid
 from sections.models import Meeting
+
+# schedule.json's version, and its schema's name (static/schema/schedule-v1.json, served at
+# /schema/schedule-v1.json): see docs/exports.md for what a version keeps.
+SCHEDULE_VERSION = 1
 
 
 def schedule_data(term, *, absolute_url):
@@ -28,6 +33,10 @@ def schedule_data(term, *, absolute_url):
         return moment.astimezone(term.tz).isoformat() if moment else None
 
     return {
+        "$schema": absolute_url(
+            reverse("json-schema", kwargs={"name": f"schedule-v{SCHEDULE_VERSION}"})
+        ),
+        "version": SCHEDULE_VERSION,
         "term": {
             "name": term.name,
             "slug": term.slug,
@@ -80,6 +89,8 @@ def schedule_data(term, *, absolute_url):
                 ),
                 "meetings": [
                     {
+                        "id": meeting.pk,
+                        "uid": meeting_uid(meeting),
                         "week": meeting.week.number,
                         "starts_at": local(meeting.starts_at),
                         "ends_at": local(meeting.ends_at),

@@ -230,21 +230,60 @@ def _bibtex_authors(authors: str) -> str:
     return " and ".join(bibtex_name(name) for name in split_authors(authors))
 
 
+_WORD_CORE = re.compile(r"(.*?)([^\W_](?:.*[^\W_])?)(.*)")
+
+
+def bibtex_title(title: str) -> str:
+    """`latex_escape(title)` with each word that has a capital letter in braces (from its
+    first letter or digit to its last: `{Grokking}:`), so that styles which set titles in
+    sentence case (pybtex's and BibTeX's own) keep "Grokking", "SGD" and "Transformers" as
+    written. `latex_decode` drops the braces again."""
+    words = []
+    for word in re.split(r"(\s+)", title):
+        match = _WORD_CORE.fullmatch(word)
+        if match and any(char != char.lower() for char in match[2]):
+            before, core, after = match.groups()
+            words.append(f"{latex_escape(before)}{{{latex_escape(core)}}}{latex_escape(after)}")
+        else:
+            words.append(latex_escape(word))
+    return "".join(words)
+
+
+def arxiv_primary_class(arxiv_id: str) -> str:
+    """The subject class an old-style arXiv id names (`hep-th/9901001` → `hep-th`, `math.GT/…`
+    → `math.GT`); "" for a new-style id, which does not say."""
+    return arxiv_id.partition("/")[0] if "/" in arxiv_id else ""
+
+
 def paper_entry(paper, key: str) -> Entry:
-    fields = [("title", latex_escape(paper.title)), ("author", _bibtex_authors(paper.authors))]
+    """One paper as BibTeX that reference managers read whole: Zotero takes `url` and `doi`,
+    and an arXiv id only from `eprint` with `eprinttype` (biblatex); BibTeX styles read
+    `archivePrefix` and `primaryClass` (arXiv's own export)."""
+    fields = [("title", bibtex_title(paper.title)), ("author", _bibtex_authors(paper.authors))]
     if paper.year is not None:
         fields.append(("year", str(paper.year)))
     if paper.venue:
         fields.append(("journal", latex_escape(paper.venue)))
     if paper.arxiv_id:
-        fields += [("eprint", bibtex_verbatim(paper.arxiv_id)), ("archiveprefix", "arXiv")]
+        fields += [
+            ("eprint", bibtex_verbatim(paper.arxiv_id)),
+            ("eprinttype", "arxiv"),
+            ("archivePrefix", "arXiv"),
+            ("primaryClass", bibtex_verbatim(arxiv_primary_class(paper.arxiv_id))),
+        ]
     if paper.doi:
         fields.append(("doi", bibtex_verbatim(paper.doi)))
-    if paper.url:
-        fields.append(("url", bibtex_verbatim(paper.url)))
+    # The paper's own page, else its arXiv abstract page (`import_papers` reads that one back
+    # as no URL: the arXiv id gives it).
+    url = paper.url or (f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else "")
+    if url:
+        fields.append(("url", bibtex_verbatim(url)))
     if paper.abstract:
         fields.append(("abstract", latex_escape(paper.abstract)))
-    entry_type = "article" if paper.venue else "misc"
+    # An @article needs an author, a journal and a year in BibTeX's styles (pybtex stops at an
+    # article without a year); anything less is a @misc, which needs nothing.
+    is_article = paper.venue and paper.year is not None and split_authors(paper.authors)
+    entry_type = "article" if is_article else "misc"
     return Entry(entry_type, key, [Field(name, value) for name, value in fields if value])
 
 
@@ -335,6 +374,12 @@ def _valid_url(value: str) -> str:
     return value
 
 
+def _own_url(url: str, arxiv_id: str) -> str:
+    """`url`, or "" when it is only the arXiv page of `arxiv_id` (which the id gives, and which
+    `paper_entry` writes for a paper with no URL of its own)."""
+    return "" if arxiv_id and parse_arxiv_id(url) == arxiv_id else url
+
+
 # Fields written and read as they are (no LaTeX), by the name a reader knows them by.
 VERBATIM_FIELDS = {"doi": "DOI", "url": "URL", "eprint": "arXiv id (eprint)"}
 
@@ -377,7 +422,7 @@ def _entry_candidate(entry: Entry) -> Candidate:
         "venue": venue,
         "arxiv_id": arxiv_id,
         "doi": normalise_doi(values.get("doi", "")),
-        "url": _valid_url(values.get("url", "")),
+        "url": _own_url(_valid_url(values.get("url", "")), arxiv_id),
         "abstract": latex_decode(values.get("abstract", ""), keep_lines=True),
     }
     left_out = []

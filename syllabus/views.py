@@ -3,6 +3,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from core.caching import cache_public_page
+from core.cors import allow_any_origin
 from syllabus.bibtex import papers_to_bibtex
 from syllabus.models import Reading, Term
 
@@ -23,6 +24,7 @@ def reading_list(request, term):
     return render(request, "syllabus/reading_list.html", {"term": term, "weeks": weeks})
 
 
+@allow_any_origin
 @cache_public_page
 def reading_list_bib(request, term):
     """The term's papers as BibTeX, in reading-list order, each once."""

@@ -35,6 +35,7 @@ LEAD = [
     "/attendance/meetings/{meeting}/",
     "/attendance/sections/{section}/report/",
     "/attendance/sections/{section}/report.csv",
+    "/attendance/sections/{section}/report.xlsx",
     "/meetings/{meeting}/notes/",
     "/meetings/{meeting}/notes/history/",
     "/meetings/{meeting}/change/",

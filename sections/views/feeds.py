@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 
 from core.caching import cache_public_page
+from core.cors import allow_any_origin
 from sections.calendars import UID_DOMAIN, meetings_calendar, one_line
 from sections.exports import schedule_data
 from sections.models import Meeting, Section
@@ -23,6 +24,7 @@ def _calendar_response(body, filename, *, attachment=False):
     return response
 
 
+@allow_any_origin
 @cache_public_page
 def term_calendar(request, term):
     """`/terms/<term>/calendar.ics`: every meeting of every section."""
@@ -38,6 +40,7 @@ def term_calendar(request, term):
     return _calendar_response(body, f"{term.slug}.ics")
 
 
+@allow_any_origin
 @cache_public_page
 def section_calendar(request, term, section):
     """`/terms/<term>/sections/<section>/calendar.ics`: one section's meetings."""
@@ -61,6 +64,7 @@ def section_calendar(request, term, section):
     return _calendar_response(body, f"{section.term.slug}-{section.slug}.ics")
 
 
+@allow_any_origin
 @cache_public_page
 def meeting_calendar(request, term, section, number):
     """`/terms/<term>/sections/<section>/meetings/<n>.ics`: one meeting, to add by hand."""
@@ -90,6 +94,7 @@ def meeting_calendar(request, term, section, number):
     return _calendar_response(body, filename, attachment=True)
 
 
+@allow_any_origin
 @cache_public_page
 def schedule_json(request, term):
     """`/terms/<term>/schedule.json`: the term, its weeks with readings, sections with meetings."""

@@ -101,6 +101,7 @@ LEAD_URLS = [
     "/attendance/meetings/{id}/",
     "/attendance/sections/{id}/report/",
     "/attendance/sections/{id}/report.csv",
+    "/attendance/sections/{id}/report.xlsx",
     "/attendance/terms/{slug}/",
 ]
 

@@ -1,8 +1,10 @@
 import csv
 import datetime
 import io
+import re
 from html.parser import HTMLParser
 
+import openpyxl
 import pytest
 from django.test import Client
 from django.utils.html import escape
@@ -64,6 +66,8 @@ MATRIX = [
     ("post", "report", [405, 405, 405, 405, 405]),
     ("get", "report-csv", [LOGIN, 403, 404, 200, 200]),
     ("post", "report-csv", [405, 405, 405, 405, 405]),
+    ("get", "report-xlsx", [LOGIN, 403, 404, 200, 200]),
+    ("post", "report-xlsx", [405, 405, 405, 405, 405]),
     ("get", "term", [LOGIN, 403, 403, 403, 200]),
     ("post", "term", [405, 405, 405, 405, 405]),
 ]
@@ -78,6 +82,7 @@ def test_permission_matrix(
         "roster": f"/attendance/meetings/{meeting.pk}/",
         "report": f"/attendance/sections/{section.pk}/report/",
         "report-csv": f"/attendance/sections/{section.pk}/report.csv",
+        "report-xlsx": f"/attendance/sections/{section.pk}/report.xlsx",
         "term": f"/attendance/terms/{term.slug}/",
     }
     url = urls[name]
@@ -697,6 +702,8 @@ def test_report_queries_do_not_grow_with_members_or_weeks(
         response = client.get(f"/attendance/sections/{section.pk}/report/")
     with django_assert_num_queries(7):
         client.get(f"/attendance/sections/{section.pk}/report.csv")
+    with django_assert_num_queries(7):
+        client.get(f"/attendance/sections/{section.pk}/report.xlsx")
 
     report = response.context["report"]
     assert (len(report.rows), len(report.meetings)) == (size, 15)
@@ -798,6 +805,83 @@ def test_csv_parses_matches_the_report_and_escapes_formulas(client, lead, sectio
     from_csv = [sum(row[3 + w] in ("present", "late") for row in member_rows) for w in range(weeks)]
     assert from_csv == report.headcounts == [5, 0, 0]
     assert headcount_row[3 : 3 + weeks] == ["5", "0", "0"]
+
+
+def test_csv_rows_all_have_the_headers_width(client, lead, section, members, marked):
+    client.force_login(lead)
+
+    response = client.get(f"/attendance/sections/{section.pk}/report.csv")
+
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [len(row) for row in rows] == [12] * 5
+    assert rows[-1] == ["Headcount (present + late)", "", "", "2", "2", "", *[""] * 6]
+
+
+def test_report_page_offers_the_spreadsheet_next_to_the_csv(client, lead, section):
+    client.force_login(lead)
+
+    page = client.get(f"/attendance/sections/{section.pk}/report/").content.decode()
+
+    links = re.findall(
+        r'<a class="btn btn-outline-primary" href="([^"]+)" download>([^<]+)</a>', page
+    )
+    assert links == [
+        (f"/attendance/sections/{section.pk}/report.csv", "Download CSV"),
+        (f"/attendance/sections/{section.pk}/report.xlsx", "Download spreadsheet (.xlsx)"),
+    ]
+
+
+FORMULA_NAMES = ['=HYPERLINK("http://x")', "+1 caller", "-minus", "@sum", "#N/A"]
+
+
+def test_xlsx_has_names_as_text_dates_as_dates_and_rates_as_percentages(
+    client, lead, section, members, marked
+):
+    for name in FORMULA_NAMES:
+        EnrollmentFactory(section=section, member__name=name)
+    client.force_login(lead)
+
+    response = client.get(f"/attendance/sections/{section.pk}/report.xlsx")
+
+    assert response["Content-Type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="attendance-{section.term.slug}-{section.slug}.xlsx"'
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Attendance"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == [
+        "Name",
+        "Email",
+        "Affiliation",
+        "Week 1",
+        "Week 2",
+        "Week 3",
+        "Present",
+        "Late",
+        "Excused",
+        "Absent",
+        "Attended",
+        "Rate",
+    ]
+    assert rows[1][:6] == [
+        "Meeting date",
+        None,
+        None,
+        datetime.datetime(2022, 9, 12),
+        datetime.datetime(2022, 9, 19),
+        datetime.datetime(2022, 9, 26),
+    ]
+    assert [cell.is_date for cell in sheet[2][3:6]] == [True] * 3
+    by_name = {row[0]: row for row in rows[2:-1]}
+    assert sorted(by_name) == sorted([*FORMULA_NAMES, "Ada", "Bea", "Cy"])
+    assert {sheet.cell(row=line, column=1).data_type for line in range(3, 11)} == {"s"}
+    assert by_name["Ada"][3:] == ["present", "present", "cancelled", 2, 0, 0, 0, 2, 1]
+    assert by_name["Bea"][3:] == ["late", "excused", "cancelled", 0, 1, 1, 0, 1, 0.5]
+    assert by_name["#N/A"][3:] == [None, None, "cancelled", 0, 0, 0, 0, 0, 0]
+    assert {sheet.cell(row=line, column=12).number_format for line in range(3, 11)} == {"0%"}
+    assert rows[-1] == ["Headcount (present + late)", None, None, 2, 2, None, *[None] * 6]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,8 @@
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -87,3 +91,30 @@ def test_create_lead_names_the_known_sections_when_one_is_wrong(fall2022):
         "No section “fall-2022/tuesday”. Known sections: fall-2022/wednesday, fall-2022/friday."
     )
     assert not get_user_model().objects.filter(username="x").exists()
+
+
+@pytest.mark.parametrize("args", [[], ["--keepdb", "tests.syllabus"]])
+def test_manage_py_test_stops_and_says_to_run_make_test(args):
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DJANGO_SECRET_KEY": "test-only-not-secret"}
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "test", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        "CommandError: The tests are pytest tests, which `manage.py test` does not run. Run "
+        "`make test` (lint, then the whole suite), or `.venv/bin/pytest tests/<path>` for a part "
+        "of it.\n"
+    )
+
+
+def test_call_command_test_raises_the_same_message():
+    with pytest.raises(CommandError, match=r"Run `make test`"):
+        call_command("test")

@@ -7,7 +7,9 @@ import re
 import time
 import unicodedata
 import zoneinfo
+from urllib.parse import urlsplit
 
+import jsonschema
 import pytest
 from django.db import connection
 from django.utils.http import parse_http_date
@@ -130,6 +132,67 @@ def test_cancelled_meeting_is_cancelled_in_the_feed_with_a_higher_sequence_and_s
     assert (before["SEQUENCE"], after["SEQUENCE"]) == (0, 1)
     assert str(after["DESCRIPTION"]).startswith("Cancelled: No meeting: Veterans Day week\n")
     assert len(after_calendar.events) == 11  # still there, so calendars strike it through
+
+
+def test_cancelled_meeting_summary_says_cancelled_for_calendars_that_ignore_status(
+    client, fall2022
+):
+    meeting = Meeting.objects.get(section__slug="wednesday", week__number=9)
+    cancel_meeting(meeting=meeting, reason="No meeting: Veterans Day week", by=None)
+
+    summaries = {
+        url: [str(event["SUMMARY"]) for event in parse(client.get(url)).events]
+        for url in (WEDNESDAY_FEED, "/terms/fall-2022/sections/wednesday/meetings/9.ics")
+    }
+
+    assert summaries[WEDNESDAY_FEED][7:10] == [
+        "Week 8: The Infinite-Width Limit (Wednesday)",
+        "Cancelled: Week 9: Information theory (Wednesday)",
+        "Week 10: The Lottery Ticket Hypothesis (Wednesday)",
+    ]
+    assert summaries["/terms/fall-2022/sections/wednesday/meetings/9.ics"] == [
+        "Cancelled: Week 9: Information theory (Wednesday)"
+    ]
+
+
+@pytest.mark.parametrize(
+    "url", [TERM_FEED, WEDNESDAY_FEED, "/terms/fall-2022/sections/friday/meetings/4.ics"]
+)
+def test_feeds_give_their_refresh_interval_as_a_duration_value(client, fall2022, url):
+    response = client.get(url)
+
+    calendar = parse(response)
+    assert b"\r\nREFRESH-INTERVAL;VALUE=DURATION:PT6H\r\n" in response.content
+    assert calendar["REFRESH-INTERVAL"].params == {"VALUE": "DURATION"}
+    assert calendar.refresh_interval == datetime.timedelta(hours=6)
+
+
+def test_one_meeting_file_holds_the_feeds_own_event_so_subscribing_adds_no_duplicate(
+    client, fall2022
+):
+    friday = {m.week.number: m for m in Meeting.objects.filter(section__slug="friday")}
+    cancel_meeting(meeting=friday[9], reason="No meeting: Veterans Day", by=None)
+    move_meeting(
+        meeting=friday[4],
+        date=datetime.date(2022, 10, 6),
+        start_time=datetime.time(19),
+        end_time=datetime.time(20),
+        room="4-231",
+        by=None,
+    )
+    feeds = [
+        parse(client.get(url))
+        for url in (TERM_FEED, "/terms/fall-2022/sections/friday/calendar.ics")
+    ]
+
+    for number in (1, 4, 9):
+        file = parse(client.get(f"/terms/fall-2022/sections/friday/meetings/{number}.ics"))
+
+        [event] = file.events
+        uid = f"meeting-{friday[number].pk}@readinggroup.calendar"
+        assert str(event["UID"]) == uid
+        assert [events_by_uid(feed)[uid].to_ical() for feed in feeds] == [event.to_ical()] * 2
+        assert str(file["UID"]) == f"meeting-file-{friday[number].pk}@readinggroup.calendar"
 
 
 def test_uids_are_unchanged_by_edits_and_moves(client, fall2022):
@@ -285,7 +348,10 @@ def test_schedule_json_matches_the_pages(client, fall2022):
         (m["week"], datetime.datetime.fromisoformat(m["starts_at"]), m["room"], m["status"])
         for m in friday["meetings"]
     ] == [(m.week.number, m.starts_at, m.room, m.status) for m in section_page.context["meetings"]]
+    first = Meeting.objects.get(section__slug="friday", week__number=1)
     assert friday["meetings"][0] == {
+        "id": first.pk,
+        "uid": f"meeting-{first.pk}@readinggroup.calendar",
         "week": 1,
         "starts_at": "2022-09-16T19:30:00-04:00",
         "ends_at": "2022-09-16T20:30:00-04:00",
@@ -324,6 +390,112 @@ def test_schedule_json_shows_cancelled_and_moved_meetings(client, fall2022):
         "2022-11-18T19:30:00-05:00",
     )
     assert meetings[10]["moved"] is True
+
+
+def test_schedule_json_names_its_version_and_schema_and_each_meetings_calendar_uid(
+    client, fall2022
+):
+    data = client.get("/terms/fall-2022/schedule.json").json()
+
+    assert (data["$schema"], data["version"]) == ("http://testserver/schema/schedule-v1.json", 1)
+    for section in data["sections"]:
+        feed = parse(client.get(f"/terms/fall-2022/sections/{section['slug']}/calendar.ics"))
+        assert [m["uid"] for m in section["meetings"]] == [
+            f"meeting-{m['id']}@readinggroup.calendar" for m in section["meetings"]
+        ]
+        assert sorted(m["uid"] for m in section["meetings"]) == sorted(events_by_uid(feed))
+
+
+def schedule_schema(client, data):
+    """The schema `data` names, as the site serves it."""
+    response = client.get(urlsplit(data["$schema"]).path)
+    assert response.status_code == 200
+    return json.loads(b"".join(response.streaming_content))
+
+
+def strict(schema):
+    """`schema` with no field allowed that it does not describe: the published schema lets
+    clients meet fields added within a version; the tests hold the code to the schema."""
+    if isinstance(schema, dict):
+        schema = {key: strict(value) for key, value in schema.items()}
+        if "properties" in schema:
+            schema["additionalProperties"] = False
+    elif isinstance(schema, list):
+        schema = [strict(value) for value in schema]
+    return schema
+
+
+# jsonschema checks "date" itself; "date-time" and "uri" need optional packages, so here they
+# are checked as RFC 3339 needs them (an offset) and as links need them (scheme and host).
+FORMATS = jsonschema.FormatChecker()
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def is_date_time(value):
+    return not isinstance(value, str) or datetime.datetime.fromisoformat(value).tzinfo is not None
+
+
+@FORMATS.checks("uri")
+def is_uri(value):
+    parts = urlsplit(value) if isinstance(value, str) else None
+    return parts is None or bool(parts.scheme in ("http", "https") and parts.netloc)
+
+
+def assert_valid(schema, data):
+    for variant in (schema, strict(schema)):
+        validator = jsonschema.Draft202012Validator(variant, format_checker=FORMATS)
+        assert [error.message for error in validator.iter_errors(data)] == []
+
+
+def test_schedule_json_is_valid_against_the_schema_it_names(client, fall2022):
+    friday = {m.week.number: m for m in Meeting.objects.filter(section__slug="friday")}
+    cancel_meeting(meeting=friday[9], reason="No meeting: Veterans Day", by=None)
+    move_meeting(
+        meeting=friday[10],
+        date=datetime.date(2022, 11, 17),
+        start_time=datetime.time(18),
+        end_time=datetime.time(19),
+        room="",
+        by=None,
+    )
+
+    data = client.get("/terms/fall-2022/schedule.json").json()
+
+    assert_valid(schedule_schema(client, data), data)
+
+
+def test_schedule_json_of_an_undated_term_with_hostile_text_is_valid_too(client):
+    term, _ = hostile_term(NASTY_STRINGS[0])
+    term.first_monday = None
+    term.save()
+    TermFactory(slug="empty")
+
+    documents = [client.get(f"/terms/{slug}/schedule.json").json() for slug in ("hostile", "empty")]
+
+    assert documents[0]["weeks"][0]["starts_on"] is None
+    assert documents[1]["weeks"] == documents[1]["sections"] == []
+    for data in documents:
+        assert_valid(schedule_schema(client, data), data)
+
+
+def test_schema_rejects_a_document_that_breaks_it(client, fall2022):
+    data = client.get("/terms/fall-2022/schedule.json").json()
+    schema = schedule_schema(client, data)
+    data["sections"][0]["meetings"][0]["status"] = "postponed"
+    del data["weeks"][0]["readings"][0]["doi"]
+    data["version"] = 2
+    data["sections"][0]["meetings"][1]["starts_at"] = "2022-09-14T18:00:00"
+    data["term"]["calendar"] = "/terms/fall-2022/calendar.ics"
+
+    errors = jsonschema.Draft202012Validator(schema, format_checker=FORMATS).iter_errors(data)
+
+    assert sorted(error.message for error in errors) == [
+        "'/terms/fall-2022/calendar.ics' is not a 'uri'",
+        "'2022-09-14T18:00:00' is not a 'date-time'",
+        "'doi' is a required property",
+        "'postponed' is not one of ['scheduled', 'cancelled']",
+        "1 was expected",
+    ]
 
 
 # --- Query counts: the same at 1 and at many meetings -----------------------------------------
@@ -432,9 +604,11 @@ def test_feeds_are_valid_icalendar_whatever_text_is_stored(client, text):
     ]
     events = events_by_uid(calendars["term"])
     cancelled, moved, regular = (events[f"meeting-{m.pk}@readinggroup.calendar"] for m in meetings)
-    assert {str(e["SUMMARY"]) for e in events.values()} == {
-        f"Week {n}: {shown} ({shown})" for n in (1, 2, 3)
-    }
+    assert [str(e["SUMMARY"]) for e in (cancelled, moved, regular)] == [
+        f"Cancelled: Week 1: {shown} ({shown})",
+        f"Week 2: {shown} ({shown})",
+        f"Week 3: {shown} ({shown})",
+    ]
     assert [str(e.get("LOCATION", "")) for e in (cancelled, moved, regular)] == [shown] * 3
     description = str(cancelled["DESCRIPTION"])
     assert description.startswith(f"Cancelled: {shown}\n" if shown else "Cancelled.\n")

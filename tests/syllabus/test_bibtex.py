@@ -3,10 +3,12 @@
 from urllib.parse import unquote
 
 import bibtexparser
+import pybtex.database
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
+from pybtex.style.formatting.plain import Style as PlainStyle
 
 from syllabus.bibtex import (
     brace_problem,
@@ -94,13 +96,103 @@ def test_export_is_bibtex_that_parses_back_to_the_terms_papers(client):
     grokking = library.entries[0]
     assert grokking.entry_type == "misc"
     assert {f.key: f.value for f in grokking.fields} == {
-        "title": "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets",
+        "title": "{Grokking}: {Generalization} {Beyond} {Overfitting} on {Small} {Algorithmic} "
+        "{Datasets}",
         "author": "Alethea Power and Yuri Burda and Harri Edwards and Igor Babuschkin and "
         "Vedant Misra",
         "year": "2022",
         "eprint": "2201.02177",
-        "archiveprefix": "arXiv",
+        "eprinttype": "arxiv",
+        "archivePrefix": "arXiv",
+        "url": "https://arxiv.org/abs/2201.02177",
     }
+
+
+def zotero_reads(fields):
+    """What Zotero's BibTeX import (its BibTeX.js translator) takes from an entry's fields for a
+    link and identifiers: `url` as the URL, `doi` as the DOI, and an arXiv id only from
+    `eprint` together with `eprinttype = {arxiv}` (it ignores `archivePrefix`), into Extra."""
+    fields = {key.lower(): value for key, value in fields.items()}
+    read = {"URL": fields.get("url", ""), "DOI": fields.get("doi", ""), "Extra": ""}
+    if fields.get("eprint") and fields.get("eprinttype", "").strip().lower() == "arxiv":
+        read["Extra"] = f"arXiv: {fields['eprint'].strip()}"
+    return read
+
+
+def test_export_gives_zotero_a_link_and_the_ids_of_every_paper(client):
+    term = term_with(TRICKY_PAPERS)
+
+    library = bibtexparser.parse_string(export(client, term).content.decode())
+
+    assert [zotero_reads({f.key: f.value for f in e.fields}) for e in library.entries] == [
+        {"URL": "https://arxiv.org/abs/2201.02177", "DOI": "", "Extra": "arXiv: 2201.02177"},
+        {
+            "URL": "https://distill.pub/2020/circuits/zoom-in/",
+            "DOI": "10.23915/distill.00024.001",
+            "Extra": "",
+        },
+        {"URL": "https://example.org/a?b=1&c=%20d", "DOI": "", "Extra": "arXiv: hep-th/9901001"},
+        {
+            "URL": "https://arxiv.org/abs/math.GT/0309136",
+            "DOI": "",
+            "Extra": "arXiv: math.GT/0309136",
+        },
+    ]
+
+
+def test_export_names_the_arxiv_archive_and_the_primary_class_an_old_id_gives(client):
+    term = term_with(TRICKY_PAPERS)
+
+    library = bibtexparser.parse_string(export(client, term).content.decode())
+
+    assert [
+        (e.get("archivePrefix").value, e.get("primaryClass").value if e.get("primaryClass") else "")
+        for e in library.entries
+        if e.get("eprint")
+    ] == [("arXiv", ""), ("arXiv", "hep-th"), ("arXiv", "math.GT")]
+
+
+def test_pybtex_reads_every_entry_and_its_styles_keep_capitalised_title_words(client):
+    term = term_with(TRICKY_PAPERS)
+    text = export(client, term).content.decode()
+
+    data = pybtex.database.parse_string(text, "bibtex")
+    formatted = {
+        entry.key: entry.text.render_as("text")
+        for entry in PlainStyle().format_entries(data.entries.values())
+    }
+
+    assert list(data.entries) == [
+        "power2022grokking",
+        "olah2020zoom",
+        "honglernd50",
+        "anon2021untitled",
+    ]
+    assert data.entries["honglernd50"].fields["eprint"] == "hep-th/9901001"
+    assert formatted["power2022grokking"] == (
+        "Alethea Power, Yuri Burda, Harri Edwards, Igor Babuschkin, and Vedant Misra. "
+        "Grokking: Generalization Beyond Overfitting on Small Algorithmic Datasets. 2022. "
+        "URL: https://arxiv.org/abs/2201.02177, arXiv:2201.02177."
+    )
+    assert formatted["olah2020zoom"].startswith(
+        "Chris Olah, Nick Cammarata, and others. Zoom In: An Introduction to Circuits. "
+        "Distill, 2020."
+    )
+    assert "Schrödinger's café" in formatted["honglernd50"]
+
+
+def test_import_takes_the_arxiv_page_of_the_paper_itself_as_no_url():
+    result = import_papers(
+        text="@misc{a, title={A}, eprint={2201.02177}, eprinttype={arxiv}, "
+        "url={https://arxiv.org/abs/2201.02177v2}}\n"
+        "@misc{b, title={B}, eprint={2201.02178}, url={https://arxiv.org/abs/2201.02179}}"
+    )
+
+    assert result.counts == {"created": 2, "updated": 0, "skipped": 0, "errors": 0}
+    assert sorted(Paper.objects.values_list("title", "arxiv_id", "url")) == [
+        ("A", "2201.02177", ""),
+        ("B", "2201.02178", "https://arxiv.org/abs/2201.02179"),
+    ]
 
 
 def test_export_then_import_gives_the_same_papers(client):

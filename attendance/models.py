@@ -155,3 +155,30 @@ class AttendanceRecord(models.Model):
             raise ValidationError(
                 "This meeting was cancelled: attendance cannot be recorded.", code="cancelled"
             )
+
+
+class LinkRequestQuerySet(models.QuerySet):
+    def since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+
+class LinkRequest(models.Model):
+    """One request for an email with a link (a sign-in link, a join confirmation), kept for an
+    hour to throttle them per email address and per client address. In the database, so that
+    every server process counts the same requests. The address is kept as a keyed hash: the
+    table holds no address of anyone who is not a member."""
+
+    email_key = models.CharField(max_length=64)
+    client = models.CharField(max_length=45, blank=True, help_text="The client's IP address.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = LinkRequestQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email_key", "created_at"], name="attendance_linkreq_email"),
+            models.Index(fields=["client", "created_at"], name="attendance_linkreq_client"),
+        ]
+
+    def __str__(self):
+        return f"Link request from {self.client or 'unknown'} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -50,6 +50,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("attendance/", include("attendance.urls")),
+    path("", include("attendance.member_urls")),
     path("", include("syllabus.urls")),
     path("", include("sections.urls")),
 ]

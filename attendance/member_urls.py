@@ -1,0 +1,13 @@
+"""Members' pages (docs/members.md): signing in by email link, joining a section, /me/."""
+
+from django.urls import path
+
+from attendance import member_views as views
+
+app_name = "members"
+
+urlpatterns = [
+    path("signin/", views.sign_in, name="signin"),
+    path("signin/link/", views.sign_in_link, name="signin-link"),
+    path("me/", views.me, name="me"),
+]

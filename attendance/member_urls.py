@@ -10,4 +10,6 @@ urlpatterns = [
     path("signin/", views.sign_in, name="signin"),
     path("signin/link/", views.sign_in_link, name="signin-link"),
     path("me/", views.me, name="me"),
+    path("terms/<slug:term>/sections/<slug:section>/join/", views.join, name="join"),
+    path("join/confirm/", views.join_confirm, name="join-confirm"),
 ]

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, LinkRequest, Member
-from sections.models import Meeting
+from sections.models import Meeting, Section
 
 
 @dataclass(frozen=True)
@@ -377,3 +377,43 @@ def user_for_member(*, member):
     member.user = user
     member.save(update_fields=["user"])
     return user
+
+
+# --- Members: joining, leaving, moving ---------------------------------------------------------
+
+
+def _check_open_and_free(section):
+    """Raise unless `section` (locked by the caller) may take one more member."""
+    if not section.term.joining_open:
+        raise ValidationError(
+            "Joining is closed for %(term)s.", code="closed", params={"term": section.term.name}
+        )
+    if section.capacity is not None and section.enrollments.count() >= section.capacity:
+        raise ValidationError(
+            "The %(section)s section is full.", code="full", params={"section": section.name}
+        )
+
+
+def _locked_section(section):
+    # Locking a row of a watched table is no write: the data version's lock is not taken here,
+    # and nothing after it writes a watched table (see core/freshness.py).
+    return Section.objects.select_for_update(of=("self",)).select_related("term").get(pk=section.pk)
+
+
+@transaction.atomic
+def join_section(*, section, name, email, affiliation="") -> tuple[Member, bool]:
+    """Enroll the member with `email` (a new one with `name` and `affiliation` if unknown) in
+    `section`, once they have confirmed their address. Returns (member, enrolled now): False
+    when they were in it already. Raises ValidationError when joining is closed or the section
+    full; the section's row is locked so two confirmations cannot both take its last place."""
+    section = _locked_section(section)
+    member = Member.objects.find_by_email(email)
+    if member is not None and Enrollment.objects.filter(member=member, section=section).exists():
+        return member, False
+    _check_open_and_free(section)
+    if member is None:
+        member = Member(name=name.strip(), email=email.strip(), affiliation=affiliation.strip())
+        member.full_clean()
+        member.save()
+    Enrollment.objects.create(member=member, section=section)
+    return member, True

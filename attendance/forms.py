@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from attendance.models import AttendanceRecord, Member
 from attendance.services import Entry, WalkIn
+from sections.models import Section
 from syllabus.models import validate_one_line
 
 Status = AttendanceRecord.Status
@@ -250,3 +251,24 @@ class JoinForm(forms.Form):
         affiliation = self.cleaned_data["affiliation"]
         validate_one_line(affiliation)
         return affiliation
+
+
+class MoveForm(forms.Form):
+    section = forms.ModelChoiceField(
+        queryset=None,
+        label="Move to",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of the sections listed."},
+    )
+
+    def __init__(self, *args, section, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = (
+            Section.objects.filter(term=section.term_id)
+            .exclude(pk=section.pk)
+            .select_related("term")
+        )
+        self.fields["section"].label_from_instance = lambda s: (
+            f"{s.name}: {s.when_display} · {s.room}"
+        )

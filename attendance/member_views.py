@@ -10,16 +10,25 @@ from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 from sesame.utils import get_query_string
 
 from attendance.emails import send_join_confirmation, send_sign_in_link
-from attendance.forms import JoinForm, SignInForm
-from attendance.models import Member
-from attendance.services import join_section, record_link_request, user_for_member
-from sections.models import Section
+from attendance.forms import JoinForm, MoveForm, SignInForm
+from attendance.models import AttendanceRecord, Enrollment, Member
+from attendance.services import (
+    join_section,
+    move_enrollment,
+    record_link_request,
+    user_for_member,
+)
+from sections.calendars import UID_DOMAIN, meetings_calendar, subscribe_links
+from sections.models import Meeting, Section
 from syllabus.models import Term
 
 TOO_MANY = (
@@ -87,11 +96,138 @@ def sign_in_link(request):
     return render(request, "attendance/sign_in_link.html", {"token": token})
 
 
+# --- My page ------------------------------------------------------------------------------------
+
+UPCOMING_LIMIT = 5
+
+
+def _upcoming(meetings):
+    """The coming meetings up to and including the first that takes place (cancelled ones
+    before it are shown, so a member sees the change)."""
+    shown = []
+    for meeting in meetings:
+        shown.append(meeting)
+        if not meeting.is_cancelled:
+            break
+    return shown
+
+
 @require_http_methods(["GET", "HEAD"])
 @login_required(login_url="members:signin")
 def me(request):
-    member = Member.objects.filter(user=request.user).order_by("pk").first()
-    return render(request, "attendance/me.html", {"member": member})
+    """The member's sections this term, their next meeting, their own attendance and their
+    calendar feed. A user who is not a member is told how to join."""
+    member = Member.objects.of_user(request.user)
+    if member is None:
+        return render(request, "attendance/me.html", {"member": None})
+    term = Term.objects.current()
+    sections = list(
+        Section.objects.filter(enrollments__member=member, term=term)
+        .select_related("term")
+        .with_leads()
+        .order_by("weekday", "start_time", "name")
+    )
+    upcoming = _upcoming(
+        Meeting.objects.for_calendar()
+        .filter(section__in=sections, ends_at__gt=timezone.now())
+        .order_by("starts_at", "pk")[:UPCOMING_LIMIT]
+    )
+    records = (
+        AttendanceRecord.objects.filter(member=member, meeting__section__in=sections)
+        .select_related("meeting__week", "meeting__section")
+        .order_by("meeting__starts_at", "meeting__pk")
+    )
+    context = {
+        "term": term,
+        "member": member,
+        "sections": sections,
+        "upcoming": upcoming,
+        "records": records,
+        "calendar": subscribe_links(request, member.get_calendar_url()),
+    }
+    return render(request, "attendance/me.html", context)
+
+
+def _my_enrollment(request, pk):
+    """The signed-in member's enrollment in section `pk`, else 404 (whoever else asks)."""
+    member = Member.objects.of_user(request.user)
+    return get_object_or_404(
+        Enrollment.objects.select_related("section__term", "member"), member=member, section=pk
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required(login_url="members:signin")
+def leave(request, pk):
+    """Leave a section: a GET asks, a POST leaves. Attendance already taken stays."""
+    enrollment = _my_enrollment(request, pk)
+    if request.method == "POST":
+        enrollment.delete()
+        messages.success(request, f"You have left the {enrollment.section.name} section.")
+        return redirect("members:me")
+    context = {"term": enrollment.section.term, "section": enrollment.section}
+    return render(request, "attendance/enrollment_confirm_delete.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required(login_url="members:signin")
+def move(request, pk):
+    """Move to another section of the same term (joining open, room in it)."""
+    enrollment = _my_enrollment(request, pk)
+    section = enrollment.section
+    form = MoveForm(request.POST or None, section=section)
+    if request.method == "POST" and form.is_valid():
+        try:
+            move_enrollment(enrollment=enrollment, to_section=form.cleaned_data["section"])
+        except ValidationError as error:
+            form.add_error("section", error)
+        else:
+            messages.success(
+                request,
+                f"You moved from the {section.name} section to the "
+                f"{form.cleaned_data['section'].name} section.",
+            )
+            return redirect("members:me")
+    context = {"term": section.term, "section": section, "form": form}
+    return render(request, "attendance/enrollment_move.html", context)
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="members:signin")
+def calendar_reset(request):
+    member = Member.objects.of_user(request.user)
+    if member is None:
+        raise Http404("You are not a member.")
+    member.reset_calendar_secret()
+    messages.success(
+        request, "Your calendar has a new address: the old one no longer works. Subscribe again."
+    )
+    return redirect("members:me")
+
+
+@require_http_methods(["GET", "HEAD"])
+def calendar(request, secret):
+    """`/me/calendar/<secret>.ics`: the meetings of the member's sections, every term. Not in
+    the page cache (enrollments are not part of the public data version) and private."""
+    member = get_object_or_404(Member, calendar_secret=secret)
+    meetings = list(
+        Meeting.objects.for_calendar()
+        .filter(section__enrollments__member=member)
+        .order_by("starts_at", "pk")
+    )
+    term = meetings[-1].section.term if meetings else Term.objects.current()
+    body = meetings_calendar(
+        name=f"{settings.SITE_NAME}: {member.name}",
+        uid=f"member-{member.pk}@{UID_DOMAIN}",
+        term=term,
+        meetings=meetings,
+        request=request,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="my-sections.ics"'
+    response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 # --- Joining a section (double opt-in) ---------------------------------------------------------

@@ -14,7 +14,12 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from attendance.models import AttendanceRecord, Enrollment, LinkRequest, Member
+from attendance.models import (
+    AttendanceRecord,
+    Enrollment,
+    LinkRequest,
+    Member,
+)
 from sections.models import Meeting, Section
 
 
@@ -417,3 +422,18 @@ def join_section(*, section, name, email, affiliation="") -> tuple[Member, bool]
         member.save()
     Enrollment.objects.create(member=member, section=section)
     return member, True
+
+
+@transaction.atomic
+def move_enrollment(*, enrollment, to_section) -> Enrollment:
+    """Move `enrollment`'s member to `to_section`, another section of the same term, if joining
+    is open and it has room. Their attendance records stay with the meetings they were at."""
+    if to_section.term_id != enrollment.section.term_id or to_section.pk == enrollment.section_id:
+        raise ValidationError("Choose another section of the same term.", code="not_in_term")
+    to_section = _locked_section(to_section)
+    if Enrollment.objects.filter(member=enrollment.member_id, section=to_section).exists():
+        raise ValidationError("You are in that section already.", code="already_in")
+    _check_open_and_free(to_section)
+    enrollment.section = to_section
+    enrollment.save(update_fields=["section"])
+    return enrollment

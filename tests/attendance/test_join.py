@@ -195,6 +195,7 @@ def test_a_typed_name_is_escaped_on_the_confirmation_page(client, section):
 
 
 def test_an_unpublished_term_has_no_join_page(client, section):
+    assert client.get(join_url(section)).status_code == 200
     section.term.is_published = False
     section.term.save()
 

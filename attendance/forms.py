@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 
 from attendance.models import AttendanceRecord, Member
 from attendance.services import Entry, WalkIn
+from sections.models import Section
+from syllabus.models import validate_one_line
 
 Status = AttendanceRecord.Status
 
@@ -209,4 +211,64 @@ class WalkInForm(forms.Form):
             email=self.cleaned_data["email"],
             status=self.cleaned_data["status"],
             affiliation=self.cleaned_data["affiliation"],
+        )
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(
+        label="Your email",
+        max_length=254,
+        help_text="The address you joined a section with.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class JoinForm(forms.Form):
+    """Name, email and affiliation of someone asking to join a section. Nothing is saved from
+    it: the confirmation email's link carries them (see attendance.member_views.join_confirm)."""
+
+    name, email, affiliation = forms.fields_for_model(
+        Member, fields=["name", "email", "affiliation"]
+    ).values()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = "Your name"
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["email"].label = "Your email"
+        self.fields["email"].help_text = "We send a link to it: you are in once you click it."
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["affiliation"].label = "Affiliation (optional)"
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        validate_one_line(name)
+        if not name:
+            raise ValidationError("Enter your name.", code="required")
+        return name
+
+    def clean_affiliation(self):
+        affiliation = self.cleaned_data["affiliation"]
+        validate_one_line(affiliation)
+        return affiliation
+
+
+class MoveForm(forms.Form):
+    section = forms.ModelChoiceField(
+        queryset=None,
+        label="Move to",
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of the sections listed."},
+    )
+
+    def __init__(self, *args, section, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = (
+            Section.objects.filter(term=section.term_id)
+            .exclude(pk=section.pk)
+            .select_related("term")
+        )
+        self.fields["section"].label_from_instance = lambda s: (
+            f"{s.name}: {s.when_display} · {s.room}"
         )

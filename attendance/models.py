@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -32,6 +34,16 @@ class MemberQuerySet(models.QuerySet):
     def find_by_email(self, email):
         return self.filter(email__iexact=email.strip()).first()
 
+    def of_user(self, user):
+        """The member `user` signs in as (None for anonymous users and users who are no member)."""
+        if not user.is_authenticated:
+            return None
+        return self.filter(user=user).order_by("pk").first()
+
+
+def new_calendar_secret():
+    return secrets.token_urlsafe(32)
+
 
 class Member(models.Model):
     name = models.CharField(max_length=200)
@@ -48,6 +60,13 @@ class Member(models.Model):
         help_text="Optional: the site account of this member, if they have one.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    calendar_secret = models.CharField(
+        max_length=64,
+        unique=True,
+        default=new_calendar_secret,
+        editable=False,
+        help_text="The secret in the address of the member's own calendar feed.",
+    )
 
     objects = MemberQuerySet.as_manager()
 
@@ -64,6 +83,14 @@ class Member(models.Model):
 
     def __str__(self):
         return f"{self.name} <{self.email}>"
+
+    def get_calendar_url(self):
+        return reverse("members:calendar", kwargs={"secret": self.calendar_secret})
+
+    def reset_calendar_secret(self):
+        """A new address for the member's calendar feed: the old one stops working at once."""
+        self.calendar_secret = new_calendar_secret()
+        self.save(update_fields=["calendar_secret"])
 
 
 class Enrollment(models.Model):
@@ -155,3 +182,30 @@ class AttendanceRecord(models.Model):
             raise ValidationError(
                 "This meeting was cancelled: attendance cannot be recorded.", code="cancelled"
             )
+
+
+class LinkRequestQuerySet(models.QuerySet):
+    def since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+
+class LinkRequest(models.Model):
+    """One request for an email with a link (a sign-in link, a join confirmation), kept for an
+    hour to throttle them per email address and per client address. In the database, so that
+    every server process counts the same requests. The address is kept as a keyed hash: the
+    table holds no address of anyone who is not a member."""
+
+    email_key = models.CharField(max_length=64)
+    client = models.CharField(max_length=45, blank=True, help_text="The client's IP address.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = LinkRequestQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email_key", "created_at"], name="attendance_linkreq_email"),
+            models.Index(fields=["client", "created_at"], name="attendance_linkreq_client"),
+        ]
+
+    def __str__(self):
+        return f"Link request from {self.client or 'unknown'} at {self.created_at:%Y-%m-%d %H:%M}"

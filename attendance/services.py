@@ -1,13 +1,26 @@
-"""Writes of the attendance app: a roster save and a walk-in, each one transaction."""
+"""Writes of the attendance app: a roster save, a walk-in, members' sign-in and joining, each
+one transaction."""
 
+import datetime
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from attendance.models import AttendanceRecord, Enrollment, Member
-from sections.models import Meeting
+from attendance.models import (
+    AttendanceRecord,
+    Enrollment,
+    LinkRequest,
+    Member,
+)
+from sections.models import Meeting, Section
 
 
 @dataclass(frozen=True)
@@ -314,3 +327,113 @@ def _their_fields(meeting, roster, merged, theirs):
         )
         (kept if change.yours == change.theirs else replaced).append(change)
     return kept, replaced
+
+
+# --- Members: links by email -------------------------------------------------------------------
+
+
+def email_key(email):
+    """A keyed hash of `email` (whatever its capitalisation): counts requests per address
+    without storing the addresses of people who are not members."""
+    normalized = email.strip().lower().encode()
+    return hmac.new(settings.SECRET_KEY.encode(), normalized, hashlib.sha256).hexdigest()
+
+
+@transaction.atomic
+def record_link_request(*, email, client) -> bool:
+    """Count a request for a link sent to `email` from `client` (an IP address, or "") and say
+    whether it is within the hourly limits (settings.MEMBER_LINKS_PER_*_PER_HOUR).
+
+    The request is written before counting, so two processes asking at once both see each
+    other and neither slips past the limit; refused requests count too (asking again and again
+    does not make a link come sooner). Requests older than an hour are deleted on the way."""
+    hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    LinkRequest.objects.filter(created_at__lt=hour_ago).delete()
+    key = email_key(email)
+    LinkRequest.objects.create(email_key=key, client=client)
+    counts = LinkRequest.objects.since(hour_ago).aggregate(
+        email=Count("pk", filter=Q(email_key=key)),
+        client=Count("pk", filter=Q(client=client) & ~Q(client="")),
+    )
+    return (
+        counts["email"] <= settings.MEMBER_LINKS_PER_EMAIL_PER_HOUR
+        and counts["client"] <= settings.MEMBER_LINKS_PER_CLIENT_PER_HOUR
+    )
+
+
+@transaction.atomic
+def user_for_member(*, member):
+    """The site account `member` signs in as: `member.user` when set (a lead who is also a
+    member keeps their one account), else a new user without a usable password, linked to the
+    member. The member's row is locked so that two sign-in requests make one user.
+
+    (No watched table is written here, so the data version's lock is never taken and the
+    row lock cannot deadlock with it: see core/freshness.py.)"""
+    member = Member.objects.select_for_update(of=("self",)).select_related("user").get(pk=member.pk)
+    if member.user is not None:
+        return member.user
+    user_model = get_user_model()
+    username = f"member-{member.pk}"
+    if user_model.objects.filter(username=username).exists():
+        username = f"member-{member.pk}-{secrets.token_hex(4)}"
+    user = user_model(username=username, email=member.email, first_name=member.name[:150])
+    user.set_unusable_password()
+    user.save()
+    member.user = user
+    member.save(update_fields=["user"])
+    return user
+
+
+# --- Members: joining, leaving, moving ---------------------------------------------------------
+
+
+def _check_open_and_free(section):
+    """Raise unless `section` (locked by the caller) may take one more member."""
+    if not section.term.joining_open:
+        raise ValidationError(
+            "Joining is closed for %(term)s.", code="closed", params={"term": section.term.name}
+        )
+    if section.capacity is not None and section.enrollments.count() >= section.capacity:
+        raise ValidationError(
+            "The %(section)s section is full.", code="full", params={"section": section.name}
+        )
+
+
+def _locked_section(section):
+    # Locking a row of a watched table is no write: the data version's lock is not taken here,
+    # and nothing after it writes a watched table (see core/freshness.py).
+    return Section.objects.select_for_update(of=("self",)).select_related("term").get(pk=section.pk)
+
+
+@transaction.atomic
+def join_section(*, section, name, email, affiliation="") -> tuple[Member, bool]:
+    """Enroll the member with `email` (a new one with `name` and `affiliation` if unknown) in
+    `section`, once they have confirmed their address. Returns (member, enrolled now): False
+    when they were in it already. Raises ValidationError when joining is closed or the section
+    full; the section's row is locked so two confirmations cannot both take its last place."""
+    section = _locked_section(section)
+    member = Member.objects.find_by_email(email)
+    if member is not None and Enrollment.objects.filter(member=member, section=section).exists():
+        return member, False
+    _check_open_and_free(section)
+    if member is None:
+        member = Member(name=name.strip(), email=email.strip(), affiliation=affiliation.strip())
+        member.full_clean()
+        member.save()
+    Enrollment.objects.create(member=member, section=section)
+    return member, True
+
+
+@transaction.atomic
+def move_enrollment(*, enrollment, to_section) -> Enrollment:
+    """Move `enrollment`'s member to `to_section`, another section of the same term, if joining
+    is open and it has room. Their attendance records stay with the meetings they were at."""
+    if to_section.term_id != enrollment.section.term_id or to_section.pk == enrollment.section_id:
+        raise ValidationError("Choose another section of the same term.", code="not_in_term")
+    to_section = _locked_section(to_section)
+    if Enrollment.objects.filter(member=enrollment.member_id, section=to_section).exists():
+        raise ValidationError("You are in that section already.", code="already_in")
+    _check_open_and_free(to_section)
+    enrollment.section = to_section
+    enrollment.save(update_fields=["section"])
+    return enrollment

@@ -280,6 +280,8 @@ CONTENT_SECURITY_POLICY = {
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Members sign in with a link sent by email (django-sesame, see docs/members.md).
+    "sesame.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
@@ -302,6 +304,18 @@ else:
     AXES_IPWARE_PROXY_COUNT = None
 IPWARE_STRICT = False
 AXES_VERBOSE = False
+
+# Members (docs/members.md). A sign-in link works once (a sign-in changes the user's last log-in,
+# which the token signs) and for 15 minutes; it keeps the member signed in on that browser for
+# 30 days. Each email address gets at most 5 links (sign-in or join confirmations) an hour, and
+# each client address 20 (a classroom behind one network address asks for several at once).
+SESAME_MAX_AGE = datetime.timedelta(minutes=15)
+SESAME_ONE_TIME = True
+MEMBER_SESSION_AGE = datetime.timedelta(days=30)
+MEMBER_LINKS_PER_EMAIL_PER_HOUR = 5
+MEMBER_LINKS_PER_CLIENT_PER_HOUR = 20
+# How long the link of a "join this section" confirmation email works.
+JOIN_CONFIRMATION_MAX_AGE = datetime.timedelta(days=3)
 
 LOGGING = {
     "version": 1,

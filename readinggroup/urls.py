@@ -51,6 +51,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("schema/<slug:name>.json", views.json_schema, name="json-schema"),
     path("attendance/", include("attendance.urls")),
+    path("", include("attendance.member_urls")),
     path("", include("syllabus.urls")),
     path("", include("sections.urls")),
 ]

@@ -45,15 +45,26 @@ class WeekInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
 
 @admin.register(Term)
 class TermAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
-    list_display = ["name", "title", "first_monday", "time_zone", "is_published", "week_count"]
-    list_filter = ["is_published", "time_zone"]
+    list_display = [
+        "name",
+        "title",
+        "first_monday",
+        "time_zone",
+        "is_published",
+        "joining_open",
+        "week_count",
+    ]
+    list_filter = ["is_published", "joining_open", "time_zone"]
     search_fields = ["name", "title", "institution", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["organizers"]
     date_hierarchy = "first_monday"
     inlines = [WeekInline]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "title", "institution", "is_published"]}),
+        (
+            None,
+            {"fields": ["name", "slug", "title", "institution", "is_published", "joining_open"]},
+        ),
         ("Dates", {"fields": ["first_monday", "time_zone"]}),
         (
             "Text",

@@ -157,6 +157,11 @@ class Term(models.Model):
         max_length=64, default="America/New_York", validators=[validate_time_zone]
     )
     is_published = models.BooleanField("published", default=False)
+    joining_open = models.BooleanField(
+        "joining open",
+        default=True,
+        help_text="Whether people may join this term's sections from their pages.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

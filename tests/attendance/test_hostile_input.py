@@ -127,3 +127,69 @@ def test_lead_urls_answer_hostile_ids_with_404(term, organizer, url, value, quer
         assert response.status_code == (200 if value == term.slug else 404)
     elif not (value.isascii() and value.isdigit()):
         assert response.status_code == 404
+
+
+# --- Members' forms: sign-in and joining ---------------------------------------------------------
+
+
+@pytest.fixture
+def _email_configured(settings):
+    settings.EMAIL_CONFIGURED = True
+
+
+@pytest.fixture
+def ada(section):
+    return EnrollmentFactory(section=section, member__email="ada@example.edu").member
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("_email_configured")
+@hostile_settings()
+@given(data=st.data(), extra=extra_fields)
+def test_sign_in_answers_hostile_posts_without_saving_or_mailing_anyone(ada, data, extra):
+    from django.core import mail
+
+    valid = {"email": st.sampled_from(["ada@example.edu", "ADA@EXAMPLE.EDU", "eve@example.edu"])}
+    values = data.draw(field_values(valid, ["email"]))
+    client = Client(raise_request_exception=False)
+
+    with rolled_back():
+        mail.outbox = []
+        before = attendance_rows()
+        response = client.post("/signin/", form_data(values, extra))
+        assert_not_server_error(response)
+        assert attendance_rows() == before
+        if values["email"] in ("ada@example.edu", "ADA@EXAMPLE.EDU"):
+            assert [m.to for m in mail.outbox] == [[ada.email]]
+        else:
+            assert mail.outbox == []
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("_email_configured")
+@hostile_settings()
+@given(data=st.data(), extra=extra_fields)
+def test_join_answers_hostile_posts_and_enrolls_no_one_unconfirmed(section, data, extra):
+    from django.core import mail
+
+    valid = {
+        "name": st.sampled_from(["Ada Lovelace", "Bea"]),
+        "email": st.sampled_from(["ada@example.edu", "bea@example.edu"]),
+        "affiliation": st.sampled_from(["", "MIT"]),
+    }
+    values = data.draw(field_values(valid, list(valid)))
+    client = Client(raise_request_exception=False)
+    url = f"/terms/{section.term.slug}/sections/{section.slug}/join/"
+
+    with rolled_back():
+        mail.outbox = []
+        before = attendance_rows()
+        response = client.post(url, form_data(values, extra))
+        assert_not_server_error(response)
+        assert attendance_rows() == before
+        if response.status_code == 200 and "form" in response.context:
+            assert_form_errors(response, "form")
+            assert mail.outbox == []
+        else:
+            assert response.status_code == 200, response.status_code
+            assert [m.to for m in mail.outbox] == [[values["email"]]]

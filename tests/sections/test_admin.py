@@ -197,6 +197,7 @@ def test_the_term_admin_keeps_its_columns_and_gains_the_action(client, organizer
         "first_monday",
         "time_zone",
         "is_published",
+        "joining_open",
         "week_count",
     ]
     assert [name for name, _ in response.context["action_form"].fields["action"].choices] == [

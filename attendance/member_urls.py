@@ -1,0 +1,19 @@
+"""Members' pages (docs/members.md): signing in by email link, joining a section, /me/."""
+
+from django.urls import path
+
+from attendance import member_views as views
+
+app_name = "members"
+
+urlpatterns = [
+    path("signin/", views.sign_in, name="signin"),
+    path("signin/link/", views.sign_in_link, name="signin-link"),
+    path("me/", views.me, name="me"),
+    path("me/sections/<int:pk>/leave/", views.leave, name="leave"),
+    path("me/sections/<int:pk>/move/", views.move, name="move"),
+    path("me/calendar/reset/", views.calendar_reset, name="calendar-reset"),
+    path("me/calendar/<str:secret>.ics", views.calendar, name="calendar"),
+    path("terms/<slug:term>/sections/<slug:section>/join/", views.join, name="join"),
+    path("join/confirm/", views.join_confirm, name="join-confirm"),
+]

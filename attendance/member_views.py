@@ -1,0 +1,339 @@
+"""Members' own pages: signing in with a link sent by email (no password), joining a section,
+and /me/ (docs/members.md). Leads' pages are in attendance/views.py."""
+
+from urllib.parse import urlencode
+
+from axes.helpers import get_client_ip_address
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_http_methods
+from sesame.utils import get_query_string
+
+from attendance.emails import send_join_confirmation, send_sign_in_link
+from attendance.forms import JoinForm, MoveForm, SignInForm
+from attendance.models import AttendanceRecord, Enrollment, Member
+from attendance.services import (
+    join_section,
+    move_enrollment,
+    record_link_request,
+    user_for_member,
+)
+from sections.calendars import UID_DOMAIN, meetings_calendar, subscribe_links
+from sections.models import Meeting, Section
+from syllabus.models import Term
+
+TOO_MANY = (
+    "Too many links were asked for this address or from your network in the last hour. "
+    "Try again later."
+)
+
+
+def _client(request):
+    return (get_client_ip_address(request) or "")[:45]
+
+
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _sign_in(request, user, backend=None):
+    """Log `user` in on this browser for MEMBER_SESSION_AGE (longer than a lead's session)."""
+    login(request, user, backend=backend)
+    request.session.set_expiry(int(settings.MEMBER_SESSION_AGE.total_seconds()))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_in(request):
+    """Ask for a sign-in link. The answer is the same whether or not the address is a
+    member's (same page, same status): only a member's address is sent a link, and nothing
+    is sent to anyone else, so the page cannot be used to find out who is a member nor to make
+    the site mail strangers. Links are throttled per address and per client, for every address
+    asked for, known or not."""
+    if not settings.EMAIL_CONFIGURED:
+        return render(request, "attendance/sign_in_unavailable.html")
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if record_link_request(email=email, client=_client(request)):
+            member = Member.objects.find_by_email(email)
+            if member is not None:
+                user = user_for_member(member=member)
+                path = reverse("members:signin-link") + get_query_string(user)
+                send_sign_in_link(member=member, url=request.build_absolute_uri(path))
+            context = {"email": email, "minutes": _minutes(settings.SESAME_MAX_AGE)}
+            return render(request, "attendance/sign_in_sent.html", context)
+        form.add_error("email", TOO_MANY)
+        status = 429
+    return render(request, "attendance/sign_in.html", {"form": form}, status=status)
+
+
+def _minutes(delta):
+    return int(delta.total_seconds() // 60)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def sign_in_link(request):
+    """The link from the email. Opening it shows a button; the sign-in happens on POST, so a
+    mail scanner that opens links to check them does not use up the one-time link."""
+    token = request.POST.get("sesame") if request.method == "POST" else request.GET.get("sesame")
+    if not token or len(token) > 200:
+        return render(request, "attendance/sign_in_link_invalid.html", status=400)
+    if request.method == "POST":
+        user = authenticate(request, sesame=token)
+        if user is None:
+            return render(request, "attendance/sign_in_link_invalid.html", status=400)
+        _sign_in(request, user)
+        return redirect("members:me")
+    return render(request, "attendance/sign_in_link.html", {"token": token})
+
+
+# --- My page ------------------------------------------------------------------------------------
+
+UPCOMING_LIMIT = 5
+
+
+def _upcoming(meetings):
+    """The coming meetings up to and including the first that takes place (cancelled ones
+    before it are shown, so a member sees the change)."""
+    shown = []
+    for meeting in meetings:
+        shown.append(meeting)
+        if not meeting.is_cancelled:
+            break
+    return shown
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required(login_url="members:signin")
+def me(request):
+    """The member's sections this term, their next meeting, their own attendance and their
+    calendar feed. A user who is not a member is told how to join."""
+    member = Member.objects.of_user(request.user)
+    if member is None:
+        return render(request, "attendance/me.html", {"member": None})
+    term = Term.objects.current()
+    sections = list(
+        Section.objects.filter(enrollments__member=member, term=term)
+        .select_related("term")
+        .with_leads()
+        .order_by("weekday", "start_time", "name")
+    )
+    upcoming = _upcoming(
+        Meeting.objects.for_calendar()
+        .filter(section__in=sections, ends_at__gt=timezone.now())
+        .order_by("starts_at", "pk")[:UPCOMING_LIMIT]
+    )
+    records = (
+        AttendanceRecord.objects.filter(member=member, meeting__section__in=sections)
+        .select_related("meeting__week", "meeting__section")
+        .order_by("meeting__starts_at", "meeting__pk")
+    )
+    context = {
+        "term": term,
+        "member": member,
+        "sections": sections,
+        "upcoming": upcoming,
+        "records": records,
+        "calendar": subscribe_links(request, member.get_calendar_url()),
+    }
+    return render(request, "attendance/me.html", context)
+
+
+def _my_enrollment(request, pk):
+    """The signed-in member's enrollment in section `pk`, else 404 (whoever else asks)."""
+    member = Member.objects.of_user(request.user)
+    return get_object_or_404(
+        Enrollment.objects.select_related("section__term", "member"), member=member, section=pk
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required(login_url="members:signin")
+def leave(request, pk):
+    """Leave a section: a GET asks, a POST leaves. Attendance already taken stays."""
+    enrollment = _my_enrollment(request, pk)
+    if request.method == "POST":
+        enrollment.delete()
+        messages.success(request, f"You have left the {enrollment.section.name} section.")
+        return redirect("members:me")
+    context = {"term": enrollment.section.term, "section": enrollment.section}
+    return render(request, "attendance/enrollment_confirm_delete.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required(login_url="members:signin")
+def move(request, pk):
+    """Move to another section of the same term (joining open, room in it)."""
+    enrollment = _my_enrollment(request, pk)
+    section = enrollment.section
+    form = MoveForm(request.POST or None, section=section)
+    if request.method == "POST" and form.is_valid():
+        try:
+            move_enrollment(enrollment=enrollment, to_section=form.cleaned_data["section"])
+        except ValidationError as error:
+            form.add_error("section", error)
+        else:
+            messages.success(
+                request,
+                f"You moved from the {section.name} section to the "
+                f"{form.cleaned_data['section'].name} section.",
+            )
+            return redirect("members:me")
+    context = {"term": section.term, "section": section, "form": form}
+    return render(request, "attendance/enrollment_move.html", context)
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="members:signin")
+def calendar_reset(request):
+    member = Member.objects.of_user(request.user)
+    if member is None:
+        raise Http404("You are not a member.")
+    member.reset_calendar_secret()
+    messages.success(
+        request, "Your calendar has a new address: the old one no longer works. Subscribe again."
+    )
+    return redirect("members:me")
+
+
+@require_http_methods(["GET", "HEAD"])
+def calendar(request, secret):
+    """`/me/calendar/<secret>.ics`: the meetings of the member's sections, every term. Not in
+    the page cache (enrollments are not part of the public data version) and private."""
+    member = get_object_or_404(Member, calendar_secret=secret)
+    meetings = list(
+        Meeting.objects.for_calendar()
+        .filter(section__enrollments__member=member)
+        .order_by("starts_at", "pk")
+    )
+    term = meetings[-1].section.term if meetings else Term.objects.current()
+    body = meetings_calendar(
+        name=f"{settings.SITE_NAME}: {member.name}",
+        uid=f"member-{member.pk}@{UID_DOMAIN}",
+        term=term,
+        meetings=meetings,
+        request=request,
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="my-sections.ics"'
+    response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
+
+
+# --- Joining a section (double opt-in) ---------------------------------------------------------
+
+JOIN_SALT = "attendance.join"
+
+
+def _joinable_section(request, term, section):
+    return get_object_or_404(
+        Section.objects.select_related("term"),
+        term__in=Term.objects.visible_to(request.user),
+        term__slug=term,
+        slug=section,
+    )
+
+
+def _why_not_joinable(section):
+    """ "closed", "full" or None, as the join page tells it before anyone types anything."""
+    if not section.term.joining_open:
+        return "closed"
+    if section.capacity is not None and section.enrollments.count() >= section.capacity:
+        return "full"
+    return None
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def join(request, term, section):
+    """Name, email and affiliation; then a confirmation email. Nothing is saved here: the
+    link carries what was typed, signed, and the member is enrolled only when they open it."""
+    section = _joinable_section(request, term, section)
+    context = {"term": section.term, "section": section}
+    if not settings.EMAIL_CONFIGURED:
+        return render(request, "attendance/sign_in_unavailable.html", context)
+    context["refused"] = _why_not_joinable(section)
+    if context["refused"]:
+        return render(request, "attendance/join_form.html", context)
+    form = JoinForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if record_link_request(email=data["email"], client=_client(request)):
+            token = signing.dumps(
+                {
+                    "section": section.pk,
+                    "name": data["name"],
+                    "email": data["email"],
+                    "affiliation": data["affiliation"],
+                },
+                salt=JOIN_SALT,
+                compress=True,
+            )
+            path = reverse("members:join-confirm") + "?" + urlencode({"token": token})
+            send_join_confirmation(
+                email=data["email"], section=section, url=request.build_absolute_uri(path)
+            )
+            context["email"] = data["email"]
+            context["days"] = settings.JOIN_CONFIRMATION_MAX_AGE.days
+            return render(request, "attendance/join_sent.html", context)
+        form.add_error("email", TOO_MANY)
+        status = 429
+    context["form"] = form
+    return render(request, "attendance/join_form.html", context, status=status)
+
+
+def _join_request(token):
+    """What a join link carries, or None when it is forged, broken or too old."""
+    if not token or len(token) > 4000:
+        return None
+    try:
+        data = signing.loads(
+            token, salt=JOIN_SALT, max_age=settings.JOIN_CONFIRMATION_MAX_AGE.total_seconds()
+        )
+    except signing.BadSignature:  # SignatureExpired too
+        return None
+    section = Section.objects.select_related("term").filter(pk=data.get("section")).first()
+    if section is None:
+        return None
+    return {**data, "section": section}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def join_confirm(request):
+    """The link of the confirmation email: a page with a button (mail scanners open links),
+    whose POST enrolls the member and signs them in. A link used again enrolls no one twice
+    and signs no one in: it says they are in already."""
+    token = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
+    data = _join_request(token)
+    if data is None:
+        return render(request, "attendance/join_confirm.html", {"invalid": True}, status=400)
+    section = data["section"]
+    context = {"term": section.term, "section": section, "join": data, "token": token}
+    if request.method == "POST":
+        try:
+            member, enrolled = join_section(
+                section=section,
+                name=data["name"],
+                email=data["email"],
+                affiliation=data["affiliation"],
+            )
+        except ValidationError as error:
+            context["error"] = error.messages[0]
+            return render(request, "attendance/join_confirm.html", context, status=409)
+        if not enrolled:
+            messages.info(request, f"You are in the {section.name} section already.")
+            return redirect("members:me" if request.user.is_authenticated else "members:signin")
+        _sign_in(request, user_for_member(member=member), backend=MODEL_BACKEND)
+        messages.success(request, f"Welcome to the {section.name} section!")
+        return redirect("members:me")
+    return render(request, "attendance/join_confirm.html", context)

@@ -14,7 +14,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def import_settings(*, show="s.DEBUG, s.ALLOWED_HOSTS", **env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    # Nothing of the suite's own environment (DATABASE_URL under scripts/with-postgres.sh,
+    # CACHE_URL, ...) may leak into the settings under test.
+    read = names_settings_read()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_") and k not in read}
     return subprocess.run(
         [
             sys.executable,

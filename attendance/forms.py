@@ -31,7 +31,7 @@ class RosterForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         for member in self.roster:
             self.fields[self.status_name(member.pk)] = forms.ChoiceField(
-                label=member.name,
+                label=getattr(member, "roster_name", member.name),
                 choices=Status.choices,
                 required=False,
                 # Drawn as four big toggle buttons (Bootstrap's btn-check): no JavaScript.

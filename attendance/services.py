@@ -20,6 +20,7 @@ from attendance.models import (
     LinkRequest,
     Member,
 )
+from core.roles import is_organizer
 from sections.models import Meeting, Section
 
 
@@ -65,6 +66,10 @@ class FieldChange:
     by: object = None  # the user who saved theirs, if known
 
     @property
+    def member_name(self):
+        return getattr(self.member, "roster_name", self.member.name)
+
+    @property
     def by_name(self):
         if self.by is None:
             return "someone"
@@ -79,13 +84,13 @@ class FieldChange:
     def kept(self):
         """“Kept Dana's remark on Lee: “arrived late”.”"""
         return (
-            f"Kept {self.by_name}'s {self.field} on {self.member.name}: {self._show(self.theirs)}."
+            f"Kept {self.by_name}'s {self.field} on {self.member_name}: {self._show(self.theirs)}."
         )
 
     @property
     def clash(self):
         return (
-            f"{self.by_name} set the {self.field} on {self.member.name} to "
+            f"{self.by_name} set the {self.field} on {self.member_name} to "
             f"{self._show(self.theirs)}; you chose {self._show(self.yours)}. Saving again keeps "
             "yours."
         )
@@ -93,7 +98,7 @@ class FieldChange:
     @property
     def replaced(self):
         return (
-            f"Replaced {self.by_name}'s {self.field} on {self.member.name} "
+            f"Replaced {self.by_name}'s {self.field} on {self.member_name} "
             f"({self._show(self.theirs)}) with yours ({self._show(self.yours)})."
         )
 
@@ -138,19 +143,43 @@ class RosterConflict(ValidationError):
         self.clashes = clashes
 
 
+def known_to(user, section):
+    """The members `user` already knows through their sections (all for organizers), as a
+    queryset of ids: those on the roster of `section` or of any section `user` manages."""
+    if user is not None and is_organizer(user):
+        return Member.objects.values("pk")
+    sections = Section.objects.filter(pk=section.pk)
+    if user is not None:
+        sections = sections | Section.objects.manageable_by(user)
+    enrolled = Enrollment.objects.filter(section__in=sections).values("member_id")
+    attended = AttendanceRecord.objects.filter(meeting__section__in=sections).values("member_id")
+    return Member.objects.filter(Q(pk__in=enrolled) | Q(pk__in=attended)).values("pk")
+
+
 @transaction.atomic
-def add_walk_in(*, section, name, email, affiliation="") -> Member:
+def add_walk_in(*, section, name, email, affiliation="", by=None) -> Member:
     """The member with `email` (matched whatever its capitalisation), or a new one, enrolled
-    in `section`. An existing member keeps their name: emails identify people, names vary."""
+    in `section`. An existing member keeps their record: emails identify people, names vary.
+
+    Privacy: `by` (the lead adding them) learns nothing about people outside their sections.
+    An existing member `by` does not know already is enrolled with the name `by` typed as the
+    enrollment's display name, which is what `by`'s roster shows (`roster_name`); their stored
+    name and affiliation are neither shown nor changed."""
     email = email.strip()
+    name = name.strip()
     member = Member.objects.find_by_email(email)
+    display_name = ""
     if member is None:
-        member = Member(name=name.strip(), email=email, affiliation=affiliation.strip())
+        member = Member(name=name, email=email, affiliation=affiliation.strip())
         member.full_clean()
         member.save()
+    elif not known_to(by, section).filter(pk=member.pk).exists():
+        display_name = name if name != member.name else ""
     Enrollment.objects.bulk_create(
-        [Enrollment(member=member, section=section)], ignore_conflicts=True
+        [Enrollment(member=member, section=section, display_name=display_name)],
+        ignore_conflicts=True,
     )
+    member.roster_name = display_name or member.name
     return member
 
 
@@ -191,6 +220,7 @@ def record_attendance(
             name=walk_in.name,
             email=walk_in.email,
             affiliation=walk_in.affiliation,
+            by=recorded_by,
         )
         entries = [e for e in entries if e.member_id != new_member.pk]
         entries.append(Entry(new_member.pk, walk_in.status, walk_in.remark))
@@ -268,6 +298,8 @@ def record_attendance(
 def _conflict(meeting, roster, entries, merged, current_version, expected_version):
     """The RosterConflict for a save made at `expected_version`, with its three-way merge."""
     changes = list(AttendanceRecord.objects.changed_since(meeting, expected_version))
+    for record in changes:  # the roster's members, with the names the leads know them by
+        record.member = roster.get(record.member_id, record.member)
     by = {record.member_id: record.recorded_by for record in changes}
     kept, clashes = [], []
     for entry in entries:

@@ -140,7 +140,7 @@ def _saved_message(meeting, saved):
         count = len(saved.changed)
         text = f"Saved {count} change{'s' if count != 1 else ''} to {what}."
     if saved.walk_in is not None:
-        text += f" {saved.walk_in.name} is on the roster."
+        text += f" {saved.walk_in.roster_name} is on the roster."
     for change in saved.kept:
         text += f" {change.kept}"
     for change in saved.replaced:

@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from attendance.models import (
@@ -469,3 +470,88 @@ def move_enrollment(*, enrollment, to_section) -> Enrollment:
     enrollment.section = to_section
     enrollment.save(update_fields=["section"])
     return enrollment
+
+
+# --- Leads: adding several people at once ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+@dataclass
+class BulkPreview:
+    """What adding `people` to a section would do: `added` (new members and known ones to be
+    enrolled) and `already` (on the section's roster now), each a list of (person, name shown):
+    the name shown is the member's own only when the lead knows them already (see
+    `add_walk_in`), else the name the lead typed."""
+
+    added: list = field(default_factory=list)
+    already: list = field(default_factory=list)
+
+
+def _bulk_plan(*, section, people, by):
+    """(preview, existing members by lowercased email, ids of those `by` knows): a constant
+    number of queries, whatever the number of people."""
+    emails = {person.email.lower() for person in people}
+    existing = {
+        member.email_key: member
+        for member in Member.objects.annotate(email_key=Lower("email")).filter(email_key__in=emails)
+    }
+    known = set(
+        known_to(by, section)
+        .filter(pk__in=[m.pk for m in existing.values()])
+        .values_list("pk", flat=True)
+    )
+    on_roster = set(
+        Member.objects.on_roster_of(section)
+        .filter(pk__in=[m.pk for m in existing.values()])
+        .values_list("pk", flat=True)
+    )
+    preview = BulkPreview()
+    for person in people:
+        member = existing.get(person.email.lower())
+        shown = member.name if member is not None and member.pk in known else person.name
+        if member is not None and member.pk in on_roster:
+            preview.already.append((person, shown))
+        else:
+            preview.added.append((person, shown))
+    return preview, existing, known
+
+
+def preview_people(*, section, people, by) -> BulkPreview:
+    return _bulk_plan(section=section, people=people, by=by)[0]
+
+
+@transaction.atomic
+def enroll_people(*, section, people, by) -> BulkPreview:
+    """Enroll `people` (`Person`s with distinct emails) in `section` in one transaction, with
+    bulk writes: new members are created, members known by their email (whatever its
+    capitals) are reused, never duplicated, and those on the roster already are left as they
+    are. Members `by` does not know get the typed name as their enrollment's display name
+    (the privacy rule of `add_walk_in`). All or nothing: an invalid person raises
+    ValidationError and nothing is saved. Returns what was done."""
+    people = list(people)
+    if len({person.email.lower() for person in people}) != len(people):
+        raise ValidationError("The same email appears twice.", code="duplicate_email")
+    preview, existing, known = _bulk_plan(section=section, people=people, by=by)
+    new = []
+    for person, _ in preview.added:
+        if person.email.lower() not in existing:
+            member = Member(name=person.name.strip(), email=person.email.strip())
+            # Field checks only: the unique email was checked above, in one query.
+            member.clean_fields(exclude=["user", "calendar_secret"])
+            new.append(member)
+    created = {m.email.lower(): m for m in Member.objects.bulk_create(new)}
+    enrollments = []
+    for person, _ in preview.added:
+        key = person.email.lower()
+        member = created.get(key) or existing[key]
+        display_name = ""
+        if key in existing and member.pk not in known and person.name != member.name:
+            display_name = person.name
+        enrollments.append(Enrollment(member=member, section=section, display_name=display_name))
+    Enrollment.objects.bulk_create(enrollments, ignore_conflicts=True)
+    return preview

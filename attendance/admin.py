@@ -1,9 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
 from core.admin import BoundedInlineMixin, SafeIdsMixin
+from sections import admin as sections_admin
 from sections.admin import SectionListFilter
+from sections.models import Section
 
 
 class EnrollmentInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
@@ -67,3 +70,22 @@ class AttendanceRecordAdmin(SafeIdsMixin, admin.ModelAdmin):
         # A change here counts as a roster save, so a lead's open roster form learns of it.
         obj.roster_version = AttendanceRecord.objects.roster_version(obj.meeting) + 1
         super().save_model(request, obj, form, change)
+
+
+# Section is registered by sections, which must not import attendance; adding people to a
+# section is attendance's page. So attendance re-registers Section with a subclass that adds
+# only that action (the pattern of sections' TermAdmin).
+admin.site.unregister(Section)
+
+
+@admin.register(Section)
+class SectionAdmin(sections_admin.SectionAdmin):
+    actions = [*(sections_admin.SectionAdmin.actions or []), "add_people"]
+
+    @admin.action(description="Add several people to this section…", permissions=["change"])
+    def add_people(self, request, queryset):
+        sections = list(queryset.values_list("pk", flat=True)[:2])
+        if len(sections) != 1:
+            self.message_user(request, "Select exactly one section.", messages.ERROR)
+            return None
+        return redirect("attendance:section-add", pk=sections[0])

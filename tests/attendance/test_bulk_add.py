@@ -330,3 +330,29 @@ def test_confirm_query_count_does_not_grow_with_the_paste(
     assert response.status_code == 302
     assert Enrollment.objects.filter(section=section).count() == size
     print(f"\nconfirm of {size} lines: {elapsed:.3f} s")
+
+
+# --- The section admin ------------------------------------------------------------------------
+
+
+def test_section_admin_action_opens_the_add_page_for_one_section(client, organizer, section):
+    client.force_login(organizer)
+
+    response = client.post(
+        "/admin/sections/section/",
+        {"action": "add_people", "_selected_action": [section.pk]},
+    )
+
+    assert response.url == f"/attendance/sections/{section.pk}/add/"
+
+
+def test_section_admin_action_wants_exactly_one_section(client, organizer, section, other_section):
+    client.force_login(organizer)
+
+    response = client.post(
+        "/admin/sections/section/",
+        {"action": "add_people", "_selected_action": [section.pk, other_section.pk]},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == ["Select exactly one section."]

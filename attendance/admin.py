@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
+from attendance.services import MERGE_STATUS_ORDER, merge_members
 from core.admin import BoundedInlineMixin, SafeIdsMixin
 from sections import admin as sections_admin
 from sections.admin import SectionListFilter
@@ -24,6 +27,22 @@ class EnrollmentInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class MergeMembersForm(forms.Form):
+    keep = forms.ModelChoiceField(
+        queryset=Member.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label="Keep",
+        help_text="Its name stays; it takes the others' enrollments and attendance, and their "
+        "email, affiliation and account where it has none. The others are deleted.",
+        error_messages={"invalid_choice": "Choose one of the selected members."},
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = members
+
+
 @admin.register(Member)
 class MemberAdmin(SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "email", "affiliation", "section_names", "created_at"]
@@ -34,9 +53,47 @@ class MemberAdmin(SafeIdsMixin, admin.ModelAdmin):
     search_fields = ["name", "email", "affiliation"]
     autocomplete_fields = ["user"]
     inlines = [EnrollmentInline]
+    actions = ["merge"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("enrollments__section")
+
+    @admin.action(description="Merge the selected members…", permissions=["delete"])
+    def merge(self, request, queryset):
+        members = queryset.order_by("pk")
+        count = members.count()
+        if count < 2:
+            self.message_user(request, "Select at least two members to merge.", messages.ERROR)
+            return None
+        applying = "apply" in request.POST
+        form = MergeMembersForm(request.POST if applying else None, members=members)
+        if applying and form.is_valid():
+            keep = form.cleaned_data["keep"]
+            try:
+                merged = merge_members(keep=keep, others=list(members.exclude(pk=keep.pk)))
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    f"Merged {count - 1} member(s) into {merged}: their enrollments and "
+                    "attendance are now theirs.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:attendance_member_change", merged.pk)
+        order = ", ".join(MERGE_STATUS_ORDER)
+        return sections_admin.action_form_page(
+            self,
+            request,
+            members,
+            form=form,
+            title="Merge members",
+            intro="One member is kept; the others' enrollments and attendance records move to "
+            "it and the others are deleted, in one step. Where two of them have a record of "
+            f"the same meeting, the most informative status is kept (in this order: {order}; "
+            "on a tie, the latest), with its remark or else another's.",
+            submit="Merge",
+        )
 
     @admin.display(description="sections")
     def section_names(self, member):

@@ -201,10 +201,11 @@ class WalkInForm(forms.Form):
             *args, prefix="walk_in", empty_permitted=True, use_required_attribute=False, **kwargs
         )
         self.fields["name"].label = "Walk-in's name"
-        self.fields["email"].label = "Their email"
-        self.fields[
-            "email"
-        ].help_text = "Someone already known by this email is reused, not duplicated."
+        self.fields["email"].label = "Their email (optional)"
+        self.fields["email"].help_text = (
+            "Someone already known by this email is reused, not duplicated. Without one, a new "
+            "member is added: an organizer can merge duplicates later."
+        )
         self.fields["affiliation"].help_text = ""
 
     def walk_in(self):
@@ -240,6 +241,7 @@ class JoinForm(forms.Form):
         self.fields["name"].label = "Your name"
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].label = "Your email"
+        self.fields["email"].required = True  # the model allows none, for walk-ins
         self.fields["email"].help_text = "We send a link to it: you are in once you click it."
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["affiliation"].label = "Affiliation (optional)"

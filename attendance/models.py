@@ -41,6 +41,10 @@ class MemberQuerySet(models.QuerySet):
         )
 
     def find_by_email(self, email):
+        """The member with `email`, whatever its capitals (None for no email: many members
+        have none, and none of them is "the" member without one)."""
+        if not email.strip():
+            return None
         return self.filter(email__iexact=email.strip()).first()
 
     def of_user(self, user):
@@ -56,7 +60,11 @@ def new_calendar_secret():
 
 class Member(models.Model):
     name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254, help_text="Unique, whatever the capitalisation.")
+    email = models.EmailField(
+        max_length=254,
+        blank=True,
+        help_text="Unique, whatever the capitalisation; blank for a walk-in who gave none.",
+    )
     affiliation = models.CharField(
         max_length=200, blank=True, help_text="For example “MIT EECS” or “Harvard”."
     )
@@ -84,6 +92,7 @@ class Member(models.Model):
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
+                condition=~Q(email=""),
                 name="attendance_member_unique_email",
                 violation_error_code="unique_email",
                 violation_error_message="A member with this email already exists.",
@@ -91,7 +100,7 @@ class Member(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} <{self.email}>"
+        return f"{self.name} <{self.email}>" if self.email else self.name
 
     def get_calendar_url(self):
         return reverse("members:calendar", kwargs={"secret": self.calendar_secret})

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -555,3 +555,110 @@ def enroll_people(*, section, people, by) -> BulkPreview:
         enrollments.append(Enrollment(member=member, section=section, display_name=display_name))
     Enrollment.objects.bulk_create(enrollments, ignore_conflicts=True)
     return preview
+
+
+# --- Organizers: merging duplicate members -----------------------------------------------------
+
+# When two merged members both have a record of one meeting, the kept record is the one whose
+# status says most about what happened, in this order: late (came, and when), present (came),
+# excused (told the lead), absent (nothing known beyond not seen); on a tie, the one recorded
+# last. Its remark is kept, or, when it has none, the first remark of the others.
+MERGE_STATUS_ORDER = ["late", "present", "excused", "absent"]
+
+
+@transaction.atomic
+def merge_members(*, keep, others) -> Member:
+    """Move the enrollments and attendance records of `others` to `keep` and delete `others`,
+    in one transaction: a walk-in added without an email and the member they turned out to be.
+
+    The history stays: every meeting any of them attended keeps one record (see
+    MERGE_STATUS_ORDER for which, when several), every section any of them was in keeps one
+    enrollment (`keep`'s own if it had one). `keep` keeps its name and takes the first email,
+    affiliation and site account of the others where it has none. Each meeting whose records
+    changed gets a new roster version, so a roster form opened before the merge says so."""
+    others = [m for m in others if m.pk != keep.pk]
+    if not others:
+        raise ValidationError("Choose at least one other member to merge.", code="nothing")
+    ids = [keep.pk, *(m.pk for m in others)]
+    members = {m.pk: m for m in Member.objects.select_for_update(of=("self",)).filter(pk__in=ids)}
+    if len(members) != len(ids):
+        raise ValidationError("A member to merge no longer exists.", code="gone")
+    keep, others = members[keep.pk], [members[pk] for pk in ids[1:]]
+
+    # Enrollments: one per section, the kept member's own first.
+    rank = {pk: n for n, pk in enumerate(ids)}
+    enrollments = sorted(
+        Enrollment.objects.filter(member__in=ids),
+        key=lambda e: (e.section_id, rank[e.member_id], e.created_at),
+    )
+    chosen, dropped = {}, []
+    for enrollment in enrollments:
+        if enrollment.section_id in chosen:
+            dropped.append(enrollment.pk)
+        else:
+            chosen[enrollment.section_id] = enrollment
+    Enrollment.objects.filter(pk__in=dropped).delete()
+    moved = [e for e in chosen.values() if e.member_id != keep.pk]
+    for enrollment in moved:
+        enrollment.member = keep
+    Enrollment.objects.bulk_update(moved, ["member"])
+
+    # Attendance records: one per meeting, the most informative.
+    order = {status: n for n, status in enumerate(MERGE_STATUS_ORDER)}
+    by_meeting = {}
+    for record in AttendanceRecord.objects.filter(member__in=ids):
+        by_meeting.setdefault(record.meeting_id, []).append(record)
+    versions = dict(
+        AttendanceRecord.objects.filter(meeting__in=list(by_meeting))
+        .values("meeting")
+        .annotate(v=Max("roster_version"))
+        .values_list("meeting", "v")
+    )
+    kept_records, dropped = [], []
+    for meeting_id, records in by_meeting.items():
+        records.sort(key=lambda r: (order.get(r.status, 99), -r.recorded_at.timestamp()))
+        best, rest = records[0], records[1:]
+        if not best.remark:
+            best.remark = next((r.remark for r in rest if r.remark), "")
+        if best.member_id != keep.pk or rest:
+            best.member = keep
+            best.roster_version = (versions.get(meeting_id) or 0) + 1
+            kept_records.append(best)
+        dropped += [r.pk for r in rest]
+    AttendanceRecord.objects.filter(pk__in=dropped).delete()
+    AttendanceRecord.objects.bulk_update(kept_records, ["member", "remark", "roster_version"])
+
+    # Anything else that points at a member (added by later features) moves as it is; if that
+    # breaks one of its unique rules, nothing is merged.
+    for relation in Member._meta.related_objects:
+        if relation.related_name in ("enrollments", "attendance_records"):
+            continue
+        if not relation.many_to_one:
+            continue
+        try:
+            with transaction.atomic():
+                relation.related_model._base_manager.filter(
+                    **{f"{relation.field.name}__in": ids[1:]}
+                ).update(**{relation.field.name: keep})
+        except IntegrityError as error:
+            raise ValidationError(
+                "These members cannot be merged: both have a %(what)s that may exist only once.",
+                code="conflict",
+                params={"what": relation.related_model._meta.verbose_name},
+            ) from error
+
+    # The member: fill what the kept one lacks, then delete the others.
+    emails = [m.email for m in others if m.email]
+    update = {}
+    if not keep.email and emails:
+        update["email"] = emails[0]
+    if not keep.affiliation:
+        update["affiliation"] = next((m.affiliation for m in others if m.affiliation), "")
+    if keep.user_id is None:
+        update["user_id"] = next((m.user_id for m in others if m.user_id), None)
+    Member.objects.filter(pk__in=[m.pk for m in others]).delete()
+    for name, value in update.items():
+        setattr(keep, name, value)
+    if update:
+        keep.save(update_fields=list(update))
+    return keep

@@ -1,9 +1,15 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
+from attendance.services import MERGE_STATUS_ORDER, merge_members
 from core.admin import BoundedInlineMixin, SafeIdsMixin
+from sections import admin as sections_admin
 from sections.admin import SectionListFilter
+from sections.models import Section
 
 
 class EnrollmentInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
@@ -21,6 +27,22 @@ class EnrollmentInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class MergeMembersForm(forms.Form):
+    keep = forms.ModelChoiceField(
+        queryset=Member.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label="Keep",
+        help_text="Its name stays; it takes the others' enrollments and attendance, and their "
+        "email, affiliation and account where it has none. The others are deleted.",
+        error_messages={"invalid_choice": "Choose one of the selected members."},
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].queryset = members
+
+
 @admin.register(Member)
 class MemberAdmin(SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "email", "affiliation", "section_names", "created_at"]
@@ -31,9 +53,47 @@ class MemberAdmin(SafeIdsMixin, admin.ModelAdmin):
     search_fields = ["name", "email", "affiliation"]
     autocomplete_fields = ["user"]
     inlines = [EnrollmentInline]
+    actions = ["merge"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("enrollments__section")
+
+    @admin.action(description="Merge the selected members…", permissions=["delete"])
+    def merge(self, request, queryset):
+        members = queryset.order_by("pk")
+        count = members.count()
+        if count < 2:
+            self.message_user(request, "Select at least two members to merge.", messages.ERROR)
+            return None
+        applying = "apply" in request.POST
+        form = MergeMembersForm(request.POST if applying else None, members=members)
+        if applying and form.is_valid():
+            keep = form.cleaned_data["keep"]
+            try:
+                merged = merge_members(keep=keep, others=list(members.exclude(pk=keep.pk)))
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    f"Merged {count - 1} member(s) into {merged}: their enrollments and "
+                    "attendance are now theirs.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:attendance_member_change", merged.pk)
+        order = ", ".join(MERGE_STATUS_ORDER)
+        return sections_admin.action_form_page(
+            self,
+            request,
+            members,
+            form=form,
+            title="Merge members",
+            intro="One member is kept; the others' enrollments and attendance records move to "
+            "it and the others are deleted, in one step. Where two of them have a record of "
+            f"the same meeting, the most informative status is kept (in this order: {order}; "
+            "on a tie, the latest), with its remark or else another's.",
+            submit="Merge",
+        )
 
     @admin.display(description="sections")
     def section_names(self, member):
@@ -67,3 +127,22 @@ class AttendanceRecordAdmin(SafeIdsMixin, admin.ModelAdmin):
         # A change here counts as a roster save, so a lead's open roster form learns of it.
         obj.roster_version = AttendanceRecord.objects.roster_version(obj.meeting) + 1
         super().save_model(request, obj, form, change)
+
+
+# Section is registered by sections, which must not import attendance; adding people to a
+# section is attendance's page. So attendance re-registers Section with a subclass that adds
+# only that action (the pattern of sections' TermAdmin).
+admin.site.unregister(Section)
+
+
+@admin.register(Section)
+class SectionAdmin(sections_admin.SectionAdmin):
+    actions = [*(sections_admin.SectionAdmin.actions or []), "add_people"]
+
+    @admin.action(description="Add several people to this section…", permissions=["change"])
+    def add_people(self, request, queryset):
+        sections = list(queryset.values_list("pk", flat=True)[:2])
+        if len(sections) != 1:
+            self.message_user(request, "Select exactly one section.", messages.ERROR)
+            return None
+        return redirect("attendance:section-add", pk=sections[0])

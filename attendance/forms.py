@@ -1,5 +1,9 @@
+import re
+from dataclasses import dataclass
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from attendance.models import AttendanceRecord, Member
 from attendance.services import Entry, WalkIn
@@ -31,7 +35,7 @@ class RosterForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         for member in self.roster:
             self.fields[self.status_name(member.pk)] = forms.ChoiceField(
-                label=member.name,
+                label=getattr(member, "roster_name", member.name),
                 choices=Status.choices,
                 required=False,
                 # Drawn as four big toggle buttons (Bootstrap's btn-check): no JavaScript.
@@ -197,10 +201,11 @@ class WalkInForm(forms.Form):
             *args, prefix="walk_in", empty_permitted=True, use_required_attribute=False, **kwargs
         )
         self.fields["name"].label = "Walk-in's name"
-        self.fields["email"].label = "Their email"
-        self.fields[
-            "email"
-        ].help_text = "Someone already known by this email is reused, not duplicated."
+        self.fields["email"].label = "Their email (optional)"
+        self.fields["email"].help_text = (
+            "Someone already known by this email is reused, not duplicated. Without one, a new "
+            "member is added: an organizer can merge duplicates later."
+        )
         self.fields["affiliation"].help_text = ""
 
     def walk_in(self):
@@ -236,6 +241,7 @@ class JoinForm(forms.Form):
         self.fields["name"].label = "Your name"
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["email"].label = "Your email"
+        self.fields["email"].required = True  # the model allows none, for walk-ins
         self.fields["email"].help_text = "We send a link to it: you are in once you click it."
         self.fields["email"].widget.attrs["autocomplete"] = "email"
         self.fields["affiliation"].label = "Affiliation (optional)"
@@ -272,3 +278,114 @@ class MoveForm(forms.Form):
         self.fields["section"].label_from_instance = lambda s: (
             f"{s.name}: {s.when_display} · {s.room}"
         )
+
+
+# --- Adding several people at once ---------------------------------------------------------
+
+PASTE_MAX_LINES = 500
+_ANGLE = re.compile(r"^(?P<name>[^<>]*?)\s*<(?P<email>[^<>]*)>$")
+_NAME_MAX = Member._meta.get_field("name").max_length
+_EMAIL_MAX = Member._meta.get_field("email").max_length
+
+
+@dataclass(frozen=True)
+class PastedLine:
+    """One non-blank line of a paste: understood (`name` and `email` set, `problem` "") or
+    not (`problem` says why)."""
+
+    number: int
+    text: str
+    name: str = ""
+    email: str = ""
+    problem: str = ""
+
+
+def _is_email(text):
+    try:
+        validate_email(text)
+    except ValidationError:
+        return False
+    return len(text) <= _EMAIL_MAX
+
+
+def _parse_line(number, text):
+    line = text.strip()
+    match = _ANGLE.match(line)
+    if match:
+        cells = [match["name"].strip(" ,;\"'"), match["email"].strip()]
+        if not _is_email(cells[1]):
+            return PastedLine(number, text, problem="The part between < and > is not an email.")
+    else:
+        separator = "\t" if "\t" in line else ("," if "," in line else ";")
+        cells = [cell.strip().strip("\"'").strip() for cell in line.split(separator)]
+    cells = [cell for cell in cells if cell]
+    emails = [cell for cell in cells if _is_email(cell)]
+    names = [cell for cell in cells if not _is_email(cell)]
+    if not emails:
+        return PastedLine(number, text, problem="No email address.")
+    if len(emails) > 1:
+        return PastedLine(number, text, problem="More than one email address.")
+    if not names:
+        return PastedLine(number, text, problem="No name.")
+    if len(names) > 1:
+        return PastedLine(
+            number, text, problem="More than one name: write “Name <email>” or “email, name”."
+        )
+    name = " ".join(names[0].split())
+    try:
+        validate_one_line(name)
+    except ValidationError:
+        return PastedLine(number, text, problem="The name has control characters.")
+    if len(name) > _NAME_MAX:
+        return PastedLine(number, text, problem=f"The name is longer than {_NAME_MAX} characters.")
+    return PastedLine(number, text, name=name, email=emails[0])
+
+
+def parse_pasted_people(text):
+    """Every non-blank line of `text`, understood or not. Understood lines are “Name <email>”,
+    “email, name”, “name, email” (commas or semicolons) or two cells of a pasted spreadsheet
+    (tab-separated). A second line with an email already seen (whatever its capitals) is not
+    understood either: it says which line it repeats."""
+    lines, seen = [], {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        line = _parse_line(number, raw)
+        if not line.problem:
+            key = line.email.lower()
+            if key in seen:
+                line = PastedLine(number, raw, problem=f"The same email as line {seen[key]}.")
+            else:
+                seen[key] = number
+        lines.append(line)
+    return lines
+
+
+class BulkAddForm(forms.Form):
+    people = forms.CharField(
+        label="People to add",
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        help_text="One person a line: “Ada Lovelace <ada@example.edu>”, “ada@example.edu, Ada "
+        "Lovelace”, or two columns (name and email) copied from a spreadsheet.",
+        error_messages={"required": "Paste at least one line."},
+    )
+
+    def clean_people(self):
+        text = self.cleaned_data["people"]
+        if "\x00" in text:
+            raise ValidationError("The text holds a NUL character.", code="nul")
+        if len(text.splitlines()) > PASTE_MAX_LINES:
+            raise ValidationError(
+                "At most %(max)s lines at once.", code="too_many", params={"max": PASTE_MAX_LINES}
+            )
+        lines = parse_pasted_people(text)
+        if not lines:
+            raise ValidationError("Paste at least one line.", code="required")
+        self.lines = lines
+        return text
+
+    def understood(self):
+        return [line for line in self.lines if not line.problem]
+
+    def not_understood(self):
+        return [line for line in self.lines if line.problem]

@@ -3,8 +3,8 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Max, OuterRef, Q, Subquery
-from django.db.models.functions import Lower
+from django.db.models import F, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 
 from sections.models import Meeting, Section
@@ -12,14 +12,23 @@ from sections.models import Meeting, Section
 
 class MemberQuerySet(models.QuerySet):
     def on_roster_of(self, section):
-        """The section's roster: its enrolled members and anyone who came to it before."""
+        """The section's roster: its enrolled members and anyone who came to it before, each
+        with `roster_name`, the name the section's leads know them by (the enrollment's display
+        name, else the member's own), in that name's order."""
         # Driven from the section's enrollments and records (indexed), never a scan of every
         # member the group ever had: the roster's cost follows the roster, not the history.
         enrolled = Enrollment.objects.filter(section=section).values("member_id").order_by()
         attended = (
             AttendanceRecord.objects.filter(meeting__section=section).values("member_id").order_by()
         )
-        return self.filter(Q(pk__in=enrolled) | Q(pk__in=attended)).order_by(Lower("name"), "pk")
+        shown = Enrollment.objects.filter(section=section, member=OuterRef("pk")).values(
+            "display_name"
+        )[:1]
+        return (
+            self.filter(Q(pk__in=enrolled) | Q(pk__in=attended))
+            .annotate(roster_name=Coalesce(NullIf(Subquery(shown), Value("")), F("name")))
+            .order_by(Lower("roster_name"), "pk")
+        )
 
     def with_record_for(self, meeting):
         """Annotate `saved_status`, `saved_remark` and `saved_version` of `meeting`'s record
@@ -32,6 +41,10 @@ class MemberQuerySet(models.QuerySet):
         )
 
     def find_by_email(self, email):
+        """The member with `email`, whatever its capitals (None for no email: many members
+        have none, and none of them is "the" member without one)."""
+        if not email.strip():
+            return None
         return self.filter(email__iexact=email.strip()).first()
 
     def of_user(self, user):
@@ -47,7 +60,11 @@ def new_calendar_secret():
 
 class Member(models.Model):
     name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254, help_text="Unique, whatever the capitalisation.")
+    email = models.EmailField(
+        max_length=254,
+        blank=True,
+        help_text="Unique, whatever the capitalisation; blank for a walk-in who gave none.",
+    )
     affiliation = models.CharField(
         max_length=200, blank=True, help_text="For example “MIT EECS” or “Harvard”."
     )
@@ -75,6 +92,7 @@ class Member(models.Model):
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
+                condition=~Q(email=""),
                 name="attendance_member_unique_email",
                 violation_error_code="unique_email",
                 violation_error_message="A member with this email already exists.",
@@ -82,7 +100,7 @@ class Member(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} <{self.email}>"
+        return f"{self.name} <{self.email}>" if self.email else self.name
 
     def get_calendar_url(self):
         return reverse("members:calendar", kwargs={"secret": self.calendar_secret})
@@ -96,6 +114,12 @@ class Member(models.Model):
 class Enrollment(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="enrollments")
     section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="enrollments")
+    display_name = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The name this section's leads see, when a lead enrolled someone they did not "
+        "know by another section (blank: the member's own name).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

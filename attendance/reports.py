@@ -110,7 +110,7 @@ class SectionReport:
         yield header
         for row in self.rows:
             yield [
-                row.member.name,
+                row.member.roster_name,
                 row.member.email,
                 row.member.affiliation,
                 *row.cells,
@@ -142,7 +142,7 @@ class SectionReport:
         for row in self.rows:
             rows.append(
                 [
-                    row.member.name,
+                    row.member.roster_name,
                     row.member.email,
                     row.member.affiliation,
                     *(cell or None for cell in row.cells),

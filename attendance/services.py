@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from attendance.models import (
@@ -20,6 +21,7 @@ from attendance.models import (
     LinkRequest,
     Member,
 )
+from core.roles import is_organizer
 from sections.models import Meeting, Section
 
 
@@ -65,6 +67,10 @@ class FieldChange:
     by: object = None  # the user who saved theirs, if known
 
     @property
+    def member_name(self):
+        return getattr(self.member, "roster_name", self.member.name)
+
+    @property
     def by_name(self):
         if self.by is None:
             return "someone"
@@ -79,13 +85,13 @@ class FieldChange:
     def kept(self):
         """“Kept Dana's remark on Lee: “arrived late”.”"""
         return (
-            f"Kept {self.by_name}'s {self.field} on {self.member.name}: {self._show(self.theirs)}."
+            f"Kept {self.by_name}'s {self.field} on {self.member_name}: {self._show(self.theirs)}."
         )
 
     @property
     def clash(self):
         return (
-            f"{self.by_name} set the {self.field} on {self.member.name} to "
+            f"{self.by_name} set the {self.field} on {self.member_name} to "
             f"{self._show(self.theirs)}; you chose {self._show(self.yours)}. Saving again keeps "
             "yours."
         )
@@ -93,7 +99,7 @@ class FieldChange:
     @property
     def replaced(self):
         return (
-            f"Replaced {self.by_name}'s {self.field} on {self.member.name} "
+            f"Replaced {self.by_name}'s {self.field} on {self.member_name} "
             f"({self._show(self.theirs)}) with yours ({self._show(self.yours)})."
         )
 
@@ -138,19 +144,43 @@ class RosterConflict(ValidationError):
         self.clashes = clashes
 
 
+def known_to(user, section):
+    """The members `user` already knows through their sections (all for organizers), as a
+    queryset of ids: those on the roster of `section` or of any section `user` manages."""
+    if user is not None and is_organizer(user):
+        return Member.objects.values("pk")
+    sections = Section.objects.filter(pk=section.pk)
+    if user is not None:
+        sections = sections | Section.objects.manageable_by(user)
+    enrolled = Enrollment.objects.filter(section__in=sections).values("member_id")
+    attended = AttendanceRecord.objects.filter(meeting__section__in=sections).values("member_id")
+    return Member.objects.filter(Q(pk__in=enrolled) | Q(pk__in=attended)).values("pk")
+
+
 @transaction.atomic
-def add_walk_in(*, section, name, email, affiliation="") -> Member:
+def add_walk_in(*, section, name, email, affiliation="", by=None) -> Member:
     """The member with `email` (matched whatever its capitalisation), or a new one, enrolled
-    in `section`. An existing member keeps their name: emails identify people, names vary."""
+    in `section`. An existing member keeps their record: emails identify people, names vary.
+
+    Privacy: `by` (the lead adding them) learns nothing about people outside their sections.
+    An existing member `by` does not know already is enrolled with the name `by` typed as the
+    enrollment's display name, which is what `by`'s roster shows (`roster_name`); their stored
+    name and affiliation are neither shown nor changed."""
     email = email.strip()
+    name = name.strip()
     member = Member.objects.find_by_email(email)
+    display_name = ""
     if member is None:
-        member = Member(name=name.strip(), email=email, affiliation=affiliation.strip())
+        member = Member(name=name, email=email, affiliation=affiliation.strip())
         member.full_clean()
         member.save()
+    elif not known_to(by, section).filter(pk=member.pk).exists():
+        display_name = name if name != member.name else ""
     Enrollment.objects.bulk_create(
-        [Enrollment(member=member, section=section)], ignore_conflicts=True
+        [Enrollment(member=member, section=section, display_name=display_name)],
+        ignore_conflicts=True,
     )
+    member.roster_name = display_name or member.name
     return member
 
 
@@ -191,6 +221,7 @@ def record_attendance(
             name=walk_in.name,
             email=walk_in.email,
             affiliation=walk_in.affiliation,
+            by=recorded_by,
         )
         entries = [e for e in entries if e.member_id != new_member.pk]
         entries.append(Entry(new_member.pk, walk_in.status, walk_in.remark))
@@ -268,6 +299,8 @@ def record_attendance(
 def _conflict(meeting, roster, entries, merged, current_version, expected_version):
     """The RosterConflict for a save made at `expected_version`, with its three-way merge."""
     changes = list(AttendanceRecord.objects.changed_since(meeting, expected_version))
+    for record in changes:  # the roster's members, with the names the leads know them by
+        record.member = roster.get(record.member_id, record.member)
     by = {record.member_id: record.recorded_by for record in changes}
     kept, clashes = [], []
     for entry in entries:
@@ -437,3 +470,195 @@ def move_enrollment(*, enrollment, to_section) -> Enrollment:
     enrollment.section = to_section
     enrollment.save(update_fields=["section"])
     return enrollment
+
+
+# --- Leads: adding several people at once ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    email: str
+
+
+@dataclass
+class BulkPreview:
+    """What adding `people` to a section would do: `added` (new members and known ones to be
+    enrolled) and `already` (on the section's roster now), each a list of (person, name shown):
+    the name shown is the member's own only when the lead knows them already (see
+    `add_walk_in`), else the name the lead typed."""
+
+    added: list = field(default_factory=list)
+    already: list = field(default_factory=list)
+
+
+def _bulk_plan(*, section, people, by):
+    """(preview, existing members by lowercased email, ids of those `by` knows): a constant
+    number of queries, whatever the number of people."""
+    emails = {person.email.lower() for person in people}
+    existing = {
+        member.email_key: member
+        for member in Member.objects.annotate(email_key=Lower("email")).filter(email_key__in=emails)
+    }
+    known = set(
+        known_to(by, section)
+        .filter(pk__in=[m.pk for m in existing.values()])
+        .values_list("pk", flat=True)
+    )
+    on_roster = set(
+        Member.objects.on_roster_of(section)
+        .filter(pk__in=[m.pk for m in existing.values()])
+        .values_list("pk", flat=True)
+    )
+    preview = BulkPreview()
+    for person in people:
+        member = existing.get(person.email.lower())
+        shown = member.name if member is not None and member.pk in known else person.name
+        if member is not None and member.pk in on_roster:
+            preview.already.append((person, shown))
+        else:
+            preview.added.append((person, shown))
+    return preview, existing, known
+
+
+def preview_people(*, section, people, by) -> BulkPreview:
+    return _bulk_plan(section=section, people=people, by=by)[0]
+
+
+@transaction.atomic
+def enroll_people(*, section, people, by) -> BulkPreview:
+    """Enroll `people` (`Person`s with distinct emails) in `section` in one transaction, with
+    bulk writes: new members are created, members known by their email (whatever its
+    capitals) are reused, never duplicated, and those on the roster already are left as they
+    are. Members `by` does not know get the typed name as their enrollment's display name
+    (the privacy rule of `add_walk_in`). All or nothing: an invalid person raises
+    ValidationError and nothing is saved. Returns what was done."""
+    people = list(people)
+    if len({person.email.lower() for person in people}) != len(people):
+        raise ValidationError("The same email appears twice.", code="duplicate_email")
+    preview, existing, known = _bulk_plan(section=section, people=people, by=by)
+    new = []
+    for person, _ in preview.added:
+        if person.email.lower() not in existing:
+            member = Member(name=person.name.strip(), email=person.email.strip())
+            # Field checks only: the unique email was checked above, in one query.
+            member.clean_fields(exclude=["user", "calendar_secret"])
+            new.append(member)
+    created = {m.email.lower(): m for m in Member.objects.bulk_create(new)}
+    enrollments = []
+    for person, _ in preview.added:
+        key = person.email.lower()
+        member = created.get(key) or existing[key]
+        display_name = ""
+        if key in existing and member.pk not in known and person.name != member.name:
+            display_name = person.name
+        enrollments.append(Enrollment(member=member, section=section, display_name=display_name))
+    Enrollment.objects.bulk_create(enrollments, ignore_conflicts=True)
+    return preview
+
+
+# --- Organizers: merging duplicate members -----------------------------------------------------
+
+# When two merged members both have a record of one meeting, the kept record is the one whose
+# status says most about what happened, in this order: late (came, and when), present (came),
+# excused (told the lead), absent (nothing known beyond not seen); on a tie, the one recorded
+# last. Its remark is kept, or, when it has none, the first remark of the others.
+MERGE_STATUS_ORDER = ["late", "present", "excused", "absent"]
+
+
+@transaction.atomic
+def merge_members(*, keep, others) -> Member:
+    """Move the enrollments and attendance records of `others` to `keep` and delete `others`,
+    in one transaction: a walk-in added without an email and the member they turned out to be.
+
+    The history stays: every meeting any of them attended keeps one record (see
+    MERGE_STATUS_ORDER for which, when several), every section any of them was in keeps one
+    enrollment (`keep`'s own if it had one). `keep` keeps its name and takes the first email,
+    affiliation and site account of the others where it has none. Each meeting whose records
+    changed gets a new roster version, so a roster form opened before the merge says so."""
+    others = [m for m in others if m.pk != keep.pk]
+    if not others:
+        raise ValidationError("Choose at least one other member to merge.", code="nothing")
+    ids = [keep.pk, *(m.pk for m in others)]
+    members = {m.pk: m for m in Member.objects.select_for_update(of=("self",)).filter(pk__in=ids)}
+    if len(members) != len(ids):
+        raise ValidationError("A member to merge no longer exists.", code="gone")
+    keep, others = members[keep.pk], [members[pk] for pk in ids[1:]]
+
+    # Enrollments: one per section, the kept member's own first.
+    rank = {pk: n for n, pk in enumerate(ids)}
+    enrollments = sorted(
+        Enrollment.objects.filter(member__in=ids),
+        key=lambda e: (e.section_id, rank[e.member_id], e.created_at),
+    )
+    chosen, dropped = {}, []
+    for enrollment in enrollments:
+        if enrollment.section_id in chosen:
+            dropped.append(enrollment.pk)
+        else:
+            chosen[enrollment.section_id] = enrollment
+    Enrollment.objects.filter(pk__in=dropped).delete()
+    moved = [e for e in chosen.values() if e.member_id != keep.pk]
+    for enrollment in moved:
+        enrollment.member = keep
+    Enrollment.objects.bulk_update(moved, ["member"])
+
+    # Attendance records: one per meeting, the most informative.
+    order = {status: n for n, status in enumerate(MERGE_STATUS_ORDER)}
+    by_meeting = {}
+    for record in AttendanceRecord.objects.filter(member__in=ids):
+        by_meeting.setdefault(record.meeting_id, []).append(record)
+    versions = dict(
+        AttendanceRecord.objects.filter(meeting__in=list(by_meeting))
+        .values("meeting")
+        .annotate(v=Max("roster_version"))
+        .values_list("meeting", "v")
+    )
+    kept_records, dropped = [], []
+    for meeting_id, records in by_meeting.items():
+        records.sort(key=lambda r: (order.get(r.status, 99), -r.recorded_at.timestamp()))
+        best, rest = records[0], records[1:]
+        if not best.remark:
+            best.remark = next((r.remark for r in rest if r.remark), "")
+        if best.member_id != keep.pk or rest:
+            best.member = keep
+            best.roster_version = (versions.get(meeting_id) or 0) + 1
+            kept_records.append(best)
+        dropped += [r.pk for r in rest]
+    AttendanceRecord.objects.filter(pk__in=dropped).delete()
+    AttendanceRecord.objects.bulk_update(kept_records, ["member", "remark", "roster_version"])
+
+    # Anything else that points at a member (added by later features) moves as it is; if that
+    # breaks one of its unique rules, nothing is merged.
+    for relation in Member._meta.related_objects:
+        if relation.related_name in ("enrollments", "attendance_records"):
+            continue
+        if not relation.many_to_one:
+            continue
+        try:
+            with transaction.atomic():
+                relation.related_model._base_manager.filter(
+                    **{f"{relation.field.name}__in": ids[1:]}
+                ).update(**{relation.field.name: keep})
+        except IntegrityError as error:
+            raise ValidationError(
+                "These members cannot be merged: both have a %(what)s that may exist only once.",
+                code="conflict",
+                params={"what": relation.related_model._meta.verbose_name},
+            ) from error
+
+    # The member: fill what the kept one lacks, then delete the others.
+    emails = [m.email for m in others if m.email]
+    update = {}
+    if not keep.email and emails:
+        update["email"] = emails[0]
+    if not keep.affiliation:
+        update["affiliation"] = next((m.affiliation for m in others if m.affiliation), "")
+    if keep.user_id is None:
+        update["user_id"] = next((m.user_id for m in others if m.user_id), None)
+    Member.objects.filter(pk__in=[m.pk for m in others]).delete()
+    for name, value in update.items():
+        setattr(keep, name, value)
+    if update:
+        keep.save(update_fields=list(update))
+    return keep

@@ -10,11 +10,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from attendance.forms import RosterForm, WalkInForm
+from attendance.forms import BulkAddForm, RosterForm, WalkInForm
 from attendance.models import AttendanceRecord, Member
 from attendance.reports import SectionReport, TermOverview
 from attendance.roles import can_take_attendance, note_can_take_attendance
-from attendance.services import RosterConflict, record_attendance
+from attendance.services import (
+    Person,
+    RosterConflict,
+    enroll_people,
+    preview_people,
+    record_attendance,
+)
 from core.roles import is_organizer
 from sections.models import Meeting, Section
 from syllabus.models import Term
@@ -140,7 +146,7 @@ def _saved_message(meeting, saved):
         count = len(saved.changed)
         text = f"Saved {count} change{'s' if count != 1 else ''} to {what}."
     if saved.walk_in is not None:
-        text += f" {saved.walk_in.name} is on the roster."
+        text += f" {saved.walk_in.roster_name} is on the roster."
     for change in saved.kept:
         text += f" {change.kept}"
     for change in saved.replaced:
@@ -214,3 +220,49 @@ def term_overview(request, slug):
     overview = TermOverview.build(term)
     context = {"term": term, "overview": overview, "chart": overview.chart()}
     return render(request, "attendance/term_overview.html", context)
+
+
+# --- Adding several people at once -------------------------------------------------------
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def section_bulk_add(request, pk):
+    """Paste lines of people → a preview (who will be added, who is on the roster already,
+    which lines are not understood and why) → confirm: the confirmation re-parses the same
+    text and enrolls everyone understood in one transaction (`enroll_people`)."""
+    section = _managed_section(request, pk)
+    meeting = request.GET.get("meeting", "")
+    back = None  # the roster the lead came from, if any: where a confirmation goes back to
+    if meeting.isascii() and meeting.isdigit() and len(meeting) < 10:
+        back = section.meetings.filter(pk=int(meeting)).select_related("week").first()
+    form, preview = BulkAddForm(), None
+    if request.method == "POST":
+        form = BulkAddForm(request.POST)
+        if form.is_valid():
+            people = [Person(name=line.name, email=line.email) for line in form.understood()]
+            if request.POST.get("action") != "confirm":
+                preview = preview_people(section=section, people=people, by=request.user)
+            else:
+                try:
+                    done = enroll_people(section=section, people=people, by=request.user)
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    messages.success(request, _bulk_message(section, done, form))
+                    if back is not None:
+                        return redirect("attendance:roster", pk=back.pk)
+                    return redirect("attendance:section-report", pk=section.pk)
+    context = {"section": section, "form": form, "preview": preview, "back": back}
+    return render(request, "attendance/section_bulk_add.html", context)
+
+
+def _bulk_message(section, done, form):
+    count = len(done.added)
+    text = f"Added {count} {'person' if count == 1 else 'people'} to the {section.name} section."
+    if done.already:
+        text += f" {len(done.already)} were on its roster already."
+    skipped = len(form.not_understood())
+    if skipped:
+        text += f" {skipped} line{'s' if skipped != 1 else ''} not understood were left out."
+    return text

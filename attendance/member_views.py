@@ -19,13 +19,15 @@ from django.views.decorators.http import require_http_methods
 from sesame.utils import get_query_string
 
 from attendance.emails import send_join_confirmation, send_sign_in_link
-from attendance.forms import JoinForm, MoveForm, SignInForm
-from attendance.models import AttendanceRecord, Enrollment, Member
+from attendance.forms import ApologyForm, JoinForm, MoveForm, SignInForm
+from attendance.models import Apology, AttendanceRecord, Enrollment, Member
 from attendance.services import (
     join_section,
     move_enrollment,
     record_link_request,
+    send_apology,
     user_for_member,
+    withdraw_apology,
 )
 from sections.calendars import UID_DOMAIN, meetings_calendar, subscribe_links
 from sections.models import Meeting, Section
@@ -132,6 +134,7 @@ def me(request):
         .filter(section__in=sections, ends_at__gt=timezone.now())
         .order_by("starts_at", "pk")[:UPCOMING_LIMIT]
     )
+    _attach_apologies(member, upcoming)
     records = (
         AttendanceRecord.objects.filter(member=member, meeting__section__in=sections)
         .select_related("meeting__week", "meeting__section")
@@ -146,6 +149,56 @@ def me(request):
         "calendar": subscribe_links(request, member.get_calendar_url()),
     }
     return render(request, "attendance/me.html", context)
+
+
+def _attach_apologies(member, meetings):
+    """Set `my_apology` (the member's "I can't come", or None) on each of `meetings`: one
+    query, and none without meetings."""
+    if not meetings:
+        return
+    apologies = {
+        apology.meeting_id: apology
+        for apology in Apology.objects.filter(member=member, meeting__in=meetings)
+    }
+    now = timezone.now()
+    for meeting in meetings:
+        meeting.my_apology = apologies.get(meeting.pk)
+        meeting.can_send_apology = (
+            not meeting.is_cancelled and meeting.starts_at is not None and meeting.starts_at > now
+        )
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="members:signin")
+def cant_come(request, pk):
+    """ "I can't come" (with an optional reason) to a meeting of one of the member's sections,
+    or, with `action=undo`, take it back; both only before the meeting starts. Meetings of
+    other sections are 404 (whoever asks)."""
+    member = Member.objects.of_user(request.user)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("section__term", "week"),
+        pk=pk,
+        section__enrollments__member=member,
+    )
+    what = f"the {meeting.section.name} section's meeting of week {meeting.week.number}"
+    form = ApologyForm(request.POST)
+    undo = request.POST.get("action") == "undo"
+    if undo or form.is_valid():
+        try:
+            if undo:
+                withdraw_apology(member=member, meeting=meeting)
+            else:
+                send_apology(member=member, meeting=meeting, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, f"{error.messages[0]} Nothing was changed.")
+        else:
+            if undo:
+                messages.success(request, f"You are expected at {what} again.")
+            else:
+                messages.success(request, f"The leads know you can't come to {what}.")
+        return redirect("members:me")
+    context = {"term": meeting.section.term, "meeting": meeting, "form": form}
+    return render(request, "attendance/apology_form.html", context, status=400)
 
 
 def _my_enrollment(request, pk):

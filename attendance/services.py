@@ -15,6 +15,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from attendance.models import (
+    Apology,
     AttendanceRecord,
     Enrollment,
     LinkRequest,
@@ -437,3 +438,43 @@ def move_enrollment(*, enrollment, to_section) -> Enrollment:
     enrollment.section = to_section
     enrollment.save(update_fields=["section"])
     return enrollment
+
+
+# --- "I can't come" ----------------------------------------------------------------------------
+
+
+def _check_before_start(*, member, meeting):
+    """A member may say or unsay "I can't come" only for a meeting of a section they are
+    enrolled in, that is not cancelled and has not started."""
+    if not Enrollment.objects.filter(member=member, section=meeting.section_id).exists():
+        raise ValidationError("You are not in this meeting's section.", code="not_enrolled")
+    if meeting.is_cancelled:
+        raise ValidationError("This meeting was cancelled.", code="cancelled")
+    if meeting.starts_at is None or meeting.starts_at <= timezone.now():
+        raise ValidationError("This meeting has already started.", code="started")
+
+
+@transaction.atomic
+def send_apology(*, member, meeting, reason="") -> Apology:
+    """Say "I can't come" to `meeting` (again: the reason is replaced). The lead's roster
+    shows it and pre-marks the member excused unless a lead has recorded them already."""
+    _check_before_start(member=member, meeting=meeting)
+    reason = reason.strip()
+    if len(reason) > Apology.REASON_MAX_LENGTH:
+        raise ValidationError(
+            "Keep the reason to %(max)s characters.",
+            code="max_length",
+            params={"max": Apology.REASON_MAX_LENGTH},
+        )
+    apology, _ = Apology.objects.update_or_create(
+        member=member, meeting=meeting, defaults={"reason": reason}
+    )
+    return apology
+
+
+@transaction.atomic
+def withdraw_apology(*, member, meeting) -> int:
+    """Undo "I can't come" before the meeting starts; how many were deleted (0 or 1)."""
+    _check_before_start(member=member, meeting=meeting)
+    deleted, _ = Apology.objects.filter(member=member, meeting=meeting).delete()
+    return deleted

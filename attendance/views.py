@@ -93,7 +93,11 @@ def roster(request, pk):
         request,
         pk=pk,
     )
-    members = Member.objects.on_roster_of(meeting.section).with_record_for(meeting)
+    members = (
+        Member.objects.on_roster_of(meeting.section)
+        .with_record_for(meeting)
+        .with_apology_for(meeting)  # "I can't come": pre-marked excused (RosterForm)
+    )
     form, walk_in_form = RosterForm(roster=members), WalkInForm()
     conflict, status = None, 200  # conflict: the RosterConflict of a stale save
     if request.method == "POST":

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import Truncator
 
-from attendance.models import Apology, AttendanceRecord, Member
+from attendance.models import Apology, AttendanceRecord, Member, Preparation
 from attendance.services import Entry, WalkIn
 from sections.models import Section
 from syllabus.models import validate_one_line
@@ -301,4 +301,16 @@ class ApologyForm(forms.Form):
         required=False,
         max_length=Apology.REASON_MAX_LENGTH,
         validators=[validate_one_line],
+    )
+
+
+class QuestionForm(forms.Form):
+    """One question or comment before a meeting: plain text (shown as typed, escaped)."""
+
+    question = forms.CharField(
+        label="Your question or comment for the discussion",
+        required=False,
+        max_length=Preparation.QUESTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Plain text, at most 1,000 characters. Leave it empty to take it back.",
     )

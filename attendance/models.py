@@ -38,6 +38,15 @@ class MemberQuerySet(models.QuerySet):
         apologies = Apology.objects.filter(meeting=meeting, member=OuterRef("pk"))
         return self.annotate(apology_reason=Subquery(apologies.values("reason")[:1]))
 
+    def with_preparation_for(self, meeting):
+        """Annotate `read_at` (when the member said "I've read it", else None) and `question`
+        (their question for `meeting`, else None). No query of its own."""
+        preparations = Preparation.objects.filter(meeting=meeting, member=OuterRef("pk"))
+        return self.annotate(
+            read_at=Subquery(preparations.values("read_at")[:1]),
+            question=Subquery(preparations.values("question")[:1]),
+        )
+
     def find_by_email(self, email):
         return self.filter(email__iexact=email.strip()).first()
 
@@ -254,3 +263,41 @@ class Apology(models.Model):
 
     def get_absolute_url(self):
         return reverse("members:me")
+
+
+class PreparationQuerySet(models.QuerySet):
+    def questions(self):
+        """The ones holding a question, oldest first (the order they were asked in)."""
+        return self.exclude(question="").order_by("created_at", "pk")
+
+
+class Preparation(models.Model):
+    """What a member did before a meeting of their section: "I've read it" (`read_at`) and one
+    question or comment (plain text). The section's leads see both with the member's name;
+    after the meeting starts, the section's members see the questions without names. One row
+    per member and meeting, deleted when it holds neither."""
+
+    QUESTION_MAX_LENGTH = 1000
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="preparations")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="preparations")
+    read_at = models.DateTimeField(null=True, blank=True)
+    question = models.TextField(max_length=QUESTION_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PreparationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"], name="attendance_preparation_unique_meeting_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member.name} before {self.meeting}"
+
+    def get_absolute_url(self):
+        return reverse("members:questions", kwargs={"pk": self.meeting_id})

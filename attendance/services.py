@@ -20,6 +20,7 @@ from attendance.models import (
     Enrollment,
     LinkRequest,
     Member,
+    Preparation,
 )
 from sections.models import Meeting, Section
 
@@ -478,3 +479,41 @@ def withdraw_apology(*, member, meeting) -> int:
     _check_before_start(member=member, meeting=meeting)
     deleted, _ = Apology.objects.filter(member=member, meeting=meeting).delete()
     return deleted
+
+
+# --- "I've read it" and a question before the meeting ------------------------------------------
+
+
+def _save_preparation(*, member, meeting, **values):
+    preparation, _ = Preparation.objects.get_or_create(member=member, meeting=meeting)
+    for name, value in values.items():
+        setattr(preparation, name, value)
+    if preparation.read_at is None and not preparation.question:
+        preparation.delete()
+        return None
+    preparation.save()
+    return preparation
+
+
+@transaction.atomic
+def mark_read(*, member, meeting, read=True) -> Preparation | None:
+    """ "I've read it" (or, with `read=False`, take it back) before the meeting starts."""
+    _check_before_start(member=member, meeting=meeting)
+    current = Preparation.objects.filter(member=member, meeting=meeting).first()
+    read_at = (current.read_at if current and current.read_at else timezone.now()) if read else None
+    return _save_preparation(member=member, meeting=meeting, read_at=read_at)
+
+
+@transaction.atomic
+def ask_question(*, member, meeting, question) -> Preparation | None:
+    """Set the member's one question or comment for `meeting` (plain text, editable until the
+    meeting starts; empty takes it back)."""
+    _check_before_start(member=member, meeting=meeting)
+    question = question.strip()
+    if len(question) > Preparation.QUESTION_MAX_LENGTH:
+        raise ValidationError(
+            "Keep your question to %(max)s characters.",
+            code="max_length",
+            params={"max": Preparation.QUESTION_MAX_LENGTH},
+        )
+    return _save_preparation(member=member, meeting=meeting, question=question)

@@ -232,3 +232,30 @@ def test_cant_come_answers_hostile_posts_with_form_errors(people, here, data, ex
 def assert_form_errors_at(response, status):
     assert response.status_code == status, response.status_code
     assert response.context["form"].errors
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(data=st.data(), extra=extra_fields)
+def test_question_answers_hostile_posts_with_form_errors(people, here, data, extra):
+    from attendance.models import Preparation
+    from sections.models import Meeting
+
+    coming = Meeting.objects.filter(section=here, starts_at__gt=timezone.now()).first()
+    valid = {"question": st.sampled_from(["", "Why?", " <script>alert(1)</script>\nand? "])}
+    values = data.draw(field_values(valid, list(valid)))
+    client = logged_in(people["member of this section"])
+
+    with rolled_back():
+        response = client.post(f"/meetings/{coming.pk}/question/", form_data(values, extra))
+        saved = list(Preparation.objects.values_list("member", "meeting", "question"))
+        me = client.get("/me/") if response.status_code == 302 else None
+
+    assert_not_server_error(response)
+    if response.status_code == 302:
+        question = response.wsgi_request.POST.get("question", "").strip()
+        assert saved == ([(people["ada"].pk, coming.pk, question)] if question else [])
+        assert b"<script>alert" not in me.content
+    else:
+        assert saved == []
+        assert_form_errors_at(response, 400)

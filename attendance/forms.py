@@ -4,13 +4,15 @@ from dataclasses import dataclass
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.text import Truncator
 
-from attendance.models import AttendanceRecord, Member
+from attendance.models import Apology, AttendanceRecord, Member, Preparation
 from attendance.services import Entry, WalkIn
 from sections.models import Section
 from syllabus.models import validate_one_line
 
 Status = AttendanceRecord.Status
+REMARK_MAX_LENGTH = AttendanceRecord._meta.get_field("remark").max_length
 
 
 class RosterForm(forms.Form):
@@ -32,6 +34,9 @@ class RosterForm(forms.Form):
         for member in self.roster:
             initial[self.status_name(member.pk)] = member.saved_status or ""
             initial[self.remark_name(member.pk)] = member.saved_remark or ""
+        # What is stored: the lines' "originals", before any "I can't come" pre-marks them.
+        self.stored = dict(initial)
+        initial.update(self.apologies_as_initial(self.roster))
         super().__init__(*args, initial=initial, **kwargs)
         for member in self.roster:
             self.fields[self.status_name(member.pk)] = forms.ChoiceField(
@@ -46,8 +51,22 @@ class RosterForm(forms.Form):
                 },
             )
             self.fields[self.remark_name(member.pk)] = forms.CharField(
-                label="Remark", required=False, max_length=200
+                label="Remark", required=False, max_length=REMARK_MAX_LENGTH
             )
+
+    @classmethod
+    def apologies_as_initial(cls, roster):
+        """Members who said "I can't come" and have no record yet start as excused, with their
+        reason as the remark (cut to fit). A record a lead saved always wins. The originals
+        stay what is stored, so saving the form unchanged records them excused."""
+        initial = {}
+        for member in roster:
+            reason = getattr(member, "apology_reason", None)
+            if reason is None or member.saved_status:
+                continue
+            initial[cls.status_name(member.pk)] = Status.EXCUSED
+            initial[cls.remark_name(member.pk)] = Truncator(reason).chars(REMARK_MAX_LENGTH)
+        return initial
 
     @staticmethod
     def status_name(member_id):
@@ -67,7 +86,7 @@ class RosterForm(forms.Form):
         add 400 to a 200-member roster's form."""
         if self.is_bound:
             return self.data.get(self.original_name(name))
-        return self.initial[name]
+        return self.stored[name]
 
     def theirs(self):
         """The fields (“remark-12”) another lead's save had changed when this form was merged
@@ -389,3 +408,26 @@ class BulkAddForm(forms.Form):
 
     def not_understood(self):
         return [line for line in self.lines if line.problem]
+
+
+class ApologyForm(forms.Form):
+    """ "I can't come", with an optional reason (one line, shown to the section's leads)."""
+
+    reason = forms.CharField(
+        label="Reason (optional, shown to the section's leads)",
+        required=False,
+        max_length=Apology.REASON_MAX_LENGTH,
+        validators=[validate_one_line],
+    )
+
+
+class QuestionForm(forms.Form):
+    """One question or comment before a meeting: plain text (shown as typed, escaped)."""
+
+    question = forms.CharField(
+        label="Your question or comment for the discussion",
+        required=False,
+        max_length=Preparation.QUESTION_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Plain text, at most 1,000 characters. Leave it empty to take it back.",
+    )

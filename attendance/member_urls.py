@@ -14,6 +14,10 @@ urlpatterns = [
     path("me/sections/<int:pk>/move/", views.move, name="move"),
     path("me/calendar/reset/", views.calendar_reset, name="calendar-reset"),
     path("me/calendar/<str:secret>.ics", views.calendar, name="calendar"),
+    path("meetings/<int:pk>/cant-come/", views.cant_come, name="cant-come"),
+    path("meetings/<int:pk>/read/", views.read, name="read"),
+    path("meetings/<int:pk>/question/", views.question, name="question"),
+    path("meetings/<int:pk>/questions/", views.questions, name="questions"),
     path("terms/<slug:term>/sections/<slug:section>/join/", views.join, name="join"),
     path("join/confirm/", views.join_confirm, name="join-confirm"),
 ]

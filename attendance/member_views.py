@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate, login
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,13 +20,17 @@ from django.views.decorators.http import require_http_methods
 from sesame.utils import get_query_string
 
 from attendance.emails import send_join_confirmation, send_sign_in_link
-from attendance.forms import JoinForm, MoveForm, SignInForm
-from attendance.models import AttendanceRecord, Enrollment, Member
+from attendance.forms import ApologyForm, JoinForm, MoveForm, QuestionForm, SignInForm
+from attendance.models import Apology, AttendanceRecord, Enrollment, Member, Preparation
 from attendance.services import (
+    ask_question,
     join_section,
+    mark_read,
     move_enrollment,
     record_link_request,
+    send_apology,
     user_for_member,
+    withdraw_apology,
 )
 from sections.calendars import UID_DOMAIN, meetings_calendar, subscribe_links
 from sections.models import Meeting, Section
@@ -99,6 +104,17 @@ def sign_in_link(request):
 # --- My page ------------------------------------------------------------------------------------
 
 UPCOMING_LIMIT = 5
+RECENT_LIMIT = 3  # started meetings whose questions /me/ links to
+
+
+def _with_my_preparation(meetings, member):
+    """Annotate `my_read_at` and `my_question` (the member's "I've read it" and question, or
+    None): no query of their own."""
+    mine = Preparation.objects.filter(meeting=OuterRef("pk"), member=member)
+    return meetings.annotate(
+        my_read_at=Subquery(mine.values("read_at")[:1]),
+        my_question=Subquery(mine.values("question")[:1]),
+    )
 
 
 def _upcoming(meetings):
@@ -128,10 +144,17 @@ def me(request):
         .order_by("weekday", "start_time", "name")
     )
     upcoming = _upcoming(
-        Meeting.objects.for_calendar()
+        _with_my_preparation(Meeting.objects.for_calendar(), member)
         .filter(section__in=sections, ends_at__gt=timezone.now())
         .order_by("starts_at", "pk")[:UPCOMING_LIMIT]
     )
+    asked = (
+        Meeting.objects.filter(section__in=sections, starts_at__lte=timezone.now())
+        .exclude(status=Meeting.Status.CANCELLED)
+        .select_related("section", "week")
+        .order_by("-starts_at", "-pk")[:RECENT_LIMIT]
+    )
+    _attach_apologies(member, upcoming)
     records = (
         AttendanceRecord.objects.filter(member=member, meeting__section__in=sections)
         .select_related("meeting__week", "meeting__section")
@@ -143,9 +166,157 @@ def me(request):
         "sections": sections,
         "upcoming": upcoming,
         "records": records,
+        "recent": asked,
         "calendar": subscribe_links(request, member.get_calendar_url()),
     }
     return render(request, "attendance/me.html", context)
+
+
+def _attach_apologies(member, meetings):
+    """Set `my_apology` (the member's "I can't come", or None) on each of `meetings`: one
+    query, and none without meetings."""
+    if not meetings:
+        return
+    apologies = {
+        apology.meeting_id: apology
+        for apology in Apology.objects.filter(member=member, meeting__in=meetings)
+    }
+    now = timezone.now()
+    for meeting in meetings:
+        meeting.my_apology = apologies.get(meeting.pk)
+        meeting.before_start = (
+            not meeting.is_cancelled and meeting.starts_at is not None and meeting.starts_at > now
+        )
+
+
+def _my_meeting(request, pk):
+    """The signed-in member and meeting `pk` of one of their sections, else 404."""
+    member = Member.objects.of_user(request.user)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("section__term", "week"),
+        pk=pk,
+        section__enrollments__member=member,
+    )
+    return member, meeting
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="members:signin")
+def cant_come(request, pk):
+    """ "I can't come" (with an optional reason) to a meeting of one of the member's sections,
+    or, with `action=undo`, take it back; both only before the meeting starts. Meetings of
+    other sections are 404 (whoever asks)."""
+    member, meeting = _my_meeting(request, pk)
+    what = f"the {meeting.section.name} section's meeting of week {meeting.week.number}"
+    form = ApologyForm(request.POST)
+    undo = request.POST.get("action") == "undo"
+    if undo or form.is_valid():
+        try:
+            if undo:
+                withdraw_apology(member=member, meeting=meeting)
+            else:
+                send_apology(member=member, meeting=meeting, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, f"{error.messages[0]} Nothing was changed.")
+        else:
+            if undo:
+                messages.success(request, f"You are expected at {what} again.")
+            else:
+                messages.success(request, f"The leads know you can't come to {what}.")
+        return redirect("members:me")
+    context = {"term": meeting.section.term, "meeting": meeting, "form": form}
+    return render(request, "attendance/apology_form.html", context, status=400)
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="members:signin")
+def read(request, pk):
+    """ "I've read it" for a meeting of one of the member's sections (`action=undo` takes it
+    back), before the meeting starts."""
+    member, meeting = _my_meeting(request, pk)
+    undo = request.POST.get("action") == "undo"
+    try:
+        mark_read(member=member, meeting=meeting, read=not undo)
+    except ValidationError as error:
+        messages.error(request, f"{error.messages[0]} Nothing was changed.")
+    else:
+        messages.success(
+            request,
+            "Taken back: you have not read it yet."
+            if undo
+            else "Noted: you have read the papers for this meeting.",
+        )
+    return redirect("members:me")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required(login_url="members:signin")
+def question(request, pk):
+    """The member's one question or comment for a meeting, editable until it starts."""
+    member, meeting = _my_meeting(request, pk)
+    current = Preparation.objects.filter(member=member, meeting=meeting).first()
+    form = QuestionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"question": current.question if current else ""},
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = ask_question(
+                member=member, meeting=meeting, question=form.cleaned_data["question"]
+            )
+        except ValidationError as error:
+            form.add_error("question", error)
+            status = 409
+        else:
+            messages.success(
+                request,
+                "Your question is saved: the leads see it now, the section after the meeting "
+                "starts."
+                if saved and saved.question
+                else "You have no question for this meeting.",
+            )
+            return redirect("members:me")
+    elif request.method == "POST":
+        status = 400
+    context = {"term": meeting.section.term, "meeting": meeting, "form": form}
+    return render(request, "attendance/question_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required(login_url="members:signin")
+def questions(request, pk):
+    """A meeting's questions: for its section's leads (and organizers) with their authors'
+    names and who has read the papers, at any time; for the section's members without names,
+    once the meeting has started. Anyone else: 404."""
+    meeting = (
+        Meeting.objects.manageable_by(request.user)
+        .select_related("section__term", "week")
+        .filter(pk=pk)
+        .first()
+    )
+    is_lead = meeting is not None
+    if not is_lead:
+        _, meeting = _my_meeting(request, pk)
+    started = meeting.starts_at is not None and meeting.starts_at <= timezone.now()
+    shown = is_lead or (started and not meeting.is_cancelled)
+    preparations = (
+        meeting.preparations.select_related("member").order_by("created_at", "pk")
+        if shown
+        else Preparation.objects.none()
+    )
+    preparations = list(preparations)
+    context = {
+        "term": meeting.section.term,
+        "meeting": meeting,
+        "is_lead": is_lead,
+        "shown": shown,
+        "questions": [p for p in preparations if p.question],
+        "readers": [p.member for p in preparations if p.read_at] if is_lead else [],
+    }
+    response = render(request, "attendance/preparation_list.html", context)
+    patch_cache_control(response, private=True, no_cache=True)
+    return response
 
 
 def _my_enrollment(request, pk):

@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 
 from sections.models import Meeting, Section
+from syllabus.models import validate_one_line
 
 
 class MemberQuerySet(models.QuerySet):
@@ -38,6 +39,21 @@ class MemberQuerySet(models.QuerySet):
             saved_status=Subquery(records.values("status")[:1]),
             saved_remark=Subquery(records.values("remark")[:1]),
             saved_version=Subquery(records.values("roster_version")[:1]),
+        )
+
+    def with_apology_for(self, meeting):
+        """Annotate `apology_reason`: the reason of the member's "I can't come" for `meeting`
+        ("" without a reason, None when they said nothing). No query of its own."""
+        apologies = Apology.objects.filter(meeting=meeting, member=OuterRef("pk"))
+        return self.annotate(apology_reason=Subquery(apologies.values("reason")[:1]))
+
+    def with_preparation_for(self, meeting):
+        """Annotate `read_at` (when the member said "I've read it", else None) and `question`
+        (their question for `meeting`, else None). No query of its own."""
+        preparations = Preparation.objects.filter(meeting=meeting, member=OuterRef("pk"))
+        return self.annotate(
+            read_at=Subquery(preparations.values("read_at")[:1]),
+            question=Subquery(preparations.values("question")[:1]),
         )
 
     def find_by_email(self, email):
@@ -233,3 +249,79 @@ class LinkRequest(models.Model):
 
     def __str__(self):
         return f"Link request from {self.client or 'unknown'} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ApologyQuerySet(models.QuerySet):
+    def of_member(self, member):
+        return self.filter(member=member)
+
+
+class Apology(models.Model):
+    """A member's "I can't come" for one meeting of their section, said before it starts. The
+    lead's roster shows it and pre-marks them excused; it is not attendance itself: a record
+    the lead saves always wins. Its own row, not a field of a wider member × meeting model:
+    it has its own life (undone by deleting it) and the roster reads it with one subquery."""
+
+    REASON_MAX_LENGTH = 300
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="apologies")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="apologies")
+    reason = models.CharField(
+        max_length=REASON_MAX_LENGTH, blank=True, validators=[validate_one_line]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ApologyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "member"]
+        verbose_name_plural = "apologies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"], name="attendance_apology_unique_meeting_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member.name} can't come ({self.meeting})"
+
+    def get_absolute_url(self):
+        return reverse("members:me")
+
+
+class PreparationQuerySet(models.QuerySet):
+    def questions(self):
+        """The ones holding a question, oldest first (the order they were asked in)."""
+        return self.exclude(question="").order_by("created_at", "pk")
+
+
+class Preparation(models.Model):
+    """What a member did before a meeting of their section: "I've read it" (`read_at`) and one
+    question or comment (plain text). The section's leads see both with the member's name;
+    after the meeting starts, the section's members see the questions without names. One row
+    per member and meeting, deleted when it holds neither."""
+
+    QUESTION_MAX_LENGTH = 1000
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="preparations")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="preparations")
+    read_at = models.DateTimeField(null=True, blank=True)
+    question = models.TextField(max_length=QUESTION_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PreparationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["meeting", "member"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "member"], name="attendance_preparation_unique_meeting_member"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member.name} before {self.meeting}"
+
+    def get_absolute_url(self):
+        return reverse("members:questions", kwargs={"pk": self.meeting_id})

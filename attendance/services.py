@@ -16,10 +16,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from attendance.models import (
+    Apology,
     AttendanceRecord,
     Enrollment,
     LinkRequest,
     Member,
+    Preparation,
 )
 from core.roles import is_organizer
 from sections.models import Meeting, Section
@@ -662,3 +664,81 @@ def merge_members(*, keep, others) -> Member:
     if update:
         keep.save(update_fields=list(update))
     return keep
+
+
+# --- "I can't come" ----------------------------------------------------------------------------
+
+
+def _check_before_start(*, member, meeting):
+    """A member may say or unsay "I can't come" only for a meeting of a section they are
+    enrolled in, that is not cancelled and has not started."""
+    if not Enrollment.objects.filter(member=member, section=meeting.section_id).exists():
+        raise ValidationError("You are not in this meeting's section.", code="not_enrolled")
+    if meeting.is_cancelled:
+        raise ValidationError("This meeting was cancelled.", code="cancelled")
+    if meeting.starts_at is None or meeting.starts_at <= timezone.now():
+        raise ValidationError("This meeting has already started.", code="started")
+
+
+@transaction.atomic
+def send_apology(*, member, meeting, reason="") -> Apology:
+    """Say "I can't come" to `meeting` (again: the reason is replaced). The lead's roster
+    shows it and pre-marks the member excused unless a lead has recorded them already."""
+    _check_before_start(member=member, meeting=meeting)
+    reason = reason.strip()
+    if len(reason) > Apology.REASON_MAX_LENGTH:
+        raise ValidationError(
+            "Keep the reason to %(max)s characters.",
+            code="max_length",
+            params={"max": Apology.REASON_MAX_LENGTH},
+        )
+    apology, _ = Apology.objects.update_or_create(
+        member=member, meeting=meeting, defaults={"reason": reason}
+    )
+    return apology
+
+
+@transaction.atomic
+def withdraw_apology(*, member, meeting) -> int:
+    """Undo "I can't come" before the meeting starts; how many were deleted (0 or 1)."""
+    _check_before_start(member=member, meeting=meeting)
+    deleted, _ = Apology.objects.filter(member=member, meeting=meeting).delete()
+    return deleted
+
+
+# --- "I've read it" and a question before the meeting ------------------------------------------
+
+
+def _save_preparation(*, member, meeting, **values):
+    preparation, _ = Preparation.objects.get_or_create(member=member, meeting=meeting)
+    for name, value in values.items():
+        setattr(preparation, name, value)
+    if preparation.read_at is None and not preparation.question:
+        preparation.delete()
+        return None
+    preparation.save()
+    return preparation
+
+
+@transaction.atomic
+def mark_read(*, member, meeting, read=True) -> Preparation | None:
+    """ "I've read it" (or, with `read=False`, take it back) before the meeting starts."""
+    _check_before_start(member=member, meeting=meeting)
+    current = Preparation.objects.filter(member=member, meeting=meeting).first()
+    read_at = (current.read_at if current and current.read_at else timezone.now()) if read else None
+    return _save_preparation(member=member, meeting=meeting, read_at=read_at)
+
+
+@transaction.atomic
+def ask_question(*, member, meeting, question) -> Preparation | None:
+    """Set the member's one question or comment for `meeting` (plain text, editable until the
+    meeting starts; empty takes it back)."""
+    _check_before_start(member=member, meeting=meeting)
+    question = question.strip()
+    if len(question) > Preparation.QUESTION_MAX_LENGTH:
+        raise ValidationError(
+            "Keep your question to %(max)s characters.",
+            code="max_length",
+            params={"max": Preparation.QUESTION_MAX_LENGTH},
+        )
+    return _save_preparation(member=member, meeting=meeting, question=question)

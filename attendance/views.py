@@ -99,7 +99,12 @@ def roster(request, pk):
         request,
         pk=pk,
     )
-    members = Member.objects.on_roster_of(meeting.section).with_record_for(meeting)
+    members = (
+        Member.objects.on_roster_of(meeting.section)
+        .with_record_for(meeting)
+        .with_apology_for(meeting)  # "I can't come": pre-marked excused (RosterForm)
+        .with_preparation_for(meeting)  # "I've read it" and questions (roster_preparations)
+    )
     form, walk_in_form = RosterForm(roster=members), WalkInForm()
     conflict, status = None, 200  # conflict: the RosterConflict of a stale save
     if request.method == "POST":
@@ -134,8 +139,18 @@ def roster(request, pk):
         "walk_in_form": walk_in_form,
         "conflict": None if conflict is None else conflict.changes,
         "merge": conflict,
+        "preparations": _preparations(form.roster),
     }
     return render(request, "attendance/roster.html", context, status=status)
+
+
+def _preparations(roster):
+    """The roster's questions (in roster order, with their authors) and who has read it, from
+    the roster's own annotations (`with_preparation_for`): no query of their own."""
+    return {
+        "questions": [{"member": m, "question": m.question} for m in roster if m.question],
+        "readers": [m for m in roster if m.read_at],
+    }
 
 
 def _saved_message(meeting, saved):

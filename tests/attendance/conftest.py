@@ -1,7 +1,11 @@
+import datetime
+
 import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from sections.models import Meeting
-from tests.factories import SectionFactory, UserFactory, build_term
+from tests.factories import EnrollmentFactory, SectionFactory, UserFactory, build_term
 
 
 @pytest.fixture
@@ -44,3 +48,46 @@ def meeting(section):
 @pytest.fixture
 def empty_section(term):
     return SectionFactory(term=term, leads=[])
+
+
+# --- Members' pages: a term running now, a member in each of its two sections --------------------
+
+
+def as_member(member, username):
+    member.user = UserFactory(username=username)
+    member.save()
+    return member.user
+
+
+@pytest.fixture
+def now_term(db):
+    """A term running now: weeks from last Monday on, two sections."""
+    monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday() + 7)
+    return build_term(weeks=4, readings_per_week=2, sections=2, slug="now", first_monday=monday)
+
+
+@pytest.fixture
+def here(now_term):
+    return now_term.sections.order_by("weekday").first()
+
+
+@pytest.fixture
+def there(now_term):
+    return now_term.sections.order_by("weekday").last()
+
+
+@pytest.fixture
+def people(here, there):
+    organizer = UserFactory(username="organizer", is_staff=True)
+    organizer.groups.add(Group.objects.get(name="Organizers"))
+    ada = EnrollmentFactory(section=here, member__name="Ada").member
+    bea = EnrollmentFactory(section=there, member__name="Bea").member
+    return {
+        "anonymous": None,
+        "member of this section": as_member(ada, "ada"),
+        "member of another section": as_member(bea, "bea"),
+        "lead": here.leads.get(),
+        "organizer": organizer,
+        "ada": ada,
+        "bea": bea,
+    }

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -193,3 +194,68 @@ def test_join_answers_hostile_posts_and_enrolls_no_one_unconfirmed(section, data
         else:
             assert response.status_code == 200, response.status_code
             assert [m.to for m in mail.outbox] == [[values["email"]]]
+
+
+# --- Members' forms: "I can't come" ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(data=st.data(), extra=extra_fields)
+def test_cant_come_answers_hostile_posts_with_form_errors(people, here, data, extra):
+    from attendance.models import Apology
+    from sections.models import Meeting
+
+    coming = Meeting.objects.filter(section=here, starts_at__gt=timezone.now()).first()
+    valid = {
+        "reason": st.sampled_from(["", "Ill", " At a <b>conference</b> "]),
+        "action": st.sampled_from(["", "undo"]),
+    }
+    values = data.draw(field_values(valid, list(valid)))
+    client = logged_in(people["member of this section"])
+
+    with rolled_back():
+        response = client.post(f"/meetings/{coming.pk}/cant-come/", form_data(values, extra))
+        apologies = list(Apology.objects.values_list("member", "meeting", "reason"))
+
+    assert_not_server_error(response)
+    posted = response.wsgi_request.POST
+    if response.status_code == 302:
+        undo = posted.get("action") == "undo"
+        expected = [] if undo else [(people["ada"].pk, coming.pk, posted.get("reason", "").strip())]
+        assert apologies == expected
+    else:
+        assert apologies == []
+        assert_form_errors_at(response, 400)
+
+
+def assert_form_errors_at(response, status):
+    assert response.status_code == status, response.status_code
+    assert response.context["form"].errors
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(data=st.data(), extra=extra_fields)
+def test_question_answers_hostile_posts_with_form_errors(people, here, data, extra):
+    from attendance.models import Preparation
+    from sections.models import Meeting
+
+    coming = Meeting.objects.filter(section=here, starts_at__gt=timezone.now()).first()
+    valid = {"question": st.sampled_from(["", "Why?", " <script>alert(1)</script>\nand? "])}
+    values = data.draw(field_values(valid, list(valid)))
+    client = logged_in(people["member of this section"])
+
+    with rolled_back():
+        response = client.post(f"/meetings/{coming.pk}/question/", form_data(values, extra))
+        saved = list(Preparation.objects.values_list("member", "meeting", "question"))
+        me = client.get("/me/") if response.status_code == 302 else None
+
+    assert_not_server_error(response)
+    if response.status_code == 302:
+        question = response.wsgi_request.POST.get("question", "").strip()
+        assert saved == ([(people["ada"].pk, coming.pk, question)] if question else [])
+        assert b"<script>alert" not in me.content
+    else:
+        assert saved == []
+        assert_form_errors_at(response, 400)

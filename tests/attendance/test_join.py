@@ -68,6 +68,8 @@ def test_joining_sends_a_link_and_enrolls_no_one_until_it_is_used(client, sectio
     assert message.to == ["ada@example.edu"]
     assert message.subject == f"Confirm joining the {section.name} section"
     assert "Ada" not in message.body  # what a stranger typed never reaches someone's inbox
+    term = section.term
+    assert f"the {section.name} section of {term.title} ({term.name})" in message.body
     assert (Member.objects.count(), Enrollment.objects.count()) == (0, 0)
 
     joined = confirm(client, confirm_link(message))

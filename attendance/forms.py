@@ -384,8 +384,9 @@ class BulkAddForm(forms.Form):
     people = forms.CharField(
         label="People to add",
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
-        help_text="One person a line: “Ada Lovelace <ada@example.edu>”, “ada@example.edu, Ada "
-        "Lovelace”, or two columns (name and email) copied from a spreadsheet.",
+        # Help texts are shown as HTML (crispy marks them safe): the angle brackets are escaped.
+        help_text="One person a line: “Ada Lovelace &lt;ada@example.edu&gt;”, “ada@example.edu, "
+        "Ada Lovelace”, or two columns (name and email) copied from a spreadsheet.",
         error_messages={"required": "Paste at least one line."},
     )
 

@@ -268,7 +268,13 @@ def section_bulk_add(request, pk):
                     if back is not None:
                         return redirect("attendance:roster", pk=back.pk)
                     return redirect("attendance:section-report", pk=section.pk)
-    context = {"section": section, "form": form, "preview": preview, "back": back}
+    context = {
+        "term": section.term,
+        "section": section,
+        "form": form,
+        "preview": preview,
+        "back": back,
+    }
     return render(request, "attendance/section_bulk_add.html", context)
 
 

@@ -91,3 +91,19 @@ def people(here, there):
         "ada": ada,
         "bea": bea,
     }
+
+
+@pytest.fixture
+def coming(here):
+    """The next meeting of `here` that has not started."""
+    return (
+        Meeting.objects.filter(section=here, starts_at__gt=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+
+
+@pytest.fixture
+def past(here):
+    """A meeting of `here` that has started."""
+    return Meeting.objects.filter(section=here, starts_at__lt=timezone.now()).first()

@@ -16,21 +16,6 @@ pytestmark = pytest.mark.django_db
 MATRIX = ["anonymous", "member of this section", "member of another section", "lead", "organizer"]
 
 
-@pytest.fixture
-def coming(here):
-    """The next meeting of `here` that has not started."""
-    return (
-        Meeting.objects.filter(section=here, starts_at__gt=timezone.now())
-        .order_by("starts_at")
-        .first()
-    )
-
-
-@pytest.fixture
-def past(here):
-    return Meeting.objects.filter(section=here, starts_at__lt=timezone.now()).first()
-
-
 def apologies():
     return list(Apology.objects.values_list("member__name", "meeting", "reason"))
 

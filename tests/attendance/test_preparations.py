@@ -8,27 +8,12 @@ from django.utils import timezone
 
 from attendance.models import Preparation
 from attendance.services import ask_question, mark_read
-from sections.models import Meeting
 from tests.factories import EnrollmentFactory, build_term
 from tests.hostile import STORED_HTML, STORED_HTML_ESCAPED, STORED_HTML_LIVE
 
 pytestmark = pytest.mark.django_db
 
 MATRIX = ["anonymous", "member of this section", "member of another section", "lead", "organizer"]
-
-
-@pytest.fixture
-def coming(here):
-    return (
-        Meeting.objects.filter(section=here, starts_at__gt=timezone.now())
-        .order_by("starts_at")
-        .first()
-    )
-
-
-@pytest.fixture
-def past(here):
-    return Meeting.objects.filter(section=here, starts_at__lt=timezone.now()).first()
 
 
 def rows():

@@ -1,15 +1,18 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import router, transaction
 from django.shortcuts import redirect
 from django.utils import timezone
 
+from attendance.forms import NextTermWithMembersForm
 from attendance.models import AttendanceRecord, Enrollment, Member
-from attendance.services import MERGE_STATUS_ORDER, merge_members
+from attendance.services import MERGE_STATUS_ORDER, copy_members, merge_members
 from core.admin import BoundedInlineMixin, SafeIdsMixin
 from sections import admin as sections_admin
 from sections.admin import SectionListFilter
 from sections.models import Section
+from syllabus.models import Term
 
 
 class EnrollmentInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
@@ -146,3 +149,40 @@ class SectionAdmin(sections_admin.SectionAdmin):
             self.message_user(request, "Select exactly one section.", messages.ERROR)
             return None
         return redirect("attendance:section-add", pk=sections[0])
+
+
+# Term is registered by syllabus and re-registered by sections (its "Start the next term"
+# action); copying each section's members along is attendance's part, so attendance
+# re-registers it once more with a subclass that adds only that to the action's form.
+admin.site.unregister(Term)
+
+
+@admin.register(Term)
+class TermAdmin(sections_admin.TermAdmin):
+    next_term_form = NextTermWithMembersForm
+
+    def start_term(self, request, term, data):
+        """The term copy and, if asked, its members' copy: one transaction."""
+        data = dict(data)
+        copying = data.pop("copy_members")
+        with transaction.atomic(using=router.db_for_write(Term)):
+            new_term, notices = super().start_term(request, term, data)
+            if not copying:
+                return new_term, notices
+            copied = copy_members(from_term=term, to_term=new_term)
+        notices.append(
+            (
+                messages.SUCCESS,
+                f"Copied {copied.members} member(s) into {copied.sections} section(s); nobody "
+                "was emailed.",
+            )
+        )
+        if copied.unmatched:
+            names = ", ".join(section.name for section in copied.unmatched)
+            notices.append(
+                (
+                    messages.WARNING,
+                    f"Not copied: the members of {names} ({new_term.name} has no such section).",
+                )
+            )
+        return new_term, notices

@@ -8,6 +8,7 @@ from django.utils.text import Truncator
 
 from attendance.models import Apology, AttendanceRecord, Member, Preparation
 from attendance.services import Entry, WalkIn
+from sections.forms import NextTermForm
 from sections.models import Section
 from syllabus.models import validate_one_line
 
@@ -431,4 +432,16 @@ class QuestionForm(forms.Form):
         max_length=Preparation.QUESTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Plain text, at most 1,000 characters. Leave it empty to take it back.",
+    )
+
+
+class NextTermWithMembersForm(NextTermForm):
+    """The admin's "Start the next term" form, and whether to take the members along."""
+
+    copy_members = forms.BooleanField(
+        label="Copy each section's members to the new term's sections",
+        required=False,
+        initial=True,
+        help_text="Everyone enrolled in a section is enrolled in that section's copy in the new "
+        "term. Nobody is emailed; members can leave a section from their page (/me/).",
     )

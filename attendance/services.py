@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -557,6 +557,79 @@ def enroll_people(*, section, people, by) -> BulkPreview:
         enrollments.append(Enrollment(member=member, section=section, display_name=display_name))
     Enrollment.objects.bulk_create(enrollments, ignore_conflicts=True)
     return preview
+
+
+# --- Organizers: the next term's members ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MembersCopied:
+    """What `copy_members` did: how many enrollments it made, of how many members, in how
+    many of the new term's sections; and the old sections with members that have no section
+    of their slug in the new term (their members were not copied)."""
+
+    enrollments: int
+    members: int
+    sections: int
+    unmatched: list
+
+
+def _copy_enrollments_sql():
+    """One INSERT … SELECT: the old term's enrollments, each into the new term's section with
+    its section's slug, skipping those that exist; returns (member, section) of each new row."""
+    quote = connection.ops.quote_name
+
+    def column(model, name):
+        return quote(model._meta.get_field(name).column)
+
+    enrollment, section = quote(Enrollment._meta.db_table), quote(Section._meta.db_table)
+    member_id, section_id = column(Enrollment, "member"), column(Enrollment, "section")
+    display_name, created_at = column(Enrollment, "display_name"), column(Enrollment, "created_at")
+    pk, slug, term_id = column(Section, "id"), column(Section, "slug"), column(Section, "term")
+    # The WHERE clause also keeps SQLite from reading ON CONFLICT as part of the join.
+    return (
+        f"INSERT INTO {enrollment} ({member_id}, {section_id}, {display_name}, {created_at}) "
+        f"SELECT e.{member_id}, later.{pk}, e.{display_name}, %s "
+        f"FROM {enrollment} e "
+        f"INNER JOIN {section} earlier ON earlier.{pk} = e.{section_id} "
+        f"INNER JOIN {section} later ON later.{slug} = earlier.{slug} "
+        f"WHERE earlier.{term_id} = %s AND later.{term_id} = %s "
+        f"ORDER BY e.{section_id}, e.{member_id} "
+        f"ON CONFLICT ({member_id}, {section_id}) DO NOTHING "
+        f"RETURNING {member_id}, {section_id}"
+    )
+
+
+@transaction.atomic
+def copy_members(*, from_term, to_term) -> MembersCopied:
+    """Enroll every member of each section of `from_term` in the section of `to_term` with the
+    same slug (the copies `sections.services.copy_term` makes), keeping the name the section's
+    leads know them by (`display_name`). Members without an email (walk-ins) are members and
+    are copied too; people who only came to a meeting without being enrolled (or who left) are
+    not. Enrollments that exist already are left as they are; capacity is not checked (an
+    organizer's choice, like the admin's own enrollments). Nobody is emailed.
+
+    Two queries however many sections and members: the sections left without a match, and one
+    INSERT … SELECT that copies the rows inside the database (Django's `bulk_create` would
+    send them there and back, in batches of 249 rows on SQLite)."""
+    if from_term.pk == to_term.pk:
+        raise ValidationError("Choose another term to copy the members to.", code="same_term")
+    unmatched = list(
+        Section.objects.filter(term=from_term, enrollments__isnull=False)
+        .exclude(slug__in=Section.objects.filter(term=to_term).values("slug"))
+        .distinct()
+        .order_by("slug")
+    )
+    now = Enrollment._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_copy_enrollments_sql(), [now, from_term.pk, to_term.pk])
+        made = cursor.fetchall()
+    return MembersCopied(
+        enrollments=len(made),
+        members=len({member for member, _ in made}),
+        sections=len({section for _, section in made}),
+        unmatched=unmatched,
+    )
 
 
 # --- Organizers: merging duplicate members -----------------------------------------------------

@@ -221,6 +221,22 @@ class TermAdmin(syllabus_admin.TermAdmin):
         with transaction.atomic(using=router.db_for_write(self.model)), one_sync_per_term():
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    # The action's form; a layer above may add fields to it (attendance: copy the members).
+    next_term_form = NextTermForm
+
+    def start_term(self, request, term, data):
+        """Start the next term from `term` with the action form's cleaned `data`: returns the
+        new term and the messages to show ([(level, text)]); raises ValidationError for the
+        form. A layer above extends it in its own subclass (attendance copies the members)."""
+        new_term = copy_term(term=term, **data)
+        return new_term, [
+            (
+                messages.SUCCESS,
+                f"Started {new_term.name} from {term.name}: its weeks, readings, sections and "
+                "meetings are copied. It is not published yet.",
+            )
+        ]
+
     @admin.action(description="Start the next term from this one…", permissions=["add"])
     def start_next_term(self, request, queryset):
         terms = list(queryset[:2])
@@ -229,19 +245,15 @@ class TermAdmin(syllabus_admin.TermAdmin):
             return None
         term = terms[0]
         applying = "apply" in request.POST
-        form = NextTermForm(request.POST if applying else None)
+        form = self.next_term_form(request.POST if applying else None)
         if applying and form.is_valid():
             try:
-                new_term = copy_term(term=term, **form.cleaned_data)
+                new_term, notices = self.start_term(request, term, form.cleaned_data)
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                self.message_user(
-                    request,
-                    f"Started {new_term.name} from {term.name}: its weeks, readings, sections "
-                    "and meetings are copied. It is not published yet.",
-                    messages.SUCCESS,
-                )
+                for level, text in notices:
+                    self.message_user(request, text, level)
                 return redirect("admin:syllabus_term_change", new_term.pk)
         return action_form_page(
             self,

@@ -8,7 +8,8 @@ database. Dates, times and date-times are ISO 8601 text, date-times in UTC to th
 
 Version 1 of the format holds, besides `format`, `version` and `exported_at`:
 
-- `term`: its fields and `organizers` (usernames);
+- `term`: its fields and `organizers` (usernames). `joining_open` came later: a file without
+  it imports as joining open, what every term was before (`format.ADDED_LATER`);
 - `users`: every user the term names (organizers, leads, note authors, whoever changed a meeting
   or recorded attendance, members' accounts): username, names and email, never a password;
 - `papers`: the papers its readings use, each with a `key` the readings refer to (`arXiv:<id>`,

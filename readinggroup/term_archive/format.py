@@ -34,6 +34,7 @@ FIELDS = {
         "first_monday",
         "time_zone",
         "is_published",
+        "joining_open",
         "created_at",
         "updated_at",
     ],
@@ -72,6 +73,11 @@ FIELDS = {
     Enrollment: ["created_at"],
     AttendanceRecord: ["status", "remark", "recorded_at", "roster_version"],
 }
+
+# Fields a record gained after version 1 was first written, with the value a file without them
+# stands for (the site's behaviour before they existed): files written before still import.
+# A file that has one must give it with its JSON type, like any other field.
+ADDED_LATER = {Term: {"joining_open": True}}
 
 NONE = type(None)
 TEXT, NUMBER, LIST = (str,), (int,), (list,)
@@ -227,13 +233,14 @@ def check_record(value, model, path, problems):
     spec = _spec(model)
     ok = True
     if value.keys() != spec.keys():
-        missing = [key for key in spec if key not in value]
+        optional = ADDED_LATER.get(model, {})
+        missing = [key for key in spec if key not in value and key not in optional]
         if missing:
             problems.add(path, f"missing {', '.join(quote(key) for key in missing)}.")
         unknown = sorted(key for key in value if key not in spec)
         if unknown:
             problems.add(path, f"unexpected {', '.join(quote(key) for key in unknown)}.")
-        ok = False
+        ok = ok and not missing and not unknown
     for key, kind in spec.items():
         if key not in value:
             continue
@@ -253,6 +260,12 @@ def check_record(value, model, path, problems):
             else:
                 ok = check_record(element, kind, f"{where}[{i}]", problems) and ok
     return ok
+
+
+def field_values(record, model):
+    """The model field values of a checked `model` record, those ADDED_LATER filled in."""
+    added = ADDED_LATER.get(model, {})
+    return {name: record[name] if name in record else added[name] for name in FIELDS[model]}
 
 
 def check_header(data):

@@ -23,6 +23,7 @@ from readinggroup.term_archive.format import (
     User,
     check_header,
     check_shapes,
+    field_values,
     quote,
     refuse,
     shown,
@@ -185,7 +186,7 @@ def _build(model, record, path, problems, **related):
     """An unsaved `model` from `record`'s fields, validated (see `_validate`). The `related`
     objects it points to are remembered and set as ids by `_create`, once they are saved:
     assigning an unsaved object costs Django checks on every row, and no rule reads them."""
-    obj = model(**{name: record[name] for name in FIELDS[model]})
+    obj = model(**field_values(record, model))
     obj._archive_related = related
     if model is User:
         obj.set_unusable_password()

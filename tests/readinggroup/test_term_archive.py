@@ -284,6 +284,31 @@ def test_export_then_import_into_an_empty_database_restores_every_object(term):
     assert (report.reused, report.differing) == ({"users": 0, "papers": 0, "members": 0}, [])
 
 
+def test_a_term_closed_to_joining_comes_back_closed(term):
+    Term.objects.filter(pk=term.pk).update(joining_open=False)
+    data = as_file(export_term(term))
+    empty_the_database()
+
+    import_term(data)
+
+    assert data["term"]["joining_open"] is False
+    assert Term.objects.get(slug="fall-2022").joining_open is False
+
+
+def test_a_file_written_before_terms_had_joining_open_imports_with_joining_open(term):
+    Term.objects.filter(pk=term.pk).update(joining_open=False)
+    data = as_file(export_term(term))
+    assert data["term"].pop("joining_open") is False  # as files written before it were
+    empty_the_database()
+
+    report = import_term(data)
+
+    assert (report.term.joining_open, Term.objects.get(slug="fall-2022").joining_open) == (
+        True,
+        True,
+    )
+
+
 def test_import_keeps_cancelled_moved_and_restored_meetings_as_they_were(term):
     data = as_file(export_term(term))
     empty_the_database()
@@ -493,6 +518,20 @@ REFUSALS = {
     "an unknown field": (
         mutate(["sections", 0, "colour"], "red"),
         "sections[0]: unexpected “colour”.",
+    ),
+    "text for joining open": (
+        mutate(["term", "joining_open"], "no"),
+        "term.joining_open: expected true or false, found a string.",
+    ),
+    "null for joining open": (
+        mutate(["term", "joining_open"], None),
+        "term.joining_open: expected true or false, found null.",
+    ),
+    "another field missing beside joining open": (
+        lambda data: mutate(["term", "slug"], DELETE)(
+            mutate(["term", "joining_open"], DELETE)(data)
+        ),
+        "term: missing “slug”.",
     ),
     "text for a number": (
         mutate(["weeks", 0, "number"], "1"),

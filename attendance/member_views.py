@@ -6,12 +6,12 @@ from urllib.parse import urlencode
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from attendance.forms import ApologyForm, JoinForm, MoveForm, QuestionForm, Sign
 from attendance.models import Apology, AttendanceRecord, Enrollment, Member, Preparation
 from attendance.services import (
     ask_question,
+    forget_member,
     join_section,
     mark_read,
     move_enrollment,
@@ -363,17 +364,65 @@ def move(request, pk):
     return render(request, "attendance/enrollment_move.html", context)
 
 
-@require_http_methods(["POST"])
-@login_required(login_url="members:signin")
-def calendar_reset(request):
+def _me(request):
+    """The signed-in member, else 404 (a lead or organizer who is no member, say)."""
     member = Member.objects.of_user(request.user)
     if member is None:
         raise Http404("You are not a member.")
+    return member
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="members:signin")
+def calendar_reset(request):
+    member = _me(request)
     member.reset_calendar_secret()
     messages.success(
         request, "Your calendar has a new address: the old one no longer works. Subscribe again."
     )
     return redirect("members:me")
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required(login_url="members:signin")
+def my_data(request):
+    """ "Download my data": everything kept about the signed-in member, as a JSON file."""
+    member = _me(request)
+    response = JsonResponse(
+        member.personal_data(), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-reading-group-data.json"'
+    response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required(login_url="members:signin")
+def delete_account(request):
+    """ "Delete my account": a GET says what happens, a POST does it (`forget_member`) and
+    signs the member out."""
+    member = _me(request)
+    if request.method == "POST":
+        forget_member(member=member)
+        logout(request)
+        messages.success(
+            request,
+            "Your account is deleted: your name, email and questions are gone, and you are "
+            "signed out. Your past attendance is kept in the sections' counts as “Former "
+            "member”.",
+        )
+        return redirect("sections:home")
+    context = {
+        # A lead's or organizer's account (it has a password) stays; see `forget_member`.
+        "keeps_account": request.user.has_usable_password(),
+        "sections": list(
+            Section.objects.filter(enrollments__member=member)
+            .select_related("term")
+            .order_by("-term__first_monday", "weekday", "name")
+        ),
+    }
+    return render(request, "attendance/member_confirm_delete.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])

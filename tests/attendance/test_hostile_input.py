@@ -259,3 +259,51 @@ def test_question_answers_hostile_posts_with_form_errors(people, here, data, ext
     else:
         assert saved == []
         assert_form_errors_at(response, 400)
+
+
+# --- Members' own data: download and delete; the admin's lists of what they wrote -----------------
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(data=st.data(), extra=extra_fields)
+def test_my_data_gives_back_any_question_the_form_took_unchanged(people, here, data, extra):
+    import json
+
+    from sections.models import Meeting
+
+    coming = Meeting.objects.filter(section=here, starts_at__gt=timezone.now()).first()
+    values = data.draw(field_values({"question": st.sampled_from(["Why?"])}, ["question"]))
+    client = logged_in(people["member of this section"])
+
+    with rolled_back():
+        asked = client.post(f"/meetings/{coming.pk}/question/", form_data(values, extra))
+        downloaded = client.get("/me/data.json", extra)
+
+    assert_not_server_error(asked)
+    assert_not_server_error(downloaded)
+    if has_nul(extra):
+        assert downloaded.status_code == 400
+        return
+    mine = json.loads(downloaded.content)
+    assert (mine["name"], mine["email"]) == ("Ada", people["ada"].email)
+    question = asked.wsgi_request.POST.get("question", "").strip()
+    if asked.status_code == 302 and question:
+        assert [p["question"] for p in mine["preparations"]] == [question]
+    else:
+        assert mine["preparations"] == []
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(extra=extra_fields)
+def test_deleting_my_account_ignores_whatever_else_is_posted(people, here, extra):
+    client = logged_in(people["member of this section"])
+
+    with rolled_back():
+        response = client.post("/me/delete/", form_data({}, extra))
+        members = sorted(Member.objects.values_list("name", "email"))
+
+    assert_not_server_error(response)
+    assert response["Location"] == "/"
+    assert members == [("Bea", people["bea"].email), ("Former member", "")]

@@ -104,7 +104,6 @@ def sign_in_link(request):
 
 # --- My page ------------------------------------------------------------------------------------
 
-UPCOMING_LIMIT = 5
 RECENT_LIMIT = 3  # started meetings whose questions /me/ links to
 
 
@@ -144,18 +143,22 @@ def me(request):
         .with_leads()
         .order_by("weekday", "start_time", "name")
     )
-    upcoming = _upcoming(
+    # Every meeting still to come this term, in one query (and one for their readings): the
+    # next ones in full, then the later ones in a compact list, each with the member's actions.
+    coming = list(
         _with_my_preparation(Meeting.objects.for_calendar(), member)
         .filter(section__in=sections, ends_at__gt=timezone.now())
-        .order_by("starts_at", "pk")[:UPCOMING_LIMIT]
+        .order_by("starts_at", "pk")
     )
+    upcoming = _upcoming(coming)
     asked = (
         Meeting.objects.filter(section__in=sections, starts_at__lte=timezone.now())
         .exclude(status=Meeting.Status.CANCELLED)
         .select_related("section", "week")
         .order_by("-starts_at", "-pk")[:RECENT_LIMIT]
     )
-    _attach_apologies(member, upcoming)
+    _attach_apologies(member, coming)
+    later = [m for m in coming[len(upcoming) :] if m.before_start]
     records = (
         AttendanceRecord.objects.filter(member=member, meeting__section__in=sections)
         .select_related("meeting__week", "meeting__section")
@@ -166,6 +169,7 @@ def me(request):
         "member": member,
         "sections": sections,
         "upcoming": upcoming,
+        "later": later,
         "records": records,
         "recent": asked,
         "calendar": subscribe_links(request, member.get_calendar_url()),

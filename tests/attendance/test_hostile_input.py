@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from attendance.models import AttendanceRecord, Enrollment, Member
 from tests.factories import AttendanceRecordFactory, EnrollmentFactory
 from tests.hostile import (
+    MISSING,
     assert_form_errors,
     assert_not_server_error,
     extra_fields,
@@ -307,3 +308,39 @@ def test_deleting_my_account_ignores_whatever_else_is_posted(people, here, extra
     assert_not_server_error(response)
     assert response["Location"] == "/"
     assert members == [("Bea", people["bea"].email), ("Former member", "")]
+
+
+ADMIN_FILTERS = ["q", "meeting__section__id__exact", "meeting__section__term__id__exact", "o"]
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(
+    url=st.sampled_from(["/admin/attendance/apology/", "/admin/attendance/preparation/"]),
+    query=st.fixed_dictionaries(
+        {name: st.one_of(st.just(MISSING), hostile_scalar) for name in ADMIN_FILTERS}
+    ),
+    extra=extra_fields,
+)
+def test_member_written_admin_lists_answer_hostile_searches_and_filters(
+    organizer, section, url, query, extra
+):
+    from attendance.models import Apology, Preparation
+
+    member = EnrollmentFactory(section=section, member__name="Ada").member
+    meeting = section.meetings.first()
+    Apology.objects.get_or_create(member=member, meeting=meeting, defaults={"reason": "Away"})
+    Preparation.objects.get_or_create(member=member, meeting=meeting, defaults={"question": "Q"})
+    params = {**extra, **{k: v for k, v in query.items() if v is not MISSING}}
+    client = logged_in(organizer)
+
+    with rolled_back():
+        response = client.get(url, params)
+
+    assert_not_server_error(response)
+    if has_nul(params):
+        assert response.status_code == 400
+    elif response.status_code == 302:  # a filter the admin does not understand
+        assert response["Location"].startswith(f"{url}?e=")
+    else:
+        assert response.status_code == 200

@@ -198,7 +198,7 @@ def _my_meeting(request, pk):
     """The signed-in member and meeting `pk` of one of their sections, else 404."""
     member = Member.objects.of_user(request.user)
     meeting = get_object_or_404(
-        Meeting.objects.select_related("section__term", "week"),
+        Meeting.objects.select_related("section__term", "week", "note"),
         pk=pk,
         section__enrollments__member=member,
     )
@@ -293,10 +293,10 @@ def question(request, pk):
 def questions(request, pk):
     """A meeting's questions: for its section's leads (and organizers) with their authors'
     names and who has read the papers, at any time; for the section's members without names,
-    once the meeting has started. Anyone else: 404."""
+    once the meeting has started, next to its published discussion notes. Anyone else: 404."""
     meeting = (
         Meeting.objects.manageable_by(request.user)
-        .select_related("section__term", "week")
+        .select_related("section__term", "week", "note")
         .filter(pk=pk)
         .first()
     )
@@ -316,6 +316,7 @@ def questions(request, pk):
         "meeting": meeting,
         "is_lead": is_lead,
         "shown": shown,
+        "note": meeting.note_for(may_manage=is_lead) if shown else None,
         "questions": [p for p in preparations if p.question],
         "readers": [p.member for p in preparations if p.read_at] if is_lead else [],
     }

@@ -360,3 +360,28 @@ def test_several_forgotten_members_may_all_be_without_email(people):
     assert sorted(
         Member.objects.filter(name="Former member").values_list("email", "affiliation")
     ) == [("", ""), ("", ""), ("", "")]
+
+
+@pytest.mark.slow
+def test_member_pages_are_valid_html(client, people, here, past, tmp_path):
+    from tests.factories import write_note
+    from tests.html_checker import html_errors
+
+    ada = people["ada"]
+    for meeting in here.meetings.filter(starts_at__gt=timezone.now())[1:]:
+        send_apology(member=ada, meeting=meeting, reason="Away")
+        ask_question(member=ada, meeting=meeting, question="Why?\nReally?")
+    Preparation.objects.create(member=ada, meeting=past, question="Why <b>now</b>?")
+    write_note(past, "## Notes\n\nWe read *it*.")
+    client.force_login(people["member of this section"])
+
+    pages = {
+        "my page": client.get("/me/"),
+        "delete my account": client.get("/me/delete/"),
+        "questions with notes": client.get(f"/meetings/{past.pk}/questions/"),
+    }
+
+    assert {name: r.status_code for name, r in pages.items()} == dict.fromkeys(pages, 200)
+    assert "Later meetings" in pages["my page"].content.decode()
+    errors = html_errors({name: r.content.decode() for name, r in pages.items()}, tmp_path)
+    assert errors == dict.fromkeys(pages, [])

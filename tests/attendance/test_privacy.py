@@ -384,4 +384,4 @@ def test_member_pages_are_valid_html(client, people, here, past, tmp_path):
     assert {name: r.status_code for name, r in pages.items()} == dict.fromkeys(pages, 200)
     assert "Later meetings" in pages["my page"].content.decode()
     errors = html_errors({name: r.content.decode() for name, r in pages.items()}, tmp_path)
-    assert errors == dict.fromkeys(pages, [])
+    assert errors == {name: [] for name in pages}

@@ -4,9 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db import router, transaction
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from attendance.forms import NextTermWithMembersForm
-from attendance.models import AttendanceRecord, Enrollment, Member
+from attendance.models import Apology, AttendanceRecord, Enrollment, Member, Preparation
 from attendance.services import MERGE_STATUS_ORDER, copy_members, merge_members
 from core.admin import BoundedInlineMixin, SafeIdsMixin
 from sections import admin as sections_admin
@@ -130,6 +131,64 @@ class AttendanceRecordAdmin(SafeIdsMixin, admin.ModelAdmin):
         # A change here counts as a roster save, so a lead's open roster form learns of it.
         obj.roster_version = AttendanceRecord.objects.roster_version(obj.meeting) + 1
         super().save_model(request, obj, form, change)
+
+
+class MemberWrittenAdmin(SafeIdsMixin, admin.ModelAdmin):
+    """What members write about a meeting of their section, from /me/: organizers see it and
+    may delete one (see migration 0011), nobody adds or edits it here (the services' rules,
+    such as "before the meeting starts", hold only there). Text is escaped like all admin
+    text."""
+
+    list_filter = [
+        ("meeting__section__term", admin.RelatedOnlyFieldListFilter),
+        ("meeting__section", SectionListFilter),
+    ]
+    list_select_related = ["member", "meeting__section__term", "meeting__week"]
+    search_fields = ["member__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="section", ordering="meeting__section__name")
+    def section(self, obj):
+        return obj.meeting.section.name
+
+    @admin.display(description="term", ordering="meeting__section__term__first_monday")
+    def term(self, obj):
+        return obj.meeting.section.term.name
+
+
+@admin.register(Apology)
+class ApologyAdmin(MemberWrittenAdmin):
+    list_display = ["member", "meeting", "section", "term", "reason", "created_at"]
+    fields = ["member", "meeting", "reason", "created_at"]
+    readonly_fields = fields
+
+
+@admin.register(Preparation)
+class PreparationAdmin(MemberWrittenAdmin):
+    list_display = [
+        "member",
+        "meeting",
+        "section",
+        "term",
+        "has_read",
+        "short_question",
+        "created_at",
+    ]
+    fields = ["member", "meeting", "read_at", "question", "created_at", "updated_at"]
+    readonly_fields = fields
+
+    @admin.display(description="read it", boolean=True, ordering="read_at")
+    def has_read(self, obj):
+        return obj.read_at is not None
+
+    @admin.display(description="question")
+    def short_question(self, obj):
+        return Truncator(obj.question).chars(80)
 
 
 # Section is registered by sections, which must not import attendance; adding people to a

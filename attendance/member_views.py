@@ -6,12 +6,12 @@ from urllib.parse import urlencode
 from axes.helpers import get_client_ip_address
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,6 +24,7 @@ from attendance.forms import ApologyForm, JoinForm, MoveForm, QuestionForm, Sign
 from attendance.models import Apology, AttendanceRecord, Enrollment, Member, Preparation
 from attendance.services import (
     ask_question,
+    forget_member,
     join_section,
     mark_read,
     move_enrollment,
@@ -103,7 +104,6 @@ def sign_in_link(request):
 
 # --- My page ------------------------------------------------------------------------------------
 
-UPCOMING_LIMIT = 5
 RECENT_LIMIT = 3  # started meetings whose questions /me/ links to
 
 
@@ -143,18 +143,22 @@ def me(request):
         .with_leads()
         .order_by("weekday", "start_time", "name")
     )
-    upcoming = _upcoming(
+    # Every meeting still to come this term, in one query (and one for their readings): the
+    # next ones in full, then the later ones in a compact list, each with the member's actions.
+    coming = list(
         _with_my_preparation(Meeting.objects.for_calendar(), member)
         .filter(section__in=sections, ends_at__gt=timezone.now())
-        .order_by("starts_at", "pk")[:UPCOMING_LIMIT]
+        .order_by("starts_at", "pk")
     )
+    upcoming = _upcoming(coming)
     asked = (
         Meeting.objects.filter(section__in=sections, starts_at__lte=timezone.now())
         .exclude(status=Meeting.Status.CANCELLED)
         .select_related("section", "week")
         .order_by("-starts_at", "-pk")[:RECENT_LIMIT]
     )
-    _attach_apologies(member, upcoming)
+    _attach_apologies(member, coming)
+    later = [m for m in coming[len(upcoming) :] if m.before_start]
     records = (
         AttendanceRecord.objects.filter(member=member, meeting__section__in=sections)
         .select_related("meeting__week", "meeting__section")
@@ -165,6 +169,7 @@ def me(request):
         "member": member,
         "sections": sections,
         "upcoming": upcoming,
+        "later": later,
         "records": records,
         "recent": asked,
         "calendar": subscribe_links(request, member.get_calendar_url()),
@@ -193,7 +198,7 @@ def _my_meeting(request, pk):
     """The signed-in member and meeting `pk` of one of their sections, else 404."""
     member = Member.objects.of_user(request.user)
     meeting = get_object_or_404(
-        Meeting.objects.select_related("section__term", "week"),
+        Meeting.objects.select_related("section__term", "week", "note"),
         pk=pk,
         section__enrollments__member=member,
     )
@@ -288,10 +293,10 @@ def question(request, pk):
 def questions(request, pk):
     """A meeting's questions: for its section's leads (and organizers) with their authors'
     names and who has read the papers, at any time; for the section's members without names,
-    once the meeting has started. Anyone else: 404."""
+    once the meeting has started, next to its published discussion notes. Anyone else: 404."""
     meeting = (
         Meeting.objects.manageable_by(request.user)
-        .select_related("section__term", "week")
+        .select_related("section__term", "week", "note")
         .filter(pk=pk)
         .first()
     )
@@ -311,6 +316,7 @@ def questions(request, pk):
         "meeting": meeting,
         "is_lead": is_lead,
         "shown": shown,
+        "note": meeting.note_for(may_manage=is_lead) if shown else None,
         "questions": [p for p in preparations if p.question],
         "readers": [p.member for p in preparations if p.read_at] if is_lead else [],
     }
@@ -363,17 +369,65 @@ def move(request, pk):
     return render(request, "attendance/enrollment_move.html", context)
 
 
-@require_http_methods(["POST"])
-@login_required(login_url="members:signin")
-def calendar_reset(request):
+def _me(request):
+    """The signed-in member, else 404 (a lead or organizer who is no member, say)."""
     member = Member.objects.of_user(request.user)
     if member is None:
         raise Http404("You are not a member.")
+    return member
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="members:signin")
+def calendar_reset(request):
+    member = _me(request)
     member.reset_calendar_secret()
     messages.success(
         request, "Your calendar has a new address: the old one no longer works. Subscribe again."
     )
     return redirect("members:me")
+
+
+@require_http_methods(["GET", "HEAD"])
+@login_required(login_url="members:signin")
+def my_data(request):
+    """ "Download my data": everything kept about the signed-in member, as a JSON file."""
+    member = _me(request)
+    response = JsonResponse(
+        member.personal_data(), json_dumps_params={"indent": 2, "ensure_ascii": False}
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-reading-group-data.json"'
+    response["X-Robots-Tag"] = "noindex"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required(login_url="members:signin")
+def delete_account(request):
+    """ "Delete my account": a GET says what happens, a POST does it (`forget_member`) and
+    signs the member out."""
+    member = _me(request)
+    if request.method == "POST":
+        forget_member(member=member)
+        logout(request)
+        messages.success(
+            request,
+            "Your account is deleted: your name, email and questions are gone, and you are "
+            "signed out. Your past attendance is kept in the sections' counts as “Former "
+            "member”.",
+        )
+        return redirect("sections:home")
+    context = {
+        # A lead's or organizer's account (it has a password) stays; see `forget_member`.
+        "keeps_account": request.user.has_usable_password(),
+        "sections": list(
+            Section.objects.filter(enrollments__member=member)
+            .select_related("term")
+            .order_by("-term__first_monday", "weekday", "name")
+        ),
+    }
+    return render(request, "attendance/member_confirm_delete.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 
 from django.conf import settings
@@ -125,6 +126,67 @@ class Member(models.Model):
         """A new address for the member's calendar feed: the old one stops working at once."""
         self.calendar_secret = new_calendar_secret()
         self.save(update_fields=["calendar_secret"])
+
+    def personal_data(self):
+        """Everything the site keeps about this member, for "Download my data": a dict that
+        `json.dumps` takes as it is, dates and times in ISO 8601 (times in UTC, a meeting's
+        date in its term's time zone). Four queries, whatever the history."""
+        enrollments = self.enrollments.select_related("section__term").order_by("created_at", "pk")
+        in_order = ("meeting__starts_at", "meeting__pk")
+        meetings = ("meeting__section__term", "meeting__week")
+        return {
+            "name": self.name,
+            "email": self.email,
+            "affiliation": self.affiliation,
+            "member_since": _iso(self.created_at),
+            "enrollments": [
+                {
+                    "term": e.section.term.name,
+                    "section": e.section.name,
+                    "since": _iso(e.created_at),
+                }
+                for e in enrollments
+            ],
+            "attendance": [
+                {**_meeting_data(r.meeting), "status": r.status, "remark": r.remark}
+                for r in self.attendance_records.select_related(*meetings).order_by(*in_order)
+            ],
+            "apologies": [
+                {**_meeting_data(a.meeting), "reason": a.reason, "sent_at": _iso(a.created_at)}
+                for a in self.apologies.select_related(*meetings).order_by(*in_order)
+            ],
+            "preparations": [
+                {
+                    **_meeting_data(p.meeting),
+                    "read": p.read_at is not None,
+                    "read_at": _iso(p.read_at),
+                    "question": p.question,
+                    "updated_at": _iso(p.updated_at),
+                }
+                for p in self.preparations.select_related(*meetings).order_by(*in_order)
+            ],
+        }
+
+
+def _iso(moment):
+    """A date or datetime in ISO 8601 (datetimes in UTC), or None."""
+    if moment is None:
+        return None
+    if isinstance(moment, datetime.datetime):
+        return moment.astimezone(datetime.UTC).isoformat()
+    return moment.isoformat()
+
+
+def _meeting_data(meeting):
+    """Which meeting, for a member's data: its term, section, week and date (in the term's
+    time zone; None while it has no date)."""
+    start = meeting.local_start()
+    return {
+        "term": meeting.section.term.name,
+        "section": meeting.section.name,
+        "week": meeting.week.number,
+        "date": _iso(start.date()) if start else None,
+    }
 
 
 class Enrollment(models.Model):

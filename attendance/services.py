@@ -22,6 +22,7 @@ from attendance.models import (
     LinkRequest,
     Member,
     Preparation,
+    new_calendar_secret,
 )
 from core.roles import is_organizer
 from sections.models import Meeting, Section
@@ -474,6 +475,13 @@ def move_enrollment(*, enrollment, to_section) -> Enrollment:
     return enrollment
 
 
+@transaction.atomic
+def leave_section(*, enrollment) -> None:
+    """Take `enrollment`'s member out of its section. Their attendance records stay with the
+    meetings they were at."""
+    enrollment.delete()
+
+
 # --- Leads: adding several people at once ------------------------------------------------------
 
 
@@ -815,3 +823,61 @@ def ask_question(*, member, meeting, question) -> Preparation | None:
             params={"max": Preparation.QUESTION_MAX_LENGTH},
         )
     return _save_preparation(member=member, meeting=meeting, question=question)
+
+
+# --- Members: their data, and forgetting them ---------------------------------------------------
+
+FORMER_MEMBER = "Former member"
+
+
+def _only_a_sign_in(user, member):
+    """Is `user` the account made for `member`'s sign-in links alone (`user_for_member`), and
+    nothing else: no password, no staff or group, no section led, no term organized, no other
+    member? Such a user may be deleted with the member; any other is someone's account."""
+    return not (
+        user.has_usable_password()
+        or user.is_staff
+        or user.is_superuser
+        or user.groups.exists()
+        or user.led_sections.exists()
+        or user.organized_terms.exists()
+        or user.attendance_members.exclude(pk=member.pk).exists()
+    )
+
+
+@transaction.atomic
+def forget_member(*, member) -> Member:
+    """Delete a member's account at their request, in one transaction: they leave every
+    section (`leave_section`, so a freed place goes where it should), their apologies,
+    questions and anything else of theirs is deleted, and the member is kept only as
+    "Former member" without email or affiliation, so that the attendance records of the
+    meetings they were at (and every count made of them) stay as they were.
+
+    Their site account goes too when it exists only for their sign-in links; a lead's or an
+    organizer's account is unlinked and kept, its earlier sign-in links retired (a new
+    `last_login`: django-sesame's one-time links carry it). The calendar feed's secret address
+    stops working. Nothing of another member is touched."""
+    member = Member.objects.select_for_update(of=("self",)).select_related("user").get(pk=member.pk)
+    for enrollment in Enrollment.objects.filter(member=member).select_related("section"):
+        leave_section(enrollment=enrollment)
+    # Apologies and preparations, and whatever later features hang on a member (a waiting
+    # list, ...): everything but the attendance records, which stay anonymised.
+    for relation in Member._meta.related_objects:
+        if relation.related_name in ("enrollments", "attendance_records"):
+            continue
+        if relation.one_to_many or relation.one_to_one:
+            relation.related_model._base_manager.filter(**{relation.field.name: member}).delete()
+    user = member.user
+    member.name = FORMER_MEMBER
+    member.email = ""
+    member.affiliation = ""
+    member.user = None
+    member.calendar_secret = new_calendar_secret()
+    member.save(update_fields=["name", "email", "affiliation", "user", "calendar_secret"])
+    if user is not None:
+        if _only_a_sign_in(user, member):
+            user.delete()
+        else:
+            user.last_login = timezone.now()
+            user.save(update_fields=["last_login"])
+    return member

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from attendance.models import AttendanceRecord, Enrollment, Member
 from tests.factories import AttendanceRecordFactory, EnrollmentFactory
 from tests.hostile import (
+    MISSING,
     assert_form_errors,
     assert_not_server_error,
     extra_fields,
@@ -259,3 +260,87 @@ def test_question_answers_hostile_posts_with_form_errors(people, here, data, ext
     else:
         assert saved == []
         assert_form_errors_at(response, 400)
+
+
+# --- Members' own data: download and delete; the admin's lists of what they wrote -----------------
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(data=st.data(), extra=extra_fields)
+def test_my_data_gives_back_any_question_the_form_took_unchanged(people, here, data, extra):
+    import json
+
+    from sections.models import Meeting
+
+    coming = Meeting.objects.filter(section=here, starts_at__gt=timezone.now()).first()
+    values = data.draw(field_values({"question": st.sampled_from(["Why?"])}, ["question"]))
+    client = logged_in(people["member of this section"])
+
+    with rolled_back():
+        asked = client.post(f"/meetings/{coming.pk}/question/", form_data(values, extra))
+        downloaded = client.get("/me/data.json", extra)
+
+    assert_not_server_error(asked)
+    assert_not_server_error(downloaded)
+    if has_nul(extra):
+        assert downloaded.status_code == 400
+        return
+    mine = json.loads(downloaded.content)
+    assert (mine["name"], mine["email"]) == ("Ada", people["ada"].email)
+    question = asked.wsgi_request.POST.get("question", "").strip()
+    if asked.status_code == 302 and question:
+        assert [p["question"] for p in mine["preparations"]] == [question]
+    else:
+        assert mine["preparations"] == []
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(extra=extra_fields)
+def test_deleting_my_account_ignores_whatever_else_is_posted(people, here, extra):
+    client = logged_in(people["member of this section"])
+
+    with rolled_back():
+        response = client.post("/me/delete/", form_data({}, extra))
+        members = sorted(Member.objects.values_list("name", "email"))
+
+    assert_not_server_error(response)
+    assert response["Location"] == "/"
+    assert members == [("Bea", people["bea"].email), ("Former member", "")]
+
+
+ADMIN_FILTERS = ["q", "meeting__section__id__exact", "meeting__section__term__id__exact", "o"]
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(
+    url=st.sampled_from(["/admin/attendance/apology/", "/admin/attendance/preparation/"]),
+    query=st.fixed_dictionaries(
+        {name: st.one_of(st.just(MISSING), hostile_scalar) for name in ADMIN_FILTERS}
+    ),
+    extra=extra_fields,
+)
+def test_member_written_admin_lists_answer_hostile_searches_and_filters(
+    organizer, section, url, query, extra
+):
+    from attendance.models import Apology, Preparation
+
+    member = EnrollmentFactory(section=section, member__name="Ada").member
+    meeting = section.meetings.first()
+    Apology.objects.get_or_create(member=member, meeting=meeting, defaults={"reason": "Away"})
+    Preparation.objects.get_or_create(member=member, meeting=meeting, defaults={"question": "Q"})
+    params = {**extra, **{k: v for k, v in query.items() if v is not MISSING}}
+    client = logged_in(organizer)
+
+    with rolled_back():
+        response = client.get(url, params)
+
+    assert_not_server_error(response)
+    if has_nul(params):
+        assert response.status_code == 400
+    elif response.status_code == 302:  # a filter the admin does not understand
+        assert response["Location"].startswith(f"{url}?e=")
+    else:
+        assert response.status_code == 200

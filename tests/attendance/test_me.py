@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 from icalendar import Calendar
 
-from attendance.models import Enrollment
+from attendance.models import Apology, Enrollment, Preparation
 from sections.models import Meeting
 from sections.services import cancel_meeting
 from tests.factories import (
@@ -181,3 +181,81 @@ def test_my_calendar_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(3):
         response = client.get(f"/me/calendar/{ada.calendar_secret}.ics")
     assert len(Calendar.from_ical(response.content).walk("VEVENT")) == 4 * terms
+
+
+def test_my_page_offers_cant_come_and_read_for_every_coming_meeting_of_my_sections(
+    client, people, here, there
+):
+    ada = people["ada"]
+    EnrollmentFactory(section=there, member=ada)
+    old = build_term(weeks=2, sections=1, slug="old").sections.get()
+    EnrollmentFactory(section=old, member=ada)
+    now = timezone.now()
+    coming = list(
+        Meeting.objects.filter(section__in=[here, there], ends_at__gt=now).order_by(
+            "starts_at", "pk"
+        )
+    )
+    cancelled = coming[-1]
+    cancel_meeting(meeting=cancelled, reason="Holiday", by=cancelled.section.leads.get())
+    client.force_login(people["member of this section"])
+
+    response = client.get("/me/")
+
+    html = response.content.decode()
+    offered = [m for m in coming if m != cancelled]
+    assert response.context["upcoming"] == offered[:1]
+    assert response.context["later"] == offered[1:]
+    for meeting in [m for m in offered if m.starts_at > now]:
+        assert f'action="/meetings/{meeting.pk}/cant-come/"' in html
+        assert f'action="/meetings/{meeting.pk}/read/"' in html
+        assert f'href="/meetings/{meeting.pk}/question/"' in html
+    shut = [cancelled, *Meeting.objects.filter(section__in=[here, there, old], starts_at__lt=now)]
+    for meeting in shut:
+        assert f"/meetings/{meeting.pk}/cant-come/" not in html
+        assert f"/meetings/{meeting.pk}/read/" not in html
+
+
+def test_a_later_meeting_shows_what_i_said_about_it(client, people, here):
+    later = list(Meeting.objects.filter(section=here, starts_at__gt=timezone.now()))[-1]
+    client.force_login(people["member of this section"])
+
+    client.post(f"/meetings/{later.pk}/cant-come/", {"reason": "Away"})
+    client.post(f"/meetings/{later.pk}/read/")
+    client.post(f"/meetings/{later.pk}/question/", {"question": "<i>Why?</i>"})
+    html = client.get("/me/").content.decode()
+
+    item = html.split(f'id="later-meeting-{later.pk}"', 1)[1].split("</li>", 1)[0]
+    assert "<details open>" in item
+    assert (
+        '<span class="badge text-bg-secondary">Can\'t come</span> '
+        '<span class="badge text-bg-success">Read</span> '
+        '<span class="badge text-bg-info">Question</span>' in item
+    )
+    assert '(“<span class="apology-reason">Away</span>”)' in item
+    assert '<span class="my-question">&lt;i&gt;Why?&lt;/i&gt;</span>' in item
+
+
+@pytest.mark.parametrize(("sections", "terms"), [(1, 1), (2, 3)])
+def test_my_page_with_every_coming_meeting_keeps_its_query_count(
+    client, people, here, there, sections, terms, django_assert_num_queries
+):
+    ada = people["ada"]
+    if sections == 2:
+        EnrollmentFactory(section=there, member=ada)
+    for n in range(terms - 1):
+        section = build_term(weeks=4, sections=1, slug=f"old-{n}").sections.get()
+        EnrollmentFactory(section=section, member=ada)
+    mine = [here, there][:sections]
+    for meeting in Meeting.objects.filter(section__in=mine, starts_at__gt=timezone.now()):
+        Apology.objects.create(member=ada, meeting=meeting, reason="Away")
+        Preparation.objects.create(member=ada, meeting=meeting, question="Why?")
+    client.force_login(people["member of this section"])
+
+    with django_assert_num_queries(13):
+        response = client.get("/me/")
+
+    meetings = Meeting.objects.filter(section__in=mine)
+    shown = len(response.context["upcoming"]) + len(response.context["later"])
+    assert shown == meetings.filter(ends_at__gt=timezone.now()).count()
+    assert response.content.decode().count("I can come after all") == Apology.objects.count()

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from attendance.models import Preparation
 from attendance.services import ask_question, mark_read
-from tests.factories import EnrollmentFactory, build_term
+from tests.attendance.conftest import as_member
+from tests.factories import EnrollmentFactory, build_term, write_note
 from tests.hostile import STORED_HTML, STORED_HTML_ESCAPED, STORED_HTML_LIVE
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +223,25 @@ def test_my_page_with_questions_keeps_its_query_count(
         response = client.get("/me/")
 
     assert '<span class="my-question">Why?</span>' in response.content.decode()
+
+
+def test_after_the_meeting_members_see_the_questions_next_to_the_published_notes(
+    client, people, here, past
+):
+    Preparation.objects.create(member=people["ada"], meeting=past, question="Why <b>scale</b>?")
+    carl = EnrollmentFactory(section=here, member__name="Carl").member
+    url = f"/meetings/{past.pk}/questions/"
+    client.force_login(as_member(carl, "carl"))
+
+    write_note(past, "Draft *notes*", status="draft")
+    before = client.get(url).content.decode()
+    write_note(past, "We talked about **scaling laws**.")
+    after = client.get(url).content.decode()
+
+    assert "Draft" not in before
+    assert "Discussion notes" not in before
+    notes = after.index("<strong>scaling laws</strong>")
+    question = after.index('<span class="question-text">Why &lt;b&gt;scale&lt;/b&gt;?</span>')
+    assert after.index('<h2 class="h5 mt-4">Discussion notes</h2>') < notes < question
+    assert "Ada" not in after
+    assert "question-author" not in after

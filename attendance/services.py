@@ -159,6 +159,30 @@ def known_to(user, section):
     return Member.objects.filter(Q(pk__in=enrolled) | Q(pk__in=attended)).values("pk")
 
 
+def member_with_email(*, name, email, affiliation="") -> tuple[Member, bool]:
+    """The member with `email` (whatever its capitals), or a new one with `name` and
+    `affiliation`: (member, created now). Blank emails are no one's: each makes a new member.
+
+    Safe when two requests add the same new email at once: the insert runs in a savepoint, and
+    if the database's unique rule says another transaction has just created that member (on
+    PostgreSQL the insert waits for it to commit), that member is read and reused."""
+    member = Member.objects.find_by_email(email)
+    if member is not None:
+        return member, False
+    member = Member(name=name.strip(), email=email.strip(), affiliation=affiliation.strip())
+    # Field checks here; the unique email is the database's to check, at the insert.
+    member.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:
+        existing = Member.objects.find_by_email(email)
+        if existing is None:
+            raise
+        return existing, False
+    return member, True
+
+
 @transaction.atomic
 def add_walk_in(*, section, name, email, affiliation="", by=None) -> Member:
     """The member with `email` (matched whatever its capitalisation), or a new one, enrolled
@@ -168,15 +192,10 @@ def add_walk_in(*, section, name, email, affiliation="", by=None) -> Member:
     An existing member `by` does not know already is enrolled with the name `by` typed as the
     enrollment's display name, which is what `by`'s roster shows (`roster_name`); their stored
     name and affiliation are neither shown nor changed."""
-    email = email.strip()
     name = name.strip()
-    member = Member.objects.find_by_email(email)
+    member, created = member_with_email(name=name, email=email, affiliation=affiliation)
     display_name = ""
-    if member is None:
-        member = Member(name=name, email=email, affiliation=affiliation.strip())
-        member.full_clean()
-        member.save()
-    elif not known_to(by, section).filter(pk=member.pk).exists():
+    if not created and not known_to(by, section).filter(pk=member.pk).exists():
         display_name = name if name != member.name else ""
     Enrollment.objects.bulk_create(
         [Enrollment(member=member, section=section, display_name=display_name)],
@@ -452,9 +471,7 @@ def join_section(*, section, name, email, affiliation="") -> tuple[Member, bool]
         return member, False
     _check_open_and_free(section)
     if member is None:
-        member = Member(name=name.strip(), email=email.strip(), affiliation=affiliation.strip())
-        member.full_clean()
-        member.save()
+        member, _ = member_with_email(name=name, email=email, affiliation=affiliation)
     Enrollment.objects.create(member=member, section=section)
     return member, True
 
@@ -546,13 +563,26 @@ def enroll_people(*, section, people, by) -> BulkPreview:
             # Field checks only: the unique email was checked above, in one query.
             member.clean_fields(exclude=["user", "calendar_secret"])
             new.append(member)
-    created = {m.email.lower(): m for m in Member.objects.bulk_create(new)}
+    if new:
+        # Another request may have added some of these emails since the plan was read (on
+        # PostgreSQL the insert waits for it to commit): those rows are skipped, not an
+        # IntegrityError, and everyone is read back by email, theirs included.
+        Member.objects.bulk_create(new, ignore_conflicts=True)
+        existing.update(
+            (member.email_key, member)
+            for member in Member.objects.annotate(email_key=Lower("email")).filter(
+                email_key__in=[member.email.lower() for member in new]
+            )
+        )
+    created = {member.email.lower(): member.name for member in new}
     enrollments = []
     for person, _ in preview.added:
         key = person.email.lower()
-        member = created.get(key) or existing[key]
+        member = existing[key]
         display_name = ""
-        if key in existing and member.pk not in known and person.name != member.name:
+        # A member someone else created meanwhile is one this lead does not know either.
+        ours = created.get(key) == member.name
+        if not ours and member.pk not in known and person.name != member.name:
             display_name = person.name
         enrollments.append(Enrollment(member=member, section=section, display_name=display_name))
     Enrollment.objects.bulk_create(enrollments, ignore_conflicts=True)

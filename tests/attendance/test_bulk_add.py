@@ -321,7 +321,8 @@ def test_confirm_query_count_does_not_grow_with_the_paste(
     client.force_login(lead)
 
     started = time.perf_counter()
-    with django_assert_num_queries(12):
+    # 13: with the new members read back by email (another request may have added some).
+    with django_assert_num_queries(13):
         response = client.post(
             url(section, meeting=meeting.pk), {"people": paste, "action": "confirm"}
         )

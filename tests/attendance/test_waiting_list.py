@@ -713,3 +713,26 @@ def test_sections_without_capacity_never_queue(section):
     assert (place.position, place.new) == (None, True)
     assert roster(section) == ["Ada"]
     assert Section.objects.get(pk=section.pk).waiting_list.count() == 0
+
+
+@pytest.mark.slow
+def test_the_waiting_list_pages_are_valid_html(client, people, there, ada_waits, tmp_path):
+    from tests.html_checker import html_errors
+
+    full_join = client.get(join_url(there))
+    ask(client, there, name="Eve", email="eve@example.edu")
+    (url,) = LINK.findall(mail.outbox[0].body)
+    link_page = client.get(url)
+    in_line = client.post("/join/confirm/", {"token": link_page.context["token"]})
+    client.force_login(people["member of this section"])
+    pages = {
+        "join page, full": full_join,
+        "waiting-list link": link_page,
+        "in line": in_line,
+        "my page": client.get("/me/"),
+        "leave the line": client.get(f"/me/sections/{there.pk}/waiting-list/leave/"),
+    }
+
+    errors = html_errors({name: r.content.decode() for name, r in pages.items()}, tmp_path)
+
+    assert errors == {name: [] for name in pages}

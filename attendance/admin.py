@@ -7,8 +7,15 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from attendance.forms import NextTermWithMembersForm
-from attendance.models import Apology, AttendanceRecord, Enrollment, Member, Preparation
-from attendance.services import MERGE_STATUS_ORDER, copy_members, merge_members
+from attendance.models import (
+    Apology,
+    AttendanceRecord,
+    Enrollment,
+    Member,
+    Preparation,
+    WaitingListEntry,
+)
+from attendance.services import MERGE_STATUS_ORDER, copy_members, fill_free_places, merge_members
 from core.admin import BoundedInlineMixin, SafeIdsMixin
 from sections import admin as sections_admin
 from sections.admin import SectionListFilter
@@ -62,6 +69,30 @@ class MemberAdmin(SafeIdsMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("enrollments__section")
 
+    def save_related(self, request, form, formsets, change):
+        """Enrollments changed in the inline: a section the member is in now is off their
+        waiting lists; a section they left (a row deleted or moved) gives its place to the
+        first on its waiting list."""
+        member = form.instance
+        before = set(member.enrollments.values_list("section", flat=True))
+        super().save_related(request, form, formsets, change)
+        after = set(member.enrollments.values_list("section", flat=True))
+        if after - before:
+            WaitingListEntry.objects.filter(member=member, section__in=after - before).delete()
+        fill_sections(before - after)
+
+    def delete_model(self, request, obj):
+        sections = list(obj.enrollments.values_list("section", flat=True))
+        super().delete_model(request, obj)
+        fill_sections(sections)
+
+    def delete_queryset(self, request, queryset):
+        sections = list(
+            Enrollment.objects.filter(member__in=queryset).values_list("section", flat=True)
+        )
+        super().delete_queryset(request, queryset)
+        fill_sections(sections)
+
     @admin.action(description="Merge the selected members…", permissions=["delete"])
     def merge(self, request, queryset):
         members = queryset.order_by("pk")
@@ -102,6 +133,12 @@ class MemberAdmin(SafeIdsMixin, admin.ModelAdmin):
     @admin.display(description="sections")
     def section_names(self, member):
         return ", ".join(enrollment.section.name for enrollment in member.enrollments.all())
+
+
+def fill_sections(section_ids):
+    """Give the places freed in these sections to the first on their waiting lists."""
+    for section in Section.objects.filter(pk__in=set(section_ids)).order_by("pk"):
+        fill_free_places(section=section)
 
 
 @admin.register(AttendanceRecord)
@@ -191,6 +228,63 @@ class PreparationAdmin(MemberWrittenAdmin):
         return Truncator(obj.question).chars(80)
 
 
+class WaitingListInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
+    """A section's waiting list, first in line first. Read only: places are given by
+    `fill_free_places`; an organizer may take someone off the list (tick "Delete")."""
+
+    model = WaitingListEntry
+    fields = ["place", "member", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = "waiting list"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member").with_position().in_line()
+
+    @admin.display(description="place")
+    def place(self, entry):
+        return entry.in_line
+
+
+@admin.register(WaitingListEntry)
+class WaitingListEntryAdmin(SafeIdsMixin, admin.ModelAdmin):
+    """Every section's waiting list, by term and section. Nobody types places in: members join
+    a list from a full section's page, and `fill_free_places` enrolls the first in line."""
+
+    list_display = ["member", "section", "term", "place", "created_at"]
+    list_filter = [
+        ("section__term", admin.RelatedOnlyFieldListFilter),
+        ("section", SectionListFilter),
+    ]
+    list_select_related = ["member", "section__term"]
+    search_fields = ["member__name", "member__email", "section__name"]
+    fields = ["section", "member", "place", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_position()
+
+    def get_ordering(self, request):
+        return ["section__term", "section", "created_at", "pk"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="term", ordering="section__term")
+    def term(self, entry):
+        return entry.section.term
+
+    @admin.display(description="place", ordering="position")
+    def place(self, entry):
+        return entry.in_line
+
+
 # Section is registered by sections, which must not import attendance; adding people to a
 # section is attendance's page. So attendance re-registers Section with a subclass that adds
 # only that action (the pattern of sections' TermAdmin).
@@ -200,6 +294,13 @@ admin.site.unregister(Section)
 @admin.register(Section)
 class SectionAdmin(sections_admin.SectionAdmin):
     actions = [*(sections_admin.SectionAdmin.actions or []), "add_people"]
+    inlines = [*sections_admin.SectionAdmin.inlines, WaitingListInline]
+
+    def save_related(self, request, form, formsets, change):
+        """A capacity raised or cleared gives the new places to the first on the waiting list
+        (in the admin's transaction: the emails go once it commits)."""
+        super().save_related(request, form, formsets, change)
+        fill_free_places(section=form.instance)
 
     @admin.action(description="Add several people to this section…", permissions=["change"])
     def add_people(self, request, queryset):

@@ -14,6 +14,11 @@ urlpatterns = [
     path("me/sections/<int:pk>/move/", views.move, name="move"),
     path("me/data.json", views.my_data, name="data"),
     path("me/delete/", views.delete_account, name="delete"),
+    path(
+        "me/sections/<int:pk>/waiting-list/leave/",
+        views.waiting_list_leave,
+        name="waiting-list-leave",
+    ),
     path("me/calendar/reset/", views.calendar_reset, name="calendar-reset"),
     path("me/calendar/<str:secret>.ics", views.calendar, name="calendar"),
     path("meetings/<int:pk>/cant-come/", views.cant_come, name="cant-come"),

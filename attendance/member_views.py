@@ -19,13 +19,27 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods
 from sesame.utils import get_query_string
 
-from attendance.emails import send_join_confirmation, send_sign_in_link
+from attendance.emails import (
+    send_join_confirmation,
+    send_sign_in_link,
+    send_waiting_list_confirmation,
+)
 from attendance.forms import ApologyForm, JoinForm, MoveForm, QuestionForm, SignInForm
-from attendance.models import Apology, AttendanceRecord, Enrollment, Member, Preparation
+from attendance.models import (
+    Apology,
+    AttendanceRecord,
+    Enrollment,
+    Member,
+    Preparation,
+    WaitingListEntry,
+)
 from attendance.services import (
     ask_question,
     forget_member,
     join_section,
+    join_waiting_list,
+    leave_section,
+    leave_waiting_list,
     mark_read,
     move_enrollment,
     record_link_request,
@@ -164,10 +178,17 @@ def me(request):
         .select_related("meeting__week", "meeting__section")
         .order_by("meeting__starts_at", "meeting__pk")
     )
+    waiting = (
+        WaitingListEntry.objects.filter(member=member)
+        .with_position()
+        .select_related("section__term")
+        .in_line()
+    )
     context = {
         "term": term,
         "member": member,
         "sections": sections,
+        "waiting": waiting,
         "upcoming": upcoming,
         "later": later,
         "records": records,
@@ -339,11 +360,31 @@ def leave(request, pk):
     """Leave a section: a GET asks, a POST leaves. Attendance already taken stays."""
     enrollment = _my_enrollment(request, pk)
     if request.method == "POST":
-        enrollment.delete()
+        leave_section(enrollment=enrollment)
         messages.success(request, f"You have left the {enrollment.section.name} section.")
         return redirect("members:me")
     context = {"term": enrollment.section.term, "section": enrollment.section}
     return render(request, "attendance/enrollment_confirm_delete.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required(login_url="members:signin")
+def waiting_list_leave(request, pk):
+    """Leave the waiting list of section `pk`: a GET asks, a POST leaves. Only the member's own
+    place: anyone else's (or none) is a 404."""
+    member = Member.objects.of_user(request.user)
+    entry = get_object_or_404(
+        WaitingListEntry.objects.with_position().select_related("section__term"),
+        member=member,
+        section=pk,
+    )
+    section = entry.section
+    if request.method == "POST":
+        leave_waiting_list(entry=entry)
+        messages.success(request, f"You left the waiting list of the {section.name} section.")
+        return redirect("members:me")
+    context = {"term": section.term, "section": section, "entry": entry}
+    return render(request, "attendance/waitinglistentry_confirm_delete.html", context)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -470,10 +511,13 @@ def _joinable_section(request, term, section):
 
 
 def _why_not_joinable(section):
-    """ "closed", "full" or None, as the join page tells it before anyone types anything."""
+    """ "closed", "full" or None, as the join page tells it before anyone types anything. A
+    section with people on its waiting list is full (its free places are theirs)."""
     if not section.term.joining_open:
         return "closed"
-    if section.capacity is not None and section.enrollments.count() >= section.capacity:
+    if section.capacity is not None and (
+        section.enrollments.count() >= section.capacity or section.waiting_list.exists()
+    ):
         return "full"
     return None
 
@@ -481,14 +525,17 @@ def _why_not_joinable(section):
 @require_http_methods(["GET", "HEAD", "POST"])
 def join(request, term, section):
     """Name, email and affiliation; then a confirmation email. Nothing is saved here: the
-    link carries what was typed, signed, and the member is enrolled only when they open it."""
+    link carries what was typed, signed, and the member is enrolled only when they open it.
+    A full section offers its waiting list instead, with the same form and the same kind of
+    link (which puts them in line)."""
     section = _joinable_section(request, term, section)
     context = {"term": section.term, "section": section}
     if not settings.EMAIL_CONFIGURED:
         return render(request, "attendance/sign_in_unavailable.html", context)
     context["refused"] = _why_not_joinable(section)
-    if context["refused"]:
+    if context["refused"] == "closed":
         return render(request, "attendance/join_form.html", context)
+    wait = context["refused"] == "full"
     form = JoinForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -500,14 +547,14 @@ def join(request, term, section):
                     "name": data["name"],
                     "email": data["email"],
                     "affiliation": data["affiliation"],
+                    "wait": wait,
                 },
                 salt=JOIN_SALT,
                 compress=True,
             )
             path = reverse("members:join-confirm") + "?" + urlencode({"token": token})
-            send_join_confirmation(
-                email=data["email"], section=section, url=request.build_absolute_uri(path)
-            )
+            send = send_waiting_list_confirmation if wait else send_join_confirmation
+            send(email=data["email"], section=section, url=request.build_absolute_uri(path))
             context["email"] = data["email"]
             context["days"] = settings.JOIN_CONFIRMATION_MAX_AGE.days
             return render(request, "attendance/join_sent.html", context)
@@ -537,13 +584,17 @@ def _join_request(token):
 def join_confirm(request):
     """The link of the confirmation email: a page with a button (mail scanners open links),
     whose POST enrolls the member and signs them in. A link used again enrolls no one twice
-    and signs no one in: it says they are in already."""
+    and signs no one in: it says they are in already. A waiting-list link (or a join link
+    whose section filled up meanwhile, with `action=wait`) puts them in line instead."""
     token = request.POST.get("token") if request.method == "POST" else request.GET.get("token")
     data = _join_request(token)
     if data is None:
         return render(request, "attendance/join_confirm.html", {"invalid": True}, status=400)
     section = data["section"]
     context = {"term": section.term, "section": section, "join": data, "token": token}
+    wait = data.get("wait") is True or request.POST.get("action") == "wait"
+    if request.method == "POST" and wait:
+        return _confirm_waiting(request, data, context)
     if request.method == "POST":
         try:
             member, enrolled = join_section(
@@ -554,6 +605,7 @@ def join_confirm(request):
             )
         except ValidationError as error:
             context["error"] = error.messages[0]
+            context["may_wait"] = error.code == "full"
             return render(request, "attendance/join_confirm.html", context, status=409)
         if not enrolled:
             messages.info(request, f"You are in the {section.name} section already.")
@@ -562,3 +614,27 @@ def join_confirm(request):
         messages.success(request, f"Welcome to the {section.name} section!")
         return redirect("members:me")
     return render(request, "attendance/join_confirm.html", context)
+
+
+def _confirm_waiting(request, data, context):
+    """The POST of a waiting-list link: the member is put in line (or enrolled, if a place is
+    free and no one waits for it) and signed in; the page says their place in line. Used
+    again, it changes nothing and signs no one in."""
+    section = data["section"]
+    try:
+        place = join_waiting_list(
+            section=section, name=data["name"], email=data["email"], affiliation=data["affiliation"]
+        )
+    except ValidationError as error:
+        context["error"] = error.messages[0]
+        return render(request, "attendance/join_confirm.html", context, status=409)
+    if place.new:
+        _sign_in(request, user_for_member(member=place.member), backend=MODEL_BACKEND)
+    if place.position is None:
+        if place.new:
+            messages.success(request, f"A place was free: welcome to the {section.name} section!")
+            return redirect("members:me")
+        messages.info(request, f"You are in the {section.name} section already.")
+        return redirect("members:me" if request.user.is_authenticated else "members:signin")
+    context["place"] = place
+    return render(request, "attendance/waitinglistentry_confirm.html", context)

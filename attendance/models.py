@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 
@@ -387,3 +387,72 @@ class Preparation(models.Model):
 
     def get_absolute_url(self):
         return reverse("members:questions", kwargs={"pk": self.meeting_id})
+
+
+def ordinal(number):
+    """1st, 2nd, 3rd, 4th, …, 11th, 12th, 13th, …, 21st."""
+    if 10 <= number % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
+
+
+class WaitingListEntryQuerySet(models.QuerySet):
+    def in_line(self):
+        """First come, first served: the order places are given in."""
+        return self.order_by("created_at", "pk")
+
+    def with_position(self):
+        """Annotate `position`: 1 for the first in line of the entry's section, 2 for the next…
+        One subquery (no query of its own), whatever the number of entries."""
+        ahead = (
+            WaitingListEntry.objects.filter(section=OuterRef("section"))
+            .filter(
+                Q(created_at__lt=OuterRef("created_at"))
+                | Q(created_at=OuterRef("created_at"), pk__lt=OuterRef("pk"))
+            )
+            .order_by()
+            .values("section")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(position=Coalesce(Subquery(ahead), 0) + 1)
+
+
+class WaitingListEntry(models.Model):
+    """A member waiting for a place in a full section (`Section.capacity`). When a place frees
+    up, the first in line is enrolled and told by email (`attendance.services.fill_free_places`);
+    a member enrolled in the section has no entry in its line."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="waiting_list")
+    member = models.ForeignKey(
+        Member, on_delete=models.CASCADE, related_name="waiting_list_entries"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WaitingListEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["section", "created_at", "pk"]
+        verbose_name = "waiting-list place"
+        verbose_name_plural = "waiting-list places"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "member"], name="attendance_waitinglist_unique_section_member"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["section", "created_at"], name="attendance_waitinglist_line"),
+        ]
+
+    def __str__(self):
+        return f"{self.member.name} waiting for {self.section}"
+
+    def get_absolute_url(self):
+        return reverse("members:me")
+
+    @property
+    def in_line(self):
+        """ "3rd in line" (needs `with_position()`)."""
+        return f"{ordinal(self.position)} in line"

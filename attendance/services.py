@@ -2,6 +2,7 @@
 one transaction."""
 
 import datetime
+import functools
 import hashlib
 import hmac
 import secrets
@@ -15,6 +16,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from attendance.emails import send_place_opened
 from attendance.models import (
     Apology,
     AttendanceRecord,
@@ -22,7 +24,9 @@ from attendance.models import (
     LinkRequest,
     Member,
     Preparation,
+    WaitingListEntry,
     new_calendar_secret,
+    ordinal,
 )
 from core.roles import is_organizer
 from sections.models import Meeting, Section
@@ -160,6 +164,30 @@ def known_to(user, section):
     return Member.objects.filter(Q(pk__in=enrolled) | Q(pk__in=attended)).values("pk")
 
 
+def member_with_email(*, name, email, affiliation="") -> tuple[Member, bool]:
+    """The member with `email` (whatever its capitals), or a new one with `name` and
+    `affiliation`: (member, created now). Blank emails are no one's: each makes a new member.
+
+    Safe when two requests add the same new email at once: the insert runs in a savepoint, and
+    if the database's unique rule says another transaction has just created that member (on
+    PostgreSQL the insert waits for it to commit), that member is read and reused."""
+    member = Member.objects.find_by_email(email)
+    if member is not None:
+        return member, False
+    member = Member(name=name.strip(), email=email.strip(), affiliation=affiliation.strip())
+    # Field checks here; the unique email is the database's to check, at the insert.
+    member.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            member.save()
+    except IntegrityError:
+        existing = Member.objects.find_by_email(email)
+        if existing is None:
+            raise
+        return existing, False
+    return member, True
+
+
 @transaction.atomic
 def add_walk_in(*, section, name, email, affiliation="", by=None) -> Member:
     """The member with `email` (matched whatever its capitalisation), or a new one, enrolled
@@ -169,20 +197,16 @@ def add_walk_in(*, section, name, email, affiliation="", by=None) -> Member:
     An existing member `by` does not know already is enrolled with the name `by` typed as the
     enrollment's display name, which is what `by`'s roster shows (`roster_name`); their stored
     name and affiliation are neither shown nor changed."""
-    email = email.strip()
     name = name.strip()
-    member = Member.objects.find_by_email(email)
+    member, created = member_with_email(name=name, email=email, affiliation=affiliation)
     display_name = ""
-    if member is None:
-        member = Member(name=name, email=email, affiliation=affiliation.strip())
-        member.full_clean()
-        member.save()
-    elif not known_to(by, section).filter(pk=member.pk).exists():
+    if not created and not known_to(by, section).filter(pk=member.pk).exists():
         display_name = name if name != member.name else ""
     Enrollment.objects.bulk_create(
         [Enrollment(member=member, section=section, display_name=display_name)],
         ignore_conflicts=True,
     )
+    _off_the_waiting_list(section=section, members=[member])
     member.roster_name = display_name or member.name
     return member
 
@@ -420,25 +444,46 @@ def user_for_member(*, member):
     return user
 
 
-# --- Members: joining, leaving, moving ---------------------------------------------------------
+# --- Members: joining, leaving, moving, waiting for a place -----------------------------------
 
 
-def _check_open_and_free(section):
-    """Raise unless `section` (locked by the caller) may take one more member."""
+def _free_places(section):
+    """How many more members `section` takes (None: no limit). Leads may add walk-ins beyond
+    the capacity, so it is never below 0."""
+    if section.capacity is None:
+        return None
+    return max(section.capacity - section.enrollments.count(), 0)
+
+
+def _check_open_and_free(section, member=None):
+    """Raise unless `section` (locked by the caller) may take one more member (`member`, if
+    known). While anyone else is on its waiting list, its free places are theirs: the section
+    counts as full."""
     if not section.term.joining_open:
         raise ValidationError(
             "Joining is closed for %(term)s.", code="closed", params={"term": section.term.name}
         )
-    if section.capacity is not None and section.enrollments.count() >= section.capacity:
+    if section.capacity is not None and (
+        _free_places(section) == 0 or section.waiting_list.exclude(member=member).exists()
+    ):
         raise ValidationError(
             "The %(section)s section is full.", code="full", params={"section": section.name}
         )
+
+
+def _pk(obj):
+    return obj.pk
 
 
 def _locked_section(section):
     # Locking a row of a watched table is no write: the data version's lock is not taken here,
     # and nothing after it writes a watched table (see core/freshness.py).
     return Section.objects.select_for_update(of=("self",)).select_related("term").get(pk=section.pk)
+
+
+def _off_the_waiting_list(*, section, members):
+    """Members enrolled in `section` wait for it no more."""
+    WaitingListEntry.objects.filter(section=section, member__in=members).delete()
 
 
 @transaction.atomic
@@ -451,35 +496,127 @@ def join_section(*, section, name, email, affiliation="") -> tuple[Member, bool]
     member = Member.objects.find_by_email(email)
     if member is not None and Enrollment.objects.filter(member=member, section=section).exists():
         return member, False
-    _check_open_and_free(section)
+    _check_open_and_free(section, member)
     if member is None:
-        member = Member(name=name.strip(), email=email.strip(), affiliation=affiliation.strip())
-        member.full_clean()
-        member.save()
+        member, _ = member_with_email(name=name, email=email, affiliation=affiliation)
     Enrollment.objects.create(member=member, section=section)
+    _off_the_waiting_list(section=section, members=[member])
     return member, True
 
 
 @transaction.atomic
 def move_enrollment(*, enrollment, to_section) -> Enrollment:
     """Move `enrollment`'s member to `to_section`, another section of the same term, if joining
-    is open and it has room. Their attendance records stay with the meetings they were at."""
+    is open and it has room. Their attendance records stay with the meetings they were at.
+    The place they leave goes to the first on its waiting list."""
     if to_section.term_id != enrollment.section.term_id or to_section.pk == enrollment.section_id:
         raise ValidationError("Choose another section of the same term.", code="not_in_term")
-    to_section = _locked_section(to_section)
+    from_section = enrollment.section
+    # Both rows locked, in one order whichever way members move, so two moves cannot deadlock.
+    locked = {s.pk: _locked_section(s) for s in sorted([from_section, to_section], key=_pk)}
+    to_section = locked[to_section.pk]
     if Enrollment.objects.filter(member=enrollment.member_id, section=to_section).exists():
         raise ValidationError("You are in that section already.", code="already_in")
-    _check_open_and_free(to_section)
+    _check_open_and_free(to_section, enrollment.member)
     enrollment.section = to_section
     enrollment.save(update_fields=["section"])
+    _off_the_waiting_list(section=to_section, members=[enrollment.member_id])
+    fill_free_places(section=from_section)
     return enrollment
 
 
 @transaction.atomic
-def leave_section(*, enrollment) -> None:
-    """Take `enrollment`'s member out of its section. Their attendance records stay with the
-    meetings they were at."""
-    enrollment.delete()
+def leave_section(*, enrollment) -> list[Member]:
+    """Take `enrollment`'s member off its section's roster (attendance already taken stays);
+    the place goes to the first on the section's waiting list. Returns who got it."""
+    section = _locked_section(enrollment.section)
+    Enrollment.objects.filter(pk=enrollment.pk).delete()
+    return fill_free_places(section=section)
+
+
+@transaction.atomic
+def fill_free_places(*, section) -> list[Member]:
+    """Give `section`'s free places to the first on its waiting list, in order: each is
+    enrolled, taken off the list and told by email once this transaction commits (nothing is
+    sent if it rolls back). Every change that may free a place calls this: leaving, moving,
+    an organizer deleting an enrollment or raising or clearing the capacity, merging members.
+
+    The section's row is locked (as `join_section` locks it), so two places freed at once go to
+    two different people and the capacity is never exceeded. While the term's joining is
+    closed, no one is enrolled: the list waits. Returns the members enrolled now."""
+    section = _locked_section(section)
+    if not section.term.joining_open:
+        return []
+    # Anyone on the list who is in the section already (a lead added them) waits no more.
+    _off_the_waiting_list(
+        section=section, members=Enrollment.objects.filter(section=section).values("member_id")
+    )
+    free = _free_places(section)
+    if free == 0:
+        return []
+    entries = WaitingListEntry.objects.filter(section=section).in_line().select_related("member")
+    entries = list(entries if free is None else entries[:free])
+    if not entries:
+        return []
+    Enrollment.objects.bulk_create(
+        [Enrollment(member=entry.member, section=section) for entry in entries]
+    )
+    WaitingListEntry.objects.filter(pk__in=[entry.pk for entry in entries]).delete()
+    promoted = [entry.member for entry in entries]
+    for member in promoted:
+        transaction.on_commit(
+            functools.partial(send_place_opened, member=member, section=section), robust=True
+        )
+    return promoted
+
+
+@dataclass(frozen=True)
+class WaitingPlace:
+    """What `join_waiting_list` did: `position` is the member's place in line (1 for the
+    first), or None when they are in the section (already, or now: `new` says which)."""
+
+    member: Member
+    position: int | None
+    new: bool
+
+    @property
+    def in_line(self):
+        return f"{ordinal(self.position)} in line" if self.position else ""
+
+
+@transaction.atomic
+def join_waiting_list(*, section, name, email, affiliation="") -> WaitingPlace:
+    """Put the member with `email` (a new one with `name` and `affiliation` if unknown) on
+    `section`'s waiting list, once they have confirmed their address; or, if a place is free
+    and no one waits for it (it freed up since they asked), enroll them at once. A member in
+    the section already is left as they are, and one on its list keeps their place. Raises
+    ValidationError when joining is closed. The section's row is locked, as for joining."""
+    section = _locked_section(section)
+    member = Member.objects.find_by_email(email)
+    if member is not None and Enrollment.objects.filter(member=member, section=section).exists():
+        return WaitingPlace(member, None, False)
+    if not section.term.joining_open:
+        raise ValidationError(
+            "Joining is closed for %(term)s.", code="closed", params={"term": section.term.name}
+        )
+    if member is None:
+        member, _ = member_with_email(name=name, email=email, affiliation=affiliation)
+    if _free_places(section) != 0 and not section.waiting_list.exists():
+        Enrollment.objects.create(member=member, section=section)
+        return WaitingPlace(member, None, True)
+    entry, created = WaitingListEntry.objects.get_or_create(section=section, member=member)
+    if member in fill_free_places(section=section):  # places were free, yet others waited
+        return WaitingPlace(member, None, True)
+    position = WaitingListEntry.objects.with_position().get(pk=entry.pk).position
+    return WaitingPlace(member, position, created)
+
+
+@transaction.atomic
+def leave_waiting_list(*, entry) -> int:
+    """Take a member off a section's waiting list (those behind move up); how many were
+    deleted (0 or 1). No place frees up: nobody is enrolled."""
+    deleted, _ = WaitingListEntry.objects.filter(pk=entry.pk).delete()
+    return deleted
 
 
 # --- Leads: adding several people at once ------------------------------------------------------
@@ -554,16 +691,30 @@ def enroll_people(*, section, people, by) -> BulkPreview:
             # Field checks only: the unique email was checked above, in one query.
             member.clean_fields(exclude=["user", "calendar_secret"])
             new.append(member)
-    created = {m.email.lower(): m for m in Member.objects.bulk_create(new)}
+    if new:
+        # Another request may have added some of these emails since the plan was read (on
+        # PostgreSQL the insert waits for it to commit): those rows are skipped, not an
+        # IntegrityError, and everyone is read back by email, theirs included.
+        Member.objects.bulk_create(new, ignore_conflicts=True)
+        existing.update(
+            (member.email_key, member)
+            for member in Member.objects.annotate(email_key=Lower("email")).filter(
+                email_key__in=[member.email.lower() for member in new]
+            )
+        )
+    created = {member.email.lower(): member.name for member in new}
     enrollments = []
     for person, _ in preview.added:
         key = person.email.lower()
-        member = created.get(key) or existing[key]
+        member = existing[key]
         display_name = ""
-        if key in existing and member.pk not in known and person.name != member.name:
+        # A member someone else created meanwhile is one this lead does not know either.
+        ours = created.get(key) == member.name
+        if not ours and member.pk not in known and person.name != member.name:
             display_name = person.name
         enrollments.append(Enrollment(member=member, section=section, display_name=display_name))
     Enrollment.objects.bulk_create(enrollments, ignore_conflicts=True)
+    _off_the_waiting_list(section=section, members=[e.member_id for e in enrollments])
     return preview
 
 
@@ -658,7 +809,9 @@ def merge_members(*, keep, others) -> Member:
     MERGE_STATUS_ORDER for which, when several), every section any of them was in keeps one
     enrollment (`keep`'s own if it had one). `keep` keeps its name and takes the first email,
     affiliation and site account of the others where it has none. Each meeting whose records
-    changed gets a new roster version, so a roster form opened before the merge says so."""
+    changed gets a new roster version, so a roster form opened before the merge says so.
+    Waiting lists keep the earliest place of any of them (none where they are enrolled), and a
+    place freed by two enrollments becoming one goes to the first on that section's list."""
     others = [m for m in others if m.pk != keep.pk]
     if not others:
         raise ValidationError("Choose at least one other member to merge.", code="nothing")
@@ -681,10 +834,28 @@ def merge_members(*, keep, others) -> Member:
         else:
             chosen[enrollment.section_id] = enrollment
     Enrollment.objects.filter(pk__in=dropped).delete()
+    # Two enrollments in one section became one: a place freed up there (filled at the end).
+    freed = {e.section_id for e in enrollments if e.pk in set(dropped)}
     moved = [e for e in chosen.values() if e.member_id != keep.pk]
     for enrollment in moved:
         enrollment.member = keep
     Enrollment.objects.bulk_update(moved, ["member"])
+
+    # Waiting lists: one place in each line, the earliest; none in a section they are in.
+    places = sorted(
+        WaitingListEntry.objects.filter(member__in=ids), key=lambda e: (e.created_at, e.pk)
+    )
+    waiting, dropped = {}, []
+    for entry in places:
+        if entry.section_id in chosen or entry.section_id in waiting:
+            dropped.append(entry.pk)
+        else:
+            waiting[entry.section_id] = entry
+    WaitingListEntry.objects.filter(pk__in=dropped).delete()
+    moved = [e for e in waiting.values() if e.member_id != keep.pk]
+    for entry in moved:
+        entry.member = keep
+    WaitingListEntry.objects.bulk_update(moved, ["member"])
 
     # Attendance records: one per meeting, the most informative.
     order = {status: n for n, status in enumerate(MERGE_STATUS_ORDER)}
@@ -714,7 +885,7 @@ def merge_members(*, keep, others) -> Member:
     # Anything else that points at a member (added by later features) moves as it is; if that
     # breaks one of its unique rules, nothing is merged.
     for relation in Member._meta.related_objects:
-        if relation.related_name in ("enrollments", "attendance_records"):
+        if relation.related_name in ("enrollments", "attendance_records", "waiting_list_entries"):
             continue
         if not relation.many_to_one:
             continue
@@ -744,6 +915,8 @@ def merge_members(*, keep, others) -> Member:
         setattr(keep, name, value)
     if update:
         keep.save(update_fields=list(update))
+    for section in Section.objects.filter(pk__in=freed).order_by("pk"):
+        fill_free_places(section=section)
     return keep
 
 

@@ -234,6 +234,15 @@ SITE_NAME = os.environ.get("READINGGROUP_SITE_NAME") or "Reading group"
 
 # HTTPS. DJANGO_HTTPS=1 in production: secure cookies, redirect to https, HSTS.
 HTTPS = env_bool("DJANGO_HTTPS")
+
+# The site's own address, for links in emails sent outside a request (a place that opened on a
+# waiting list): READINGGROUP_SITE_URL, else (DEBUG) the address `make run` serves on, else the
+# first allowed host (https with DJANGO_HTTPS).
+_FIRST_HOST = next((h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")), "localhost")
+SITE_URL = (
+    os.environ.get("READINGGROUP_SITE_URL")
+    or ("http://127.0.0.1:8000" if DEBUG else f"{'https' if HTTPS else 'http'}://{_FIRST_HOST}")
+).rstrip("/")
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True

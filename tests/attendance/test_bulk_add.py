@@ -321,7 +321,9 @@ def test_confirm_query_count_does_not_grow_with_the_paste(
     client.force_login(lead)
 
     started = time.perf_counter()
-    with django_assert_num_queries(12):
+    # 14: the new members read back by email (another request may have added some meanwhile)
+    # and the enrolled taken off the section's waiting list.
+    with django_assert_num_queries(14):
         response = client.post(
             url(section, meeting=meeting.pk), {"people": paste, "action": "confirm"}
         )

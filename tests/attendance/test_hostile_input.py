@@ -15,6 +15,7 @@ from attendance.models import AttendanceRecord, Enrollment, Member
 from tests.factories import AttendanceRecordFactory, EnrollmentFactory
 from tests.hostile import (
     MISSING,
+    STORED_HTML,
     assert_form_errors,
     assert_not_server_error,
     extra_fields,
@@ -195,6 +196,63 @@ def test_join_answers_hostile_posts_and_enrolls_no_one_unconfirmed(section, data
         else:
             assert response.status_code == 200, response.status_code
             assert [m.to for m in mail.outbox] == [[values["email"]]]
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("_email_configured")
+@hostile_settings()
+@given(data=st.data(), extra=extra_fields)
+def test_waiting_list_answers_hostile_posts_and_queues_no_one_unconfirmed(
+    section, ada, data, extra
+):
+    from django.core import mail
+
+    from attendance.models import WaitingListEntry
+
+    section.capacity = 1  # Ada has the one place: the form is the waiting list's
+    section.save()
+    valid = {
+        "name": st.sampled_from(["Bea Lovelace", STORED_HTML]),
+        "email": st.sampled_from(["bea@example.edu", "BEA@example.edu"]),
+        "affiliation": st.sampled_from(["", "MIT"]),
+    }
+    values = data.draw(field_values(valid, list(valid)))
+    client = Client(raise_request_exception=False)
+    url = f"/terms/{section.term.slug}/sections/{section.slug}/join/"
+
+    with rolled_back():
+        mail.outbox = []
+        before = attendance_rows()
+        response = client.post(url, form_data(values, extra))
+        assert_not_server_error(response)
+        assert attendance_rows() == before
+        assert not WaitingListEntry.objects.exists()
+        assert STORED_HTML not in response.content.decode()
+        if "form" in response.context:
+            assert_form_errors(response, "form")
+            assert mail.outbox == []
+        else:
+            assert response.status_code == 200, response.status_code
+            (message,) = mail.outbox
+            assert message.to == [values["email"]]
+            assert message.subject.startswith("Confirm joining the waiting list")
+
+
+@pytest.mark.slow
+@hostile_settings()
+@given(token=hostile_scalar, action=hostile_scalar)
+def test_join_confirmation_answers_hostile_tokens_and_actions_with_400(section, token, action):
+    from attendance.models import WaitingListEntry
+
+    client = Client(raise_request_exception=False)
+
+    with rolled_back():
+        response = client.post("/join/confirm/", {"token": token, "action": action})
+        queued = WaitingListEntry.objects.exists()
+
+    assert_not_server_error(response)
+    assert response.status_code == 400
+    assert not queued
 
 
 # --- Members' forms: "I can't come" ---------------------------------------------------------------

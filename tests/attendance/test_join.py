@@ -131,7 +131,7 @@ def test_a_link_older_than_three_days_or_forged_is_refused(client, section, monk
     assert Enrollment.objects.count() == 0
 
 
-def test_a_full_section_says_so_and_takes_no_one(client, section):
+def test_a_full_section_says_so_and_offers_its_waiting_list(client, section):
     section.capacity = 1
     section.save()
     ask_to_join(client, section, email="first@example.edu")
@@ -144,11 +144,16 @@ def test_a_full_section_says_so_and_takes_no_one(client, section):
 
     assert late.status_code == 409
     assert f"The {section.name} section is full." in late.content.decode()
+    assert '<input type="hidden" name="action" value="wait">' in late.content.decode()
     assert enrollments() == [("first@example.edu", section.slug)]
     assert f"The {section.name} section is full." in page.content.decode()
-    assert "form" not in page.context
-    assert ask_to_join(client, section, email="third@example.edu").context.get("form") is None
-    assert len(mail.outbox) == 2
+    assert "Join the waiting list</button>" in page.content.decode()
+    assert "Send me the link" not in page.content.decode()
+    ask_to_join(client, section, email="third@example.edu")
+    assert [m.subject for m in mail.outbox[2:]] == [
+        f"Confirm joining the waiting list of the {section.name} section"
+    ]
+    assert enrollments() == [("first@example.edu", section.slug)]
 
 
 def test_a_closed_term_takes_no_one(client, section):

@@ -9,13 +9,17 @@ from django.db import connection, transaction
 from attendance.models import AttendanceRecord, Enrollment, Member
 from attendance.services import (
     Entry,
+    Person,
     RosterConflict,
     WalkIn,
     add_walk_in,
+    enroll_people,
+    join_section,
     record_attendance,
 )
 from sections.models import Meeting
 from tests.factories import AttendanceRecordFactory, EnrollmentFactory
+from tests.threads import both_at_once, postgresql_only
 
 pytestmark = pytest.mark.django_db
 
@@ -372,3 +376,97 @@ def test_two_leads_saving_at_once_on_postgresql_lose_nothing(term, section, lead
     assert blocked
     assert outcomes == {"first": "saved", "second": [("Ada", "present"), ("Bea", "late")]}
     assert stored(meeting) == [("Ada", "present", "", 1), ("Bea", "late", "", 1)]
+
+
+# --- Two requests adding one new email at once (PostgreSQL) -----------------------------------
+
+
+def members_and_enrollments():
+    return (
+        sorted(Member.objects.values_list("name", "email")),
+        sorted(Enrollment.objects.values_list("member__email", "section__name", "display_name")),
+    )
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_walk_ins_with_one_new_email_at_once_make_one_member(
+    section, other_section, lead, other_lead
+):
+    outcomes, blocked = both_at_once(
+        lambda: (
+            add_walk_in(section=section, name="Dee", email="dee@example.edu", by=lead).roster_name
+        ),
+        lambda: (
+            add_walk_in(
+                section=other_section, name="Dee W.", email="DEE@example.edu", by=other_lead
+            ).roster_name
+        ),
+    )
+
+    assert blocked  # the second insert waited for the first to commit
+    assert outcomes == {"first": "Dee", "second": "Dee W."}
+    assert members_and_enrollments() == (
+        [("Dee", "dee@example.edu")],
+        sorted(
+            [
+                ("dee@example.edu", section.name, ""),
+                ("dee@example.edu", other_section.name, "Dee W."),
+            ]
+        ),
+    )
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_bulk_adds_with_one_new_email_at_once_make_one_member(
+    section, other_section, lead, other_lead
+):
+    outcomes, blocked = both_at_once(
+        lambda: len(
+            enroll_people(
+                section=section,
+                people=[Person("Dee", "dee@example.edu"), Person("Eve", "eve@example.edu")],
+                by=lead,
+            ).added
+        ),
+        lambda: len(
+            enroll_people(
+                section=other_section,
+                people=[Person("Fay", "fay@example.edu"), Person("Dee W.", "DEE@example.edu")],
+                by=other_lead,
+            ).added
+        ),
+    )
+
+    assert blocked
+    assert outcomes == {"first": 2, "second": 2}
+    assert members_and_enrollments() == (
+        [("Dee", "dee@example.edu"), ("Eve", "eve@example.edu"), ("Fay", "fay@example.edu")],
+        sorted(
+            [
+                ("dee@example.edu", section.name, ""),
+                ("eve@example.edu", section.name, ""),
+                ("dee@example.edu", other_section.name, "Dee W."),
+                ("fay@example.edu", other_section.name, ""),
+            ]
+        ),
+    )
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_join_confirmations_with_one_new_email_at_once_make_one_member(section, other_section):
+    outcomes, blocked = both_at_once(
+        lambda: join_section(section=section, name="Dee", email="dee@example.edu")[1],
+        lambda: join_section(section=other_section, name="Dee W.", email="dee@example.edu")[1],
+    )
+
+    assert blocked
+    assert outcomes == {"first": True, "second": True}
+    assert members_and_enrollments() == (
+        [("Dee", "dee@example.edu")],
+        sorted(
+            [("dee@example.edu", section.name, ""), ("dee@example.edu", other_section.name, "")]
+        ),
+    )

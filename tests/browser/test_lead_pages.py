@@ -3,15 +3,13 @@ errors, no serious or critical accessibility violations (axe-core), no horizonta
 375 px phone; and the roster form used with the keyboard alone."""
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from attendance.models import AttendanceRecord
-from core.roles import ORGANIZERS_GROUP
 from sections.models import Section
 from tests.browser.conftest import (
+    LEAD_PASSWORD,
     axe_violations,
     click_and_wait,
     console_errors,
@@ -19,11 +17,10 @@ from tests.browser.conftest import (
     log_in,
     navigation,
 )
-from tests.factories import AttendanceRecordFactory, EnrollmentFactory, UserFactory, write_note
+from tests.factories import AttendanceRecordFactory, EnrollmentFactory, write_note
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LEAD_PASSWORD = "a long lead password"
 CLEAN = {"console": [], "axe": [], "overflow": 0}
 
 
@@ -39,14 +36,6 @@ def page_report(browser):
 
 
 @pytest.fixture
-def lead(fall2022):
-    user = get_user_model().objects.get(username="emichaud")
-    user.set_password(LEAD_PASSWORD)
-    user.save()
-    return user
-
-
-@pytest.fixture
 def wednesday(fall2022):
     section = Section.objects.get(term=fall2022, slug="wednesday")
     members = [
@@ -57,15 +46,6 @@ def wednesday(fall2022):
     for member, status in zip(members, ("present", "late", "absent"), strict=True):
         AttendanceRecordFactory(meeting=first, member=member, status=status)
     return section
-
-
-@pytest.fixture
-def organizer(db):
-    """As the `organizer` fixture, but earlier transactional tests may have flushed the group
-    that a migration made."""
-    user = UserFactory(username="organizer", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])
-    return user
 
 
 def test_lead_pages_in_a_real_browser(live_server, browser, lead, organizer, wednesday):

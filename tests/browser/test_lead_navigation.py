@@ -2,10 +2,20 @@
 page's name, the "Change password" link, a header focus ring that can be seen (3:1 against the
 header, WCAG 2.2 non-text contrast) and "My meetings" grouped by term."""
 
+import re
+
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
 
-from tests.browser.conftest import LEAD_PASSWORD, log_in
+from tests.browser.conftest import (
+    LEAD_PASSWORD,
+    click,
+    click_and_wait,
+    log_in,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,3 +50,110 @@ def test_log_in_leads_a_lead_to_my_meetings_and_an_organizer_to_the_admin(
         "Terms, weeks, papers and sections | Reading group admin",
     )
     assert lead_with_next == base + "/terms/fall-2022/readings/"
+
+
+def test_the_header_links_the_password_change_on_a_phone(live_server, browser, lead):
+    log_in(browser, live_server.url, "emichaud", LEAD_PASSWORD)
+    browser.set_window_size(390, 844)
+
+    click(browser, browser.find_element(By.CSS_SELECTOR, ".navbar-toggler"))
+    wait_until(
+        browser,
+        EC.visibility_of_element_located((By.CSS_SELECTOR, "#main-nav.collapse.show")),
+        "the phone menu to open",
+    )
+    links = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#main-nav .nav-link")]
+    assert links == ["All terms", "My page", "My meetings", "Change password", "Log out Eric"]
+    click_and_wait(
+        browser,
+        browser.find_element(By.LINK_TEXT, "Change password"),
+        url="/accounts/password_change/",
+    )
+
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Change your password"
+
+
+def relative_luminance(rgb):
+    def channel(value):
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(v) for v in rgb)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(first, second):
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def parse_color(css):
+    """`rgb(1, 2, 3)` or `rgba(1, 2, 3, 0.25)` as computed styles give them: (r, g, b, alpha)."""
+    numbers = [float(n) for n in re.findall(r"[\d.]+", css)]
+    return (*numbers[:3], numbers[3] if len(numbers) > 3 else 1.0)
+
+
+def over(color, background):
+    """`color` painted over the opaque `background`: what the eye sees of a translucent ring."""
+    *rgb, alpha = color
+    return tuple(alpha * c + (1 - alpha) * b for c, b in zip(rgb, background[:3], strict=True))
+
+
+def focus_ring(browser):
+    """The focused element's name, and its focus ring as drawn: the outline when there is one,
+    else Bootstrap's box-shadow ring (`rgba(13, 110, 253, 0.25) 0px 0px 0px 4px`), else none;
+    as (width in px, colour), with the header's background colour."""
+    style = browser.execute_script(
+        "const element = document.activeElement, style = getComputedStyle(element);"
+        "return {name: element.textContent.trim(), outline: style.outlineStyle,"
+        " outlineWidth: style.outlineWidth, outlineColor: style.outlineColor,"
+        " shadow: style.boxShadow,"
+        " background: getComputedStyle(document.querySelector('header')).backgroundColor};"
+    )
+    if style["outline"] != "none":
+        ring = (float(style["outlineWidth"].removesuffix("px")), style["outlineColor"])
+    elif style["shadow"] != "none":
+        color = re.match(r"rgba?\([^)]*\)", style["shadow"]).group()
+        spread = float(re.findall(r"([\d.]+)px", style["shadow"])[-1])
+        ring = (spread, color)
+    else:
+        ring = (0.0, style["background"])
+    return style["name"], ring, style["background"]
+
+
+def test_the_headers_focus_ring_contrasts_at_least_3_to_1_with_the_header(
+    live_server, browser, lead, organizer
+):
+    rings = {}
+    for user, password in ((lead, LEAD_PASSWORD), (organizer, ORGANIZER_PASSWORD)):
+        log_in(browser, live_server.url, user.username, password)
+        browser.set_window_size(1280, 900)
+        browser.switch_to.active_element.send_keys(Keys.TAB)  # the skip link, before the header
+        for _ in range(10):  # bounded: a changed header fails here rather than hangs
+            browser.switch_to.active_element.send_keys(Keys.TAB)
+            if not browser.execute_script("return !!document.activeElement.closest('header')"):
+                break
+            name, (width, color), background = focus_ring(browser)
+            header = parse_color(background)
+            ratio = contrast(over(parse_color(color), header), header[:3])
+            rings[(user.username, name)] = (width, round(ratio, 2))
+
+    # At least 2 px wide, and 3:1 (WCAG 2.2 "non-text contrast" and "focus appearance").
+    assert {key: (width >= 2, ratio >= 3) for key, (width, ratio) in rings.items()} == (
+        dict.fromkeys(rings, (True, True))
+    ), rings
+    assert list(rings) == [
+        ("emichaud", "Reading group"),
+        ("emichaud", "All terms"),
+        ("emichaud", "My page"),
+        ("emichaud", "My meetings"),
+        ("emichaud", "Change password"),
+        ("emichaud", "Log out Eric"),
+        ("organizer", "Reading group"),
+        ("organizer", "All terms"),
+        ("organizer", "My page"),
+        ("organizer", "My meetings"),
+        ("organizer", "Admin"),
+        ("organizer", "Change password"),
+        ("organizer", f"Log out {organizer.get_short_name()}"),
+    ]

@@ -144,13 +144,14 @@ def test_roster_form_with_the_keyboard_alone(live_server, browser, screenshot, l
 
     # Tab from the top of the page: header, breadcrumb, the form's buttons, then each member's
     # status group and remark in roster order, the walk-in fields and the last Save button.
-    order = [tab(browser) for _ in range(22)]
+    order = [tab(browser) for _ in range(23)]
     assert order == [
         "a:Skip to content",
         "a:Reading group",
         "a:All terms",
         "a:My page",
         "a:My meetings",
+        "a:Change password",
         "button:Log out Eric",
         "a:My meetings",
         "a:Section report",

@@ -2,6 +2,7 @@
 page's name, the "Change password" link, a header focus ring that can be seen (3:1 against the
 header, WCAG 2.2 non-text contrast) and "My meetings" grouped by term."""
 
+import datetime
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from tests.browser.conftest import (
     log_in,
     wait_until,
 )
+from tests.factories import build_term
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -157,3 +159,59 @@ def test_the_headers_focus_ring_contrasts_at_least_3_to_1_with_the_header(
         ("organizer", "Change password"),
         ("organizer", f"Log out {organizer.get_short_name()}"),
     ]
+
+
+def test_my_meetings_names_each_terms_meetings_and_lists_every_terms_reports(
+    live_server, browser, lead
+):
+    today = datetime.date.today()
+    monday = today - datetime.timedelta(days=today.weekday())
+    now = build_term(
+        weeks=16,
+        readings_per_week=0,
+        sections=1,
+        name="Fall 2026",
+        slug="fall-2026",
+        first_monday=monday - datetime.timedelta(weeks=12),
+    )
+    now.sections.update(name="Monday")
+    now.sections.get().leads.set([lead])
+    log_in(browser, live_server.url, "emichaud", LEAD_PASSWORD)
+    browser.set_window_size(390, 844)
+
+    def text(selector):
+        return [
+            e.get_attribute("textContent").strip()
+            for e in browser.find_elements(By.CSS_SELECTOR, selector)
+        ]
+
+    headings = text("main > h2, main > h3")
+    reports = text(".report-links li > a:first-child")
+    past = {
+        heading.get_attribute("textContent"): len(
+            heading.find_elements(By.XPATH, "following-sibling::ul[1]/li")
+        )
+        for heading in browser.find_elements(
+            By.XPATH, "//h2[.='Past meetings']/following-sibling::h3"
+        )
+    }
+
+    # Fall 2026's 12 or 13 past meetings (week 13's is past unless it is today), then Fall
+    # 2022's: the page holds 20, so Fall 2022 continues on the next page; its reports do not.
+    assert headings == [
+        "Coming up",
+        "Fall 2026",
+        "Reports",
+        "Fall 2026",
+        "Fall 2022",
+        "Past meetings",
+        "Fall 2026",
+        "Fall 2022",
+    ]
+    assert reports == [
+        "Monday section, Fall 2026",
+        "Wednesday section, Fall 2022",
+        "Friday section, Fall 2022",
+    ]
+    assert list(past) == ["Fall 2026", "Fall 2022"]
+    assert (past["Fall 2026"] in (12, 13), sum(past.values())) == (True, 20)

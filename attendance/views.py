@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from attendance.forms import BulkAddForm, RosterForm, WalkInForm
+from attendance.forms import BulkAddForm, RosterForm, WalkInForm, focus_first
 from attendance.models import AttendanceRecord, Member
 from attendance.reports import SectionReport, TermOverview
 from attendance.roles import can_take_attendance, note_can_take_attendance
@@ -164,6 +164,8 @@ def roster(request, pk):
         "meeting": meeting,
         "form": form,
         "walk_in_form": walk_in_form,
+        # Listed, linked, above the form; the page opens on the first (it may be 20 lines down).
+        "errors_to_fix": focus_first([*form.field_errors(), *walk_in_form.field_errors()]),
         "conflict": None if conflict is None else conflict.changes,
         "merge": conflict,
         "preparations": _preparations(form.roster),

@@ -2,12 +2,14 @@
 errors, no serious or critical accessibility violations (axe-core), no horizontal scroll on a
 375 px phone; and the roster form used with the keyboard alone."""
 
+import datetime
+
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from attendance.models import AttendanceRecord
-from sections.models import Section
+from sections.models import DiscussionNote, DiscussionNoteRevision, Section
 from tests.browser.conftest import (
     LEAD_PASSWORD,
     axe_violations,
@@ -206,3 +208,23 @@ def test_roster_form_with_the_keyboard_alone(live_server, browser, screenshot, l
         ("Bea Hopper", "late", "", "emichaud"),
         ("Cy Shannon", "excused", "", "emichaud"),
     ]
+
+
+def test_the_notes_pages_say_when_a_version_was_saved_with_one_period(
+    live_server, browser, lead, wednesday
+):
+    meeting = wednesday.meetings.get(week__number=2)
+    note = write_note(meeting, "First *draft*.")
+    saved = datetime.datetime(2026, 11, 30, 8, 16, tzinfo=datetime.UTC)  # 3:16 am in Boston
+    DiscussionNote.objects.filter(pk=note.pk).update(updated_at=saved)
+    DiscussionNoteRevision.objects.filter(note=note).update(created_at=saved, author=None)
+    log_in(browser, live_server.url, "emichaud", LEAD_PASSWORD, f"/meetings/{meeting.pk}/notes/")
+
+    editor = browser.find_element(By.CSS_SELECTOR, "main h1 + p").text
+    browser.get(f"{live_server.url}/meetings/{meeting.pk}/notes/history/")
+    history = browser.find_element(By.CSS_SELECTOR, ".note-revision p").text
+
+    assert editor == (
+        "Version 1, published, saved Nov 30, 2026, 3:16 am. History and restore · See the week page"
+    )
+    assert history == "Saved Nov 30, 2026, 3:16 am."

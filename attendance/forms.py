@@ -16,6 +16,26 @@ Status = AttendanceRecord.Status
 REMARK_MAX_LENGTH = AttendanceRecord._meta.get_field("remark").max_length
 
 
+@dataclass(frozen=True)
+class FieldError:
+    """A field's first error as the summary above a form lists it: `input_id` is the input to
+    link to and to focus (the first toggle of a group of radio buttons)."""
+
+    input_id: str
+    label: str
+    message: str
+    field: forms.BoundField
+
+
+def focus_first(errors):
+    """Give the input of the first of `errors` (FieldErrors) the autofocus: the page opens on
+    it, scrolled to it, however far down the form it is. Hand-written inputs (the roster's
+    lines) compare their id with the first error's instead."""
+    if errors:
+        errors[0].field.field.widget.attrs["autofocus"] = True
+    return errors
+
+
 class RosterForm(forms.Form):
     """One status and one remark per member on the roster, plus the version it was loaded at.
 
@@ -120,6 +140,23 @@ class RosterForm(forms.Form):
                 }
             )
         return rows
+
+    def field_errors(self):
+        """The lines' errors (FieldError), in roster order."""
+        if not self.errors:
+            return []
+        found = []
+        for member in self.roster:
+            name = getattr(member, "roster_name", member.name)
+            status, remark = self[self.status_name(member.pk)], self[self.remark_name(member.pk)]
+            if status.errors:
+                first = f"{status.auto_id}_{Status.choices[0][0]}"
+                found.append(FieldError(first, f"Status of {name}", status.errors[0], status))
+            if remark.errors:
+                found.append(
+                    FieldError(remark.auto_id, f"Remark on {name}", remark.errors[0], remark)
+                )
+        return found
 
     def clean(self):
         cleaned = super().clean()
@@ -227,6 +264,14 @@ class WalkInForm(forms.Form):
             "member is added: an organizer can merge duplicates later."
         )
         self.fields["affiliation"].help_text = ""
+
+    def field_errors(self):
+        """The walk-in's errors (FieldError), in the form's order."""
+        return [
+            FieldError(self[name].auto_id, self.fields[name].label, errors[0], self[name])
+            for name, errors in self.errors.items()
+            if name in self.fields
+        ]
 
     def walk_in(self):
         if not self.has_changed():

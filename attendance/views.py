@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from attendance.forms import BulkAddForm, RosterForm, WalkInForm
+from attendance.forms import BulkAddForm, RosterForm, WalkInForm, focus_first
 from attendance.models import AttendanceRecord, Member
 from attendance.reports import SectionReport, TermOverview
 from attendance.roles import can_take_attendance, note_can_take_attendance
@@ -45,9 +45,17 @@ def managed_or_denied(queryset, request, **lookup):
 @require_safe
 @login_required
 def dashboard(request):
-    """The meetings of the sections the user leads (all sections for organizers): today's or
-    the next one first, then the coming ones, then past ones newest first with how many are
-    marked, a page at a time — so the page stays the same size however many terms go by."""
+    """The meetings of the sections the user leads (all sections for organizers), under the
+    name of their term: today's or the next one first, then the coming ones, then past ones
+    with how many are marked, a page at a time (so the page stays the same size however many
+    terms go by); and the reports of every term's sections. The current term comes first
+    everywhere, then the others newest first; each term's past meetings newest first."""
+    sections = list(Section.objects.manageable_by(request.user).select_related("term"))
+    if sections:
+        note_can_take_attendance(request.user)
+    elif not can_take_attendance(request.user):
+        raise PermissionDenied
+    current = Term.objects.current()
     midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
     mine = Meeting.objects.manageable_by(request.user).select_related("section__term", "week")
     upcoming = list(
@@ -63,17 +71,23 @@ def dashboard(request):
                 "attendance_records",
                 filter=Q(attendance_records__status__in=AttendanceRecord.ATTENDED),
             ),
+            in_current_term=Case(
+                When(section__term_id=current.pk if current else None, then=Value(True)),
+                default=Value(False),
+            ),
         )
-        .order_by("-starts_at", "section__name", "pk"),
+        .order_by(
+            F("in_current_term").desc(),
+            F("section__term__first_monday").desc(nulls_last=True),
+            "-section__term_id",
+            "-starts_at",
+            "section__name",
+            "pk",
+        ),
         PAST_PER_PAGE,
     ).get_page(request.GET.get("page"))
-    shown = [*upcoming, *past_page.object_list]
-    if shown:
-        note_can_take_attendance(request.user)
-    elif not can_take_attendance(request.user):
-        raise PermissionDenied
+    terms = sorted({s.term for s in sections}, key=_term_order(current))
     next_meeting = upcoming[0] if upcoming else None
-    sections = {m.section.pk: m.section for m in shown}
     context = {
         "next_meeting": next_meeting,
         "next_is_today": bool(
@@ -81,14 +95,27 @@ def dashboard(request):
             and next_meeting.starts_at
             and next_meeting.local_start().date() == next_meeting.section.term.today()
         ),
-        "upcoming": upcoming[1:],
+        # By term (the template groups them), each term's in date order.
+        "upcoming": sorted(upcoming[1:], key=lambda m: _term_order(current)(m.section.term)),
         "past": past_page.object_list,
         "page": past_page,
-        "sections": sorted(sections.values(), key=lambda s: (-s.term.pk, s.weekday, s.name)),
-        "terms": sorted({m.section.term for m in shown}, key=lambda t: -t.pk),
+        "reports": [
+            {"term": term, "sections": [s for s in sections if s.term == term]} for term in terms
+        ],
         "is_organizer": is_organizer(request.user),
     }
     return render(request, "attendance/dashboard.html", context)
+
+
+def _term_order(current):
+    """A sort key for terms: `current` first, then the newest first (as Term.objects.current
+    sees them: by first Monday, undated ones last)."""
+
+    def key(term):
+        monday = term.first_monday
+        return (term != current, monday is None, -(monday.toordinal() if monday else 0), -term.pk)
+
+    return key
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -137,6 +164,8 @@ def roster(request, pk):
         "meeting": meeting,
         "form": form,
         "walk_in_form": walk_in_form,
+        # Listed, linked, above the form; the page opens on the first (it may be 20 lines down).
+        "errors_to_fix": focus_first([*form.field_errors(), *walk_in_form.field_errors()]),
         "conflict": None if conflict is None else conflict.changes,
         "merge": conflict,
         "preparations": _preparations(form.roster),

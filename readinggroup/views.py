@@ -8,14 +8,17 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection, transaction
 from django.http import FileResponse, Http404, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from attendance.roles import can_take_attendance
 from core.cors import allow_any_origin
+from core.roles import is_organizer
 from readinggroup.accounts import MUST_CHANGE_PASSWORD
 from readinggroup.middleware import database_unavailable_response, is_database_unavailable
 from readinggroup.models import OneTimePassword
@@ -114,10 +117,30 @@ class PasswordResetConfirmView(SpendOneTimePasswordMixin, auth_views.PasswordRes
 
 
 class LoginView(auth_views.LoginView):
-    """Django's log-in; it offers the password reset only when mail can be sent."""
+    """Django's log-in, named after the site (Django's would name the host, "127.0.0.1:8000",
+    as the sites framework is not installed); it offers the password reset only when mail can
+    be sent. A safe `next` (Django checks it with `url_has_allowed_host_and_scheme`) says where
+    to go after it; without one, each user goes where their work is (`landing_url`)."""
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "email_configured": settings.EMAIL_CONFIGURED}
+        return {
+            **super().get_context_data(**kwargs),
+            "site_name": settings.SITE_NAME,
+            "email_configured": settings.EMAIL_CONFIGURED,
+        }
+
+    def get_default_redirect_url(self):
+        return landing_url(self.request.user)
+
+
+def landing_url(user):
+    """Where a log-in leads by default: organizers (staff) to the admin, section leads to
+    "My meetings", everyone else to the schedule (LOGIN_REDIRECT_URL)."""
+    if user.is_staff and is_organizer(user):
+        return reverse("admin:index")
+    if can_take_attendance(user):
+        return reverse("attendance:dashboard")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
 def unless_email_is_configured(view):

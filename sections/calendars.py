@@ -16,6 +16,8 @@ from urllib.parse import quote, urlencode
 
 from icalendar import Calendar, Event, vDuration
 
+from sections.models import Weekday
+
 PRODID = "-//readinggroup//Reading group calendar//EN"
 # UIDs must stay the same whatever host name the site is reached by: a fixed domain.
 UID_DOMAIN = "readinggroup.calendar"
@@ -38,9 +40,14 @@ def meeting_uid(meeting):
 
 def event_summary(meeting):
     """`Week 6: Grokking (Wednesday)`; `Cancelled: Week 6: …` for a cancelled meeting, since
-    some calendar programs show an event whatever its STATUS says."""
+    some calendar programs show an event whatever its STATUS says; and `Week 6: Grokking
+    (Wednesday section, moved to Tuesday)` for a meeting moved to another day of the week,
+    since sections are often named after their day."""
     title, section = one_line(meeting.week.title), one_line(meeting.section.name)
     cancelled = "Cancelled: " if meeting.is_cancelled else ""
+    start = meeting.local_start()
+    if start is not None and start.weekday() != meeting.section.weekday:
+        section = f"{section} section, moved to {Weekday(start.weekday()).label}"
     return f"{cancelled}Week {meeting.week.number}: {title} ({section})"
 
 

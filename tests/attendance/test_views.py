@@ -201,6 +201,43 @@ def test_dashboard_pages_past_meetings_newest_first_and_links_each_meetings_page
         assert f'href="{url}"' in content, url
 
 
+def test_dashboard_groups_by_term_current_first_with_every_terms_reports(
+    client, lead, section, term
+):
+    monday = datetime.date.today() - datetime.timedelta(days=datetime.date.today().weekday())
+    # Running now (12 weeks gone), and the next term, published and not started yet.
+    weeks = datetime.timedelta(weeks=1)
+    now = build_term(
+        weeks=16, readings_per_week=0, sections=1, slug="now", first_monday=monday - 12 * weeks
+    )
+    later = build_term(
+        weeks=3, readings_per_week=0, sections=1, slug="later", first_monday=monday + 8 * weeks
+    )
+    for other in (now, later):
+        other.sections.get().leads.set([lead])
+    client.force_login(lead)
+
+    response = client.get("/attendance/")
+
+    assert [
+        (group["term"].slug, [s.name for s in group["sections"]])
+        for group in response.context["reports"]
+    ] == [
+        ("now", [now.sections.get().name]),
+        ("later", [later.sections.get().name]),
+        ("spring-2023", [section.name]),
+    ]
+    past = [(m.section.term.slug, m.week.number) for m in response.context["past"]]
+    now_past = [n for slug, n in past if slug == "now"]
+    assert past == [("now", n) for n in now_past] + [("spring-2023", n) for n in (3, 2, 1)]
+    assert now_past == list(range(len(now_past), 0, -1))
+    assert len(now_past) in (12, 13)  # week 13's meeting is past unless today is its day
+    upcoming = [m.section.term.slug for m in response.context["upcoming"]]
+    assert upcoming == ["now"] * upcoming.count("now") + ["later"] * upcoming.count("later")
+    headings = re.findall(r'<h3 class="h6 term-heading">([^<]*)</h3>', response.content.decode())
+    assert headings == [now.name, later.name, now.name, later.name, term.name, now.name, term.name]
+
+
 def test_organizer_dashboard_shows_every_section(client, organizer, term):
     client.force_login(organizer)
 
@@ -716,8 +753,8 @@ def test_dashboard_and_term_overview_queries_are_constant(
 ):
     lead, section, _, _ = fifteen_weeks(size)
     client.force_login(lead)
-    # session, user, organizer group, upcoming, past count, past page
-    with django_assert_num_queries(6):
+    # session, user, organizer group, sections, current term, upcoming, past count, past page
+    with django_assert_num_queries(8):
         client.get("/attendance/")
     client.force_login(organizer)
     with django_assert_num_queries(7):

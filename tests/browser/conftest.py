@@ -19,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from selenium.common.exceptions import (
     JavascriptException,
     NoSuchElementException,
@@ -30,12 +32,34 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from core.roles import ORGANIZERS_GROUP
+from tests.factories import UserFactory
+
+LEAD_PASSWORD = "a long lead password"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # How long a condition may take before the test fails. Generous: the suite runs on two-core
 # machines that several test runs share. Waiting costs nothing when the condition holds.
 WAIT_SECONDS = 30
+
+
+@pytest.fixture
+def lead(fall2022):
+    """Eric Michaud, the Wednesday section's lead in the demo fixture, with LEAD_PASSWORD."""
+    user = get_user_model().objects.get(username="emichaud")
+    user.set_password(LEAD_PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def organizer(db):
+    """As the `organizer` fixture, but earlier transactional tests may have flushed the group
+    that a migration made."""
+    user = UserFactory(username="organizer", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])
+    return user
 
 
 @pytest.fixture(scope="session")
@@ -205,9 +229,11 @@ def click_and_wait(browser, element, *, url=None):
 
 def log_in(browser, base_url, username, password, next_url="/attendance/"):
     """Log in through the real login form, from a fresh session, and wait for the answer (the
-    page at `next_url`, or the login form again with its error) to have loaded."""
+    page at `next_url`, or the login form again with its error) to have loaded. With
+    `next_url=None` the log-in has no `next`: the site picks the page (`landing_url`)."""
     browser.delete_all_cookies()
-    browser.get(f"{base_url}/accounts/login/?next={next_url}")
+    query = "" if next_url is None else f"?next={next_url}"
+    browser.get(f"{base_url}/accounts/login/{query}")
     browser.find_element(By.NAME, "username").send_keys(username)
     browser.find_element(By.NAME, "password").send_keys(password)
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))

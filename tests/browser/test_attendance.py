@@ -4,7 +4,7 @@ from selenium.webdriver.common.by import By
 
 from attendance.models import AttendanceRecord
 from sections.models import Section
-from tests.browser.conftest import click, click_and_wait
+from tests.browser.conftest import LEAD_PASSWORD, click, click_and_wait, log_in, wait_until
 from tests.factories import EnrollmentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -93,3 +93,60 @@ def test_lead_marks_three_members_and_a_walk_in_and_sees_them_on_the_report(
     assert headcount.text == "3"
     for width in (1280, 375):
         screenshot("section-report", width)
+
+
+def test_the_roster_alert_links_each_error_and_the_page_opens_on_the_first(
+    live_server, browser, lead
+):
+    wednesday = Section.objects.get(term__slug="fall-2022", slug="wednesday")
+    members = [
+        EnrollmentFactory(section=wednesday, member__name=f"Member {n:02d}").member
+        for n in range(1, 21)
+    ]
+    meeting = wednesday.meetings.get(week__number=3)
+    url = f"{live_server.url}/attendance/meetings/{meeting.pk}/"
+    log_in(
+        browser, live_server.url, "emichaud", LEAD_PASSWORD, f"/attendance/meetings/{meeting.pk}/"
+    )
+    browser.set_window_size(390, 844)
+
+    def save():
+        button = browser.find_elements(By.CSS_SELECTOR, "button[name=action][value=save]")[-1]
+        click_and_wait(browser, button, url=url)
+
+    def alert_links():
+        return [
+            (link.text, link.get_attribute("href"))
+            for link in browser.find_elements(By.CSS_SELECTOR, ".alert-danger a")
+        ]
+
+    def focus_in_view():
+        """The focused element's id, once it is on screen (autofocus scrolls it there)."""
+        return browser.execute_script(
+            "const element = document.activeElement, box = element.getBoundingClientRect();"
+            "return box.top >= 0 && box.bottom <= innerHeight && element.id;"
+        )
+
+    browser.find_element(By.ID, "id_walk_in-name").send_keys("Eve Walker")
+    browser.find_element(By.ID, "id_walk_in-email").send_keys("eve at example")
+    save()
+    assert alert_links() == [
+        ("Their email (optional): Enter a valid email address.", f"{url}#id_walk_in-email")
+    ]
+    focused = wait_until(browser, lambda b: focus_in_view(), "the focus to be on screen")
+    assert focused == "id_walk_in-email"
+
+    remark = browser.find_element(By.ID, f"id_remark-{members[14].pk}")
+    remark.send_keys("came late")  # a remark without a status
+    save()
+    status = f"id_status-{members[14].pk}_present"
+    assert alert_links() == [
+        ("Status of Member 15: Choose a status to save a remark.", f"{url}#{status}"),
+        ("Their email (optional): Enter a valid email address.", f"{url}#id_walk_in-email"),
+    ]
+    focused = wait_until(browser, lambda b: focus_in_view(), "the focus to be on screen")
+    assert focused == status
+    assert (
+        browser.find_element(By.ID, "id_walk_in-email").get_attribute("value") == "eve at example"
+    )
+    assert AttendanceRecord.objects.filter(meeting=meeting).count() == 0

@@ -2,16 +2,16 @@
 errors, no serious or critical accessibility violations (axe-core), no horizontal scroll on a
 375 px phone; and the roster form used with the keyboard alone."""
 
+import datetime
+
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from attendance.models import AttendanceRecord
-from core.roles import ORGANIZERS_GROUP
-from sections.models import Section
+from sections.models import DiscussionNote, DiscussionNoteRevision, Section
 from tests.browser.conftest import (
+    LEAD_PASSWORD,
     axe_violations,
     click_and_wait,
     console_errors,
@@ -19,11 +19,10 @@ from tests.browser.conftest import (
     log_in,
     navigation,
 )
-from tests.factories import AttendanceRecordFactory, EnrollmentFactory, UserFactory, write_note
+from tests.factories import AttendanceRecordFactory, EnrollmentFactory, write_note
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LEAD_PASSWORD = "a long lead password"
 CLEAN = {"console": [], "axe": [], "overflow": 0}
 
 
@@ -39,14 +38,6 @@ def page_report(browser):
 
 
 @pytest.fixture
-def lead(fall2022):
-    user = get_user_model().objects.get(username="emichaud")
-    user.set_password(LEAD_PASSWORD)
-    user.save()
-    return user
-
-
-@pytest.fixture
 def wednesday(fall2022):
     section = Section.objects.get(term=fall2022, slug="wednesday")
     members = [
@@ -57,15 +48,6 @@ def wednesday(fall2022):
     for member, status in zip(members, ("present", "late", "absent"), strict=True):
         AttendanceRecordFactory(meeting=first, member=member, status=status)
     return section
-
-
-@pytest.fixture
-def organizer(db):
-    """As the `organizer` fixture, but earlier transactional tests may have flushed the group
-    that a migration made."""
-    user = UserFactory(username="organizer", is_staff=True)
-    user.groups.add(Group.objects.get_or_create(name=ORGANIZERS_GROUP)[0])
-    return user
 
 
 def test_lead_pages_in_a_real_browser(live_server, browser, lead, organizer, wednesday):
@@ -164,13 +146,14 @@ def test_roster_form_with_the_keyboard_alone(live_server, browser, screenshot, l
 
     # Tab from the top of the page: header, breadcrumb, the form's buttons, then each member's
     # status group and remark in roster order, the walk-in fields and the last Save button.
-    order = [tab(browser) for _ in range(22)]
+    order = [tab(browser) for _ in range(23)]
     assert order == [
         "a:Skip to content",
         "a:Reading group",
         "a:All terms",
         "a:My page",
         "a:My meetings",
+        "a:Change password",
         "button:Log out Eric",
         "a:My meetings",
         "a:Section report",
@@ -225,3 +208,23 @@ def test_roster_form_with_the_keyboard_alone(live_server, browser, screenshot, l
         ("Bea Hopper", "late", "", "emichaud"),
         ("Cy Shannon", "excused", "", "emichaud"),
     ]
+
+
+def test_the_notes_pages_say_when_a_version_was_saved_with_one_period(
+    live_server, browser, lead, wednesday
+):
+    meeting = wednesday.meetings.get(week__number=2)
+    note = write_note(meeting, "First *draft*.")
+    saved = datetime.datetime(2026, 11, 30, 8, 16, tzinfo=datetime.UTC)  # 3:16 am in Boston
+    DiscussionNote.objects.filter(pk=note.pk).update(updated_at=saved)
+    DiscussionNoteRevision.objects.filter(note=note).update(created_at=saved, author=None)
+    log_in(browser, live_server.url, "emichaud", LEAD_PASSWORD, f"/meetings/{meeting.pk}/notes/")
+
+    editor = browser.find_element(By.CSS_SELECTOR, "main h1 + p").text
+    browser.get(f"{live_server.url}/meetings/{meeting.pk}/notes/history/")
+    history = browser.find_element(By.CSS_SELECTOR, ".note-revision p").text
+
+    assert editor == (
+        "Version 1, published, saved Nov 30, 2026, 3:16 am. History and restore · See the week page"
+    )
+    assert history == "Saved Nov 30, 2026, 3:16 am."

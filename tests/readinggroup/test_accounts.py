@@ -48,7 +48,7 @@ def test_wrong_passwords_from_one_address_do_not_lock_out_another(client, thrott
     assert attack.status_code == 429
     assert attacker_with_the_right_password.status_code == 429
     assert "Too many failed log-ins" in attacker_with_the_right_password.content.decode()
-    assert (real_user.status_code, real_user.url) == (302, "/")
+    assert (real_user.status_code, real_user.url) == (302, "/admin/")
 
 
 def test_without_the_proxy_setting_x_forwarded_for_is_ignored(client, throttling, organizer):
@@ -72,7 +72,7 @@ def test_behind_the_proxy_wrong_passwords_lock_out_only_the_attacking_client(
     real_user = log_in(client, RIGHT, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=REAL_USER)
 
     assert attacker.status_code == 429
-    assert (real_user.status_code, real_user.url) == (302, "/")
+    assert (real_user.status_code, real_user.url) == (302, "/admin/")
 
 
 def test_behind_the_proxy_a_forged_x_forwarded_for_does_not_escape_the_lockout(
@@ -87,7 +87,7 @@ def test_behind_the_proxy_a_forged_x_forwarded_for_does_not_escape_the_lockout(
     real_user = log_in(client, RIGHT, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=REAL_USER)
 
     assert attacker.status_code == 429
-    assert (real_user.status_code, real_user.url) == (302, "/")
+    assert (real_user.status_code, real_user.url) == (302, "/admin/")
 
 
 CLIENT_ADDRESSES = r"""
@@ -137,6 +137,59 @@ def test_settings_behind_two_proxies_skip_the_inner_proxys_entry():
     assert result.stdout.splitlines()[4] == "198.51.100.7", result.stderr
 
 
+# --- Where a log-in leads -------------------------------------------------------------------
+
+
+@pytest.fixture
+def accounts(fall2022, organizer):
+    """Passwords for the Wednesday lead, an organizer, an organizer who is not staff (no admin
+    access) and a user who is neither, e.g. a member given a password."""
+    lead = get_user_model().objects.get(username="emichaud")
+    lead.set_password(RIGHT)
+    lead.save()
+    UserFactory(username="nostaff").groups.add(*organizer.groups.all())
+    UserFactory(username="someone")
+
+
+@pytest.mark.parametrize(
+    ("username", "next_url", "landing"),
+    [
+        ("emichaud", None, "/attendance/"),
+        ("organizer", None, "/admin/"),
+        ("nostaff", None, "/attendance/"),
+        ("someone", None, "/"),
+        ("emichaud", "", "/attendance/"),
+        ("emichaud", "/terms/fall-2022/readings/", "/terms/fall-2022/readings/"),
+        ("organizer", "/attendance/", "/attendance/"),
+        ("someone", "/me/", "/me/"),
+        ("emichaud", "https://evil.example/attendance/", "/attendance/"),
+        ("organizer", "//evil.example/admin/", "/admin/"),
+        ("someone", "javascript:alert(1)", "/"),
+    ],
+)
+def test_log_in_leads_to_the_users_work_unless_a_safe_next_says_otherwise(
+    client, accounts, username, next_url, landing
+):
+    data = {"username": username, "password": RIGHT}
+    if next_url is not None:
+        data["next"] = next_url
+
+    response = client.post("/accounts/login/", data)
+
+    assert (response.status_code, response.url) == (302, landing)
+
+
+def test_the_login_page_is_named_after_the_site_not_the_host(client, settings):
+    settings.SITE_NAME = "Deep learning reading group"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+
+    content = client.get("/accounts/login/", HTTP_HOST="127.0.0.1:8301").content.decode()
+
+    assert "<title>Log in · Deep learning reading group</title>" in content
+    assert '<span class="brand-title">Deep learning reading group</span>' in content
+    assert "127.0.0.1" not in content
+
+
 # --- The one-time password -------------------------------------------------------------------
 
 OWN = "a-password-of-my-own-42"
@@ -173,7 +226,10 @@ def test_first_log_in_with_the_one_time_password_lands_on_the_password_change(cl
 
     response = log_in_as(client, "newlead", one_time, follow=True)
 
-    assert response.redirect_chain == [("/", 302), ("/accounts/password_change/", 302)]
+    assert response.redirect_chain == [
+        ("/attendance/", 302),
+        ("/accounts/password_change/", 302),
+    ]
     content = response.content.decode()
     assert "<h1>Choose your own password</h1>" in content
     assert "You logged in with a one-time password." in content
@@ -239,7 +295,7 @@ def test_after_the_change_pages_open_and_the_one_time_password_is_spent(client, 
             "case-sensitive."
         ]
     }
-    assert with_their_own.redirect_chain == [("/", 302)]
+    assert with_their_own.redirect_chain == [("/attendance/", 302)]
     assert with_their_own.context["user"] == user
 
 
@@ -341,4 +397,4 @@ def test_with_email_a_reset_link_is_sent_and_spends_a_one_time_password(
 
     assert "we've emailed it a link" in done.content.decode()
     assert [message.to for message in mailoutbox] == [["newlead@example.edu"]]
-    assert logged_in.redirect_chain == [("/", 302)]  # not sent on to the password change
+    assert logged_in.redirect_chain == [("/attendance/", 302)]  # not sent on to the password change

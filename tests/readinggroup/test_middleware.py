@@ -48,4 +48,4 @@ def test_a_multipart_form_under_the_limit_is_still_read(client, organizer):
         },
     )
 
-    assert (response.status_code, response.url) == (302, "/")
+    assert (response.status_code, response.url) == (302, "/admin/")  # an organizer

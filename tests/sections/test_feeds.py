@@ -195,6 +195,31 @@ def test_one_meeting_file_holds_the_feeds_own_event_so_subscribing_adds_no_dupli
         assert str(file["UID"]) == f"meeting-file-{friday[number].pk}@readinggroup.calendar"
 
 
+def test_a_meeting_moved_to_another_day_says_so_in_its_title(client, fall2022):
+    wednesday = {m.week.number: m for m in Meeting.objects.filter(section__slug="wednesday")}
+    for number, day, start in ((6, 18, 18), (7, 26, 17)):  # to Tuesday; on its Wednesday, at 5
+        move_meeting(
+            meeting=wednesday[number],
+            date=datetime.date(2022, 10, day),
+            start_time=datetime.time(start),
+            end_time=datetime.time(start + 2),
+            room="",
+            by=None,
+        )
+    cancel_meeting(meeting=wednesday[6], reason="Rain", by=None)
+
+    events = events_by_uid(parse(client.get(WEDNESDAY_FEED)))
+
+    assert [
+        str(events[f"meeting-{wednesday[n].pk}@readinggroup.calendar"]["SUMMARY"])
+        for n in (5, 6, 7)
+    ] == [
+        "Week 5: Induction bumps (Wednesday)",
+        "Cancelled: Week 6: Grokking (Wednesday section, moved to Tuesday)",
+        "Week 7: Adversarial Examples (Wednesday)",
+    ]
+
+
 def test_uids_are_unchanged_by_edits_and_moves(client, fall2022):
     before = sorted(events_by_uid(parse(client.get(TERM_FEED))))
     meeting = Meeting.objects.get(section__slug="friday", week__number=3)
@@ -219,7 +244,7 @@ def test_uids_are_unchanged_by_edits_and_moves(client, fall2022):
         "4-231",
         1,
     )
-    assert str(event["SUMMARY"]) == "Week 3: A new title (Friday)"
+    assert str(event["SUMMARY"]) == "Week 3: A new title (Friday section, moved to Thursday)"
 
 
 @pytest.mark.usefixtures("steady_clock")  # the second request must find the first's page
@@ -606,7 +631,7 @@ def test_feeds_are_valid_icalendar_whatever_text_is_stored(client, text):
     cancelled, moved, regular = (events[f"meeting-{m.pk}@readinggroup.calendar"] for m in meetings)
     assert [str(e["SUMMARY"]) for e in (cancelled, moved, regular)] == [
         f"Cancelled: Week 1: {shown} ({shown})",
-        f"Week 2: {shown} ({shown})",
+        f"Week 2: {shown} ({shown} section, moved to Friday)",
         f"Week 3: {shown} ({shown})",
     ]
     assert [str(e.get("LOCATION", "")) for e in (cancelled, moved, regular)] == [shown] * 3

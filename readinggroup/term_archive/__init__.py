@@ -3,8 +3,9 @@
 `export_term(term)` gives a dict of plain JSON values; `import_term(data)` restores such a dict
 into a database that does not hold the term yet, in one transaction, or raises ValidationError
 and changes nothing. The file names things by what they are (term and section slugs, week
-numbers, usernames, member emails, paper keys), never by database ids, so it can go into any
-database. Dates, times and date-times are ISO 8601 text, date-times in UTC to the microsecond.
+numbers, usernames, member emails or refs, paper keys), never by database ids, so it can go
+into any database. Dates, times and date-times are ISO 8601 text, date-times in UTC to the
+microsecond.
 
 Version 1 of the format holds, besides `format`, `version` and `exported_at`:
 
@@ -18,11 +19,17 @@ Version 1 of the format holds, besides `format`, `version` and `exported_at`:
 - `meetings` (`section` slug, `week` number, every field: regular and actual times, status,
   public note, SEQUENCE, who changed it and when);
 - `notes` (per meeting, with `authors` and every revision under `revisions`);
-- `members` (everyone enrolled in or attending its sections, by email), `enrollments` and
-  `attendance` (`section`, `week`, `member` email, `recorded_by` username).
+- `members` (everyone enrolled in or attending its sections), `enrollments` and `attendance`
+  (`section`, `week`, `member`, `recorded_by` username). `member` is the member's email, or,
+  for a member without one, its `ref` (`m1`, `m2`, …: only those members have a `ref`, which
+  came later; `format.MAY_BE_ABSENT`). Files written before refs name a member without an
+  email by “”: one such member imports, two cannot be told apart.
 
 Import reuses what the database already has, unchanged: a user with the same username, a member
-with the same email (any capitals), the same paper by the rule the paste import uses too
+with the same email (any capitals) and one without an email with no email in the database
+either, the same name and `created_at` to the microsecond (the same row: a file imported
+again, or a walk-in of two terms; never where the file or the database has two of that name
+and time), the same paper by the rule the paste import uses too
 (`syllabus.models.PaperMatcher`: the same arXiv id or DOI in any capitals, else the same title
 unless their ids or authors tell them apart). Users it creates
 get an unusable password (and no staff flag or group). It refuses a term whose slug exists.

@@ -29,6 +29,24 @@ def _username(user):
     return user.username if user is not None else None
 
 
+def _member_refs(members):
+    """{member pk: the name enrollments and attendance use}: its email, else `m1`, `m2`, … in
+    the order of `members` (see format.MAY_BE_ABSENT)."""
+    refs, walk_ins = {}, 0
+    for member in members:
+        if member.email:
+            refs[member.pk] = member.email
+        else:
+            walk_ins += 1
+            refs[member.pk] = f"m{walk_ins}"
+    return refs
+
+
+def _member(member, ref):
+    record = {**_fields(member), "user": _username(member.user)}
+    return record if member.email else {"ref": ref, **record}
+
+
 def paper_keys(papers):
     """{paper: key}: `arXiv:<id>`, else `doi:<doi>`, else the title, numbered when taken."""
     keys, taken = {}, set()
@@ -88,13 +106,18 @@ def export_term(term: Term) -> dict:
     )
     enrollments = list(
         Enrollment.objects.filter(section__term=term)
-        .select_related("section", "member")
-        .order_by("section__slug", Lower("member__email"))
+        .select_related("section")
+        .order_by("section__slug", Lower("member__email"), "member__pk")
     )
     records = list(
         AttendanceRecord.objects.filter(meeting__section__term=term)
-        .select_related("meeting__section", "meeting__week", "member", "recorded_by")
-        .order_by("meeting__section__slug", "meeting__week__number", Lower("member__email"))
+        .select_related("meeting__section", "meeting__week", "recorded_by")
+        .order_by(
+            "meeting__section__slug",
+            "meeting__week__number",
+            Lower("member__email"),
+            "member__pk",
+        )
     )
 
     people = [*term.organizers.all(), *(m.user for m in members)]
@@ -105,6 +128,7 @@ def export_term(term: Term) -> dict:
     people += [record.recorded_by for record in records]
     users = sorted({user for user in people if user is not None}, key=lambda u: u.username)
     keys = paper_keys({reading.paper for reading in readings})
+    refs = _member_refs(members)
 
     return {
         "format": FORMAT,
@@ -149,15 +173,16 @@ def export_term(term: Term) -> dict:
             }
             for note in notes
         ],
-        "members": [{**_fields(member), "user": _username(member.user)} for member in members],
+        "members": [_member(member, refs[member.pk]) for member in members],
         "enrollments": [
-            {"section": e.section.slug, "member": e.member.email, **_fields(e)} for e in enrollments
+            {"section": e.section.slug, "member": refs[e.member_id], **_fields(e)}
+            for e in enrollments
         ],
         "attendance": [
             {
                 "section": record.meeting.section.slug,
                 "week": record.meeting.week.number,
-                "member": record.member.email,
+                "member": refs[record.member_id],
                 **_fields(record),
                 "recorded_by": _username(record.recorded_by),
             }

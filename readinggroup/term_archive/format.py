@@ -79,6 +79,16 @@ FIELDS = {
 # A file that has one must give it with its JSON type, like any other field.
 ADDED_LATER = {Term: {"joining_open": True}}
 
+# Keys a record may leave out (besides those ADDED_LATER): a member's `ref`. Enrollments and
+# attendance name a member by its email, and a member without one by its `ref` (the export
+# writes `m1`, `m2`, … for those, and no `ref` for the others). Files written before refs name
+# every member by its email, a member without one by “”: one such member imports, two cannot be
+# told apart. A ref has no “@”, so that no ref is ever taken for an email; refs are compared
+# exactly, emails whatever their capitals.
+MAY_BE_ABSENT = {Member: {"ref"}}
+MEMBER_REF = re.compile(r"[A-Za-z0-9._-]{1,64}")
+MEMBER_REF_RULE = "a ref is 1 to 64 letters, digits, “.”, “-” or “_”"
+
 NONE = type(None)
 TEXT, NUMBER, LIST = (str,), (int,), (list,)
 OPTIONAL_TEXT = (str, NONE)
@@ -101,7 +111,7 @@ REFERENCES = {
         "revisions": DiscussionNoteRevision,
     },
     DiscussionNoteRevision: {"author": OPTIONAL_TEXT},
-    Member: {"user": OPTIONAL_TEXT},
+    Member: {"ref": TEXT, "user": OPTIONAL_TEXT},
     Enrollment: {"section": TEXT, "member": TEXT},
     AttendanceRecord: {
         "section": TEXT,
@@ -233,7 +243,7 @@ def check_record(value, model, path, problems):
     spec = _spec(model)
     ok = True
     if value.keys() != spec.keys():
-        optional = ADDED_LATER.get(model, {})
+        optional = {*ADDED_LATER.get(model, ()), *MAY_BE_ABSENT.get(model, ())}
         missing = [key for key in spec if key not in value and key not in optional]
         if missing:
             problems.add(path, f"missing {', '.join(quote(key) for key in missing)}.")

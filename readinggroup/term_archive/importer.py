@@ -19,6 +19,8 @@ from django.utils import timezone
 from attendance.models import AttendanceRecord, Enrollment, Member
 from readinggroup.term_archive.format import (
     FIELDS,
+    MEMBER_REF,
+    MEMBER_REF_RULE,
     Problems,
     User,
     check_header,
@@ -298,34 +300,92 @@ class _Reader:
         self.report_reused["papers"] = len(taken)
 
     def members(self):
-        wanted = {}
+        """The file's members, each named (for `member`) by its email and by its `ref`, and a
+        member with neither by “” (files written before refs: one such member at most); then
+        matched against the database: by email, and a member without one by `_same_walk_ins`."""
+        self.member_index, by_email, walk_ins, members = {}, {}, [], []
         for i, record in enumerate(self.data["members"]):
             path = f"members[{i}]"
             user = self.user(record["user"], f"{path}.user")
+            before = len(self.problems.lines)
             member = _build(Member, record, path, self.problems, user=user)
-            email = record["email"].lower()
-            if not self.second(wanted, email, path, "member with the email {}", email):
-                wanted[email] = member
-        stored = {}
-        for emails in _chunks(wanted):
-            members = Member.objects.annotate(email_lower=Lower("email"))
-            stored |= {m.email_lower: m for m in members.filter(email_lower__in=emails)}
-        self.new_members = []
-        for email, member in wanted.items():
-            if email in stored:
-                self.differing += _differences(
-                    Member, member, stored[email], f"member {member.email}"
+            valid = len(self.problems.lines) == before
+            email, ref = record["email"].lower(), record.get("ref")
+            if ref is not None and not MEMBER_REF.fullmatch(ref):
+                self.problems.add(f"{path}.ref", f"{quote(ref)} is no ref: {MEMBER_REF_RULE}.")
+            if email and self.second(by_email, email, path, "member with the email {}", email):
+                continue
+            if email or ref is not None:
+                names = [email] if email else []
+                label = "member with the ref {}"
+                if ref is not None and not self.second(self.member_index, ref, path, label, ref):
+                    names.append(ref)
+            elif "" in self.member_index:
+                self.problems.add(
+                    path,
+                    "a second member with neither an email nor a “ref”: give each a “ref”, "
+                    "for enrollments and attendance to name it by.",
                 )
+                continue
+            else:
+                names = [""]
+            if email:
+                by_email[email] = member
+            elif valid:
+                walk_ins.append(member)
+            members.append(member)
+            self.member_index |= dict.fromkeys(names, member)
+
+        stored = {}
+        for emails in _chunks(by_email):
+            found = Member.objects.annotate(email_lower=Lower("email"))
+            stored |= {m.email_lower: m for m in found.filter(email_lower__in=emails)}
+        same = {id(by_email[email]): member for email, member in stored.items()}
+        same |= _same_walk_ins(walk_ins)
+        self.new_members = []
+        for member in members:
+            if id(member) in same:
+                label = member.email or f"{quote(member.name)} (no email)"
+                self.differing += _differences(Member, member, same[id(member)], f"member {label}")
             else:
                 self.new_members.append(member)
-        self.report_reused["members"] = len(stored)
-        self.member_index = wanted | stored
+        self.report_reused["members"] = len(same)
+        self.member_index = {
+            name: same.get(id(member), member) for name, member in self.member_index.items()
+        }
 
-    def member(self, email, path):
-        if email.lower() not in self.member_index:
-            self.problems.add(path, f"no member with the email {quote(email)} in the file.")
-            return None
-        return self.member_index[email.lower()]
+    def member(self, name, path):
+        """The member an enrollment or attendance record names: by its email (any capitals),
+        by its `ref`, or by “” (the one member with neither, in files written before refs)."""
+        key = name.lower() if "@" in name else name
+        if key in self.member_index:
+            return self.member_index[key]
+        if "@" in name:
+            self.problems.add(path, f"no member with the email {quote(name)} in the file.")
+        elif name:
+            self.problems.add(path, f"no member with the ref {quote(name)} in the file.")
+        else:
+            self.problems.add(path, "no member without an email or a “ref” in the file.")
+        return None
+
+
+def _same_walk_ins(walk_ins):
+    """{id(member of the file): stored member} for the members without an email that the
+    database holds already: a stored member without an email, of the same name, created at the
+    same microsecond (the same row, exported from this database or imported into it before).
+    Only where one member of the file and one stored member have that name and time, so that
+    two people are never made one. One query per LOOKUP_SIZE members."""
+    identity = Counter((m.name, m.created_at) for m in walk_ins)
+    unique = {(m.name, m.created_at): m for m in walk_ins if identity[m.name, m.created_at] == 1}
+    found = {}
+    for stamps in _chunks({created_at for _, created_at in unique}):
+        for stored in Member.objects.filter(email="", created_at__in=stamps):
+            found.setdefault((stored.name, stored.created_at), []).append(stored)
+    return {
+        id(unique[key]): stored[0]
+        for key, stored in found.items()
+        if key in unique and len(stored) == 1
+    }
 
 
 @transaction.atomic
@@ -421,7 +481,7 @@ def _import(data):
         path = f"enrollments[{i}]"
         section = _find(sections, r["section"], "section", f"{path}.section", problems)
         member = reader.member(r["member"], f"{path}.member")
-        key = (r["section"], r["member"].lower())
+        key = (r["section"], id(member))
         label = "enrollment of {} in section {}"
         values = (r["member"], r["section"])
         if section and member and not reader.second(enrollments, key, path, label, *values):
@@ -433,7 +493,7 @@ def _import(data):
         found = meeting(r, path)
         member = reader.member(r["member"], f"{path}.member")
         recorded_by = reader.user(r["recorded_by"], f"{path}.recorded_by")
-        key = (r["section"], r["week"], r["member"].lower())
+        key = (r["section"], r["week"], id(member))
         label = "record of {} at that meeting"
         if found and member and not reader.second(records, key, path, label, r["member"]):
             records[key] = _build(

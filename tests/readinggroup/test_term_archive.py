@@ -401,6 +401,154 @@ def test_import_shows_the_term_on_pages_cached_before(client, term):
     assert "Fall 2022" in client.get("/terms/").content.decode()
 
 
+# --- Members without an email ----------------------------------------------------------------
+
+
+@pytest.fixture
+def walk_ins(term):
+    """The rich term and three members who gave no email: Ana and Bo enrolled in the Monday
+    section (Bo in the Tuesday one too), Cy never enrolled; each with attendance of their own,
+    so that two of them mixed up would show."""
+    monday, tuesday = term.sections.order_by("weekday")
+    ana, bo, cy = (
+        MemberFactory(name=name, email="", affiliation="") for name in "Ana Bo Cy".split()
+    )
+    for member, section in [(ana, monday), (bo, monday), (bo, tuesday)]:
+        EnrollmentFactory(member=member, section=section)
+    for member, section, week, status in [
+        (ana, monday, 1, PRESENT),
+        (ana, monday, 3, PRESENT),
+        (bo, monday, 1, LATE),
+        (bo, tuesday, 1, EXCUSED),
+        (cy, tuesday, 1, PRESENT),
+        (cy, monday, 4, LATE),
+    ]:
+        meeting = Meeting.objects.get(section=section, week__number=week)
+        AttendanceRecordFactory(meeting=meeting, member=member, status=status)
+    return term
+
+
+def rosters(slug):
+    """What the lead pages show of the term `slug`: each section's roster (name, email), and
+    every attendance record as (section weekday, week, member name, status)."""
+    sections = Section.objects.filter(term__slug=slug).order_by("weekday")
+    records = AttendanceRecord.objects.filter(meeting__section__term__slug=slug)
+    fields = ["meeting__section__weekday", "meeting__week__number", "member__name", "status"]
+    return {
+        "rosters": [
+            [(m.roster_name, m.email) for m in Member.objects.on_roster_of(section)]
+            for section in sections
+        ],
+        "attendance": sorted(records.values_list(*fields)),
+    }
+
+
+def test_members_without_an_email_come_back_with_their_rosters_and_attendance(walk_ins):
+    before, rows_before = rosters("fall-2022"), snapshot("fall-2022")
+    data = as_file(export_term(walk_ins))
+    empty_the_database()
+
+    report = import_term(data)
+
+    assert rosters("fall-2022") == before
+    assert snapshot("fall-2022") == rows_before
+    assert [a for a in before["attendance"] if a[2] in {"Ana", "Bo", "Cy"}] == [
+        (0, 1, "Ana", PRESENT),
+        (0, 1, "Bo", LATE),
+        (0, 3, "Ana", PRESENT),
+        (0, 4, "Cy", LATE),
+        (1, 1, "Bo", EXCUSED),
+        (1, 1, "Cy", PRESENT),
+    ]
+    assert [(m.get("ref"), m["name"]) for m in data["members"] if not m["email"]] == [
+        ("m1", "Ana"),
+        ("m2", "Bo"),
+        ("m3", "Cy"),
+    ]
+    assert {
+        key: report.created[key] for key in ["members", "enrollments", "attendance records"]
+    } == {
+        "members": 10,
+        "enrollments": 9,
+        "attendance records": 12,
+    }
+
+
+def test_importing_a_file_again_reuses_its_members_without_an_email(walk_ins):
+    data = as_file(export_term(walk_ins))
+    Term.objects.filter(pk=walk_ins.pk).update(slug="fall-2022-old")
+    members = Member.objects.count()
+
+    report = import_term(data)
+
+    def roster_ids(slug):
+        sections = Section.objects.filter(term__slug=slug).order_by("weekday")
+        return [sorted(m.pk for m in Member.objects.on_roster_of(s)) for s in sections]
+
+    assert Member.objects.count() == members
+    assert report.reused == {"users": 5, "papers": 10, "members": 10}
+    assert roster_ids("fall-2022") == roster_ids("fall-2022-old")
+    assert report.differing == []
+
+
+def test_import_never_makes_two_people_without_an_email_one(db):
+    data = large_archive(4, walk_ins=1)  # Member 0 to 3, none with an email, created at `stamp`
+    data["members"][1]["name"] = "Member 0"  # two of one name and time in the file: not told apart
+    stamp = datetime.datetime(2022, 9, 1, 12, 0, 0, 123456, tzinfo=UTC)
+    stored = {
+        name: MemberFactory(name=name, email="", affiliation="")
+        for name in ["Member 0", "Member 2", "Member 3"]
+    }
+    Member.objects.filter(name__in=["Member 0", "Member 3"]).update(created_at=stamp)
+
+    report = import_term(data)
+
+    section = Section.objects.get()
+    assert [
+        (m.name, m.pk in {s.pk for s in stored.values()})
+        for m in Member.objects.on_roster_of(section)
+    ] == [
+        ("Member 0", False),
+        ("Member 0", False),
+        ("Member 2", False),  # the database's Member 2 was made at another time: someone else
+        ("Member 3", True),  # the same name and microsecond, no email on either side: the same
+    ]
+    assert (report.created["members"], report.reused["members"]) == (3, 1)
+
+
+def test_a_file_written_before_refs_imports_and_exports_again_with_refs(db):
+    data = large_archive(3)  # the shape of files before refs: every member named by its email
+    email = data["members"][0]["email"]
+    data["members"][0]["email"] = ""  # a member without one was named by “”
+    for record in [*data["enrollments"], *data["attendance"]]:
+        record["member"] = "" if record["member"] == email else record["member"].upper()
+
+    import_term(as_file(data))
+
+    section = Section.objects.get()
+    assert [(m.name, m.email) for m in Member.objects.on_roster_of(section)] == [
+        ("Member 0", ""),
+        ("Member 1", "member000001@example.edu"),
+        ("Member 2", "member000002@example.edu"),
+    ]
+    assert sorted(AttendanceRecord.objects.values_list("member__name", "status")) == [
+        ("Member 0", PRESENT),
+        ("Member 2", PRESENT),
+    ]
+    again = export_term(Term.objects.get())
+    assert [(m.get("ref"), m["email"]) for m in again["members"]] == [
+        ("m1", ""),
+        (None, "member000001@example.edu"),
+        (None, "member000002@example.edu"),
+    ]
+    assert [e["member"] for e in again["enrollments"]] == [
+        "m1",
+        "member000001@example.edu",
+        "member000002@example.edu",
+    ]
+    assert [a["member"] for a in again["attendance"]] == ["m1", "member000002@example.edu"]
+
+
 # --- What the file holds ---------------------------------------------------------------------
 
 
@@ -486,6 +634,19 @@ def mutate(path, value):
 
 
 DELETE = object()
+
+
+def without_emails(data, *positions):
+    """`data` with the members at `positions` stripped of their email, as members without one
+    were written before refs, and without their enrollments and attendance."""
+    gone = set()
+    for position in positions:
+        gone.add(data["members"][position]["email"])
+        data["members"][position]["email"] = ""
+    for name in ["enrollments", "attendance"]:
+        data[name] = [record for record in data[name] if record["member"] not in gone]
+    return data
+
 
 REFUSALS = {
     "not an object": (
@@ -578,6 +739,50 @@ REFUSALS = {
     "a member not in the file": (
         mutate(["attendance", 0, "member"], "nobody@example.edu"),
         "attendance[0].member: no member with the email “nobody@example.edu” in the file.",
+    ),
+    # Members are named by their email, or by a `ref` (those without one).
+    "a ref that is a number": (
+        mutate(["members", 0, "ref"], 7),
+        "members[0].ref: expected a string, found a whole number.",
+    ),
+    "an empty ref": (
+        mutate(["members", 0, "ref"], ""),
+        "members[0].ref: “” is no ref: a ref is 1 to 64 letters, digits, “.”, “-” or “_”.",
+    ),
+    "a ref that is an email": (
+        mutate(["members", 0, "ref"], "ana@example.edu"),
+        "members[0].ref: “ana@example.edu” is no ref: a ref is 1 to 64 letters, digits, “.”, "
+        "“-” or “_”.",
+    ),
+    "a ref with a line break": (
+        mutate(["members", 0, "ref"], "m1\n"),
+        "members[0].ref: “m1\\n” is no ref: a ref is 1 to 64 letters, digits, “.”, “-” or “_”.",
+    ),
+    "a ref of 65 characters": (
+        mutate(["members", 0, "ref"], "m" * 65),
+        f"members[0].ref: “{'m' * 65}” is no ref: a ref is 1 to 64 letters, digits, “.”, “-” "
+        "or “_”.",
+    ),
+    "a NUL character in a ref": (
+        mutate(["members", 0, "ref"], "m\x001"),
+        "members[0].ref: Null characters are not allowed.",
+    ),
+    "a second member with one ref": (
+        lambda data: mutate(["members", 1, "ref"], "m1")(mutate(["members", 0, "ref"], "m1")(data)),
+        "members[1]: a second member with the ref “m1”.",
+    ),
+    "a ref not in the file": (
+        mutate(["enrollments", 0, "member"], "m9"),
+        "enrollments[0].member: no member with the ref “m9” in the file.",
+    ),
+    "no member without an email or a ref to name by “”": (
+        mutate(["attendance", 0, "member"], ""),
+        "attendance[0].member: no member without an email or a “ref” in the file.",
+    ),
+    "two members with neither an email nor a ref": (
+        lambda data: without_emails(data, 0, 1),
+        "members[1]: a second member with neither an email nor a “ref”: give each a “ref”, "
+        "for enrollments and attendance to name it by.",
     ),
     "a week not in the file": (
         mutate(["attendance", 0, "week"], 9),
@@ -843,12 +1048,23 @@ def test_import_term_command_says_when_the_file_is_missing(db, tmp_path):
 # --- Large files -----------------------------------------------------------------------------
 
 
-def large_archive(members, *, per_section=250, weeks=12):
+def large_archive(members, *, per_section=250, weeks=12, walk_ins=0):
     """A valid export of one term with `members` members, as a file holds it: a section for
     every `per_section` of them (a lead each), `weeks` weeks of two readings, every meeting of
     every week, a note with two revisions on each section's first meeting, each member
-    enrolled in one section, one member in two recorded at one of its meetings."""
+    enrolled in one section, one member in two recorded at one of its meetings. With
+    `walk_ins`, one member in `walk_ins` has no email and is named by a ref."""
     sections = max(1, members // per_section)
+
+    def walk_in(m):
+        return walk_ins and m % walk_ins == 0
+
+    def email(m):
+        return "" if walk_in(m) else f"member{m:06d}@example.edu"
+
+    def name(m):
+        return f"m{m}" if walk_in(m) else email(m)
+
     stamp = "2022-09-01T12:00:00.123456+00:00"
     first_monday = datetime.date(2022, 9, 12)
 
@@ -975,7 +1191,8 @@ def large_archive(members, *, per_section=250, weeks=12):
         ],
         "members": [
             {
-                "email": f"member{m:06d}@example.edu",
+                **({"ref": name(m)} if walk_in(m) else {}),
+                "email": email(m),
                 "name": f"Member {m}",
                 "affiliation": "MIT",
                 "created_at": stamp,
@@ -986,7 +1203,7 @@ def large_archive(members, *, per_section=250, weeks=12):
         "enrollments": [
             {
                 "section": f"s{m % sections}",
-                "member": f"member{m:06d}@example.edu",
+                "member": name(m),
                 "created_at": stamp,
             }
             for m in range(members)
@@ -995,7 +1212,7 @@ def large_archive(members, *, per_section=250, weeks=12):
             {
                 "section": f"s{m % sections}",
                 "week": m // sections % weeks + 1,
-                "member": f"member{m:06d}@example.edu",
+                "member": name(m),
                 "status": "present",
                 "remark": "",
                 "recorded_at": stamp,
@@ -1017,7 +1234,7 @@ def write(path, data):
 def test_import_writes_5000_members_in_batches_and_never_row_by_row(
     django_assert_max_num_queries,
 ):
-    data = large_archive(5_000)
+    data = large_archive(5_000, walk_ins=10)  # 500 members without an email
 
     with django_assert_max_num_queries(150) as queries:  # row by row would be over 10,000
         report = import_term(as_file(data))
@@ -1048,6 +1265,12 @@ def test_import_writes_5000_members_in_batches_and_never_row_by_row(
         ).count()
         == 5_000
     )
+    walk_in = Member.objects.get(name="Member 4990")
+    assert (walk_in.email, list(walk_in.enrollments.values_list("section__slug", flat=True))) == (
+        "",
+        ["s10"],
+    )
+    assert Enrollment.objects.filter(member__email="").count() == 500
 
 
 @pytest.mark.slow

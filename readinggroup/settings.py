@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "syllabus",
     "sections",
     "attendance",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,14 @@ elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "webmaster@localhost"
 EMAIL_CONFIGURED = bool(EMAIL_HOST) or DEBUG
+# Where the site is, for links in emails (they are rendered by no request): scheme and host,
+# no trailing slash, e.g. https://readinggroup.mit.edu. Set it in production.
+READINGGROUP_BASE_URL = (os.environ.get("READINGGROUP_BASE_URL") or "http://127.0.0.1:8000").rstrip(
+    "/"
+)
+# A meeting's members are emailed this long after its first change; further changes by then go
+# into the same email, and one that undoes them all sends nothing (docs/notifications.md).
+MEETING_CHANGE_EMAIL_DELAY = datetime.timedelta(minutes=10)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

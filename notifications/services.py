@@ -22,7 +22,7 @@ rewritten or cancelled here:
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -165,4 +165,18 @@ def _rewrite(notice, messages, *, meeting, after):
         )
         for key, address in wanted.items()
         if key not in stored
+    )
+
+
+def withdraw_notices(*, meeting):
+    """`meeting` is being deleted (with its week or section): what was still to be sent about
+    it is not sent (its notices go with it)."""
+    prefixes = [notice.key_prefix for notice in MeetingChangeNotice.objects.filter(meeting=meeting)]
+    if not prefixes:
+        return 0
+    match = Q()
+    for prefix in prefixes:
+        match |= Q(key__startswith=prefix)
+    return OutgoingEmail.objects.filter(match, state=OutgoingEmail.State.PENDING).update(
+        state=OutgoingEmail.State.CANCELLED
     )

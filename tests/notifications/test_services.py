@@ -386,3 +386,12 @@ def test_two_leads_changing_a_meeting_at_once_on_postgresql_make_one_notice(meet
         "Cancelled: Wednesday section, Week 10 — Wed Nov 16, 6–8 pm EST"
     }
     assert "Room: 2-151\nReason: No meeting: Veterans Day\n" in emails[0].text
+
+
+def test_deleting_a_meeting_cancels_what_was_still_to_be_sent_about_it(clock, meeting):
+    move(meeting)
+
+    meeting.week.delete()
+
+    assert set(OutgoingEmail.objects.values_list("state", flat=True)) == {"cancelled"}
+    assert not MeetingChangeNotice.objects.exists()

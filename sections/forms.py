@@ -42,11 +42,11 @@ class NotifyMembersForm(forms.Form):
     is, when an app emails members about meeting changes: `audience` is their number, from
     `sections.signals.audience_of` (None: no app does, and the form has no such field)."""
 
-    # The lead's page shows three of these forms: each names its fields' ids its own way.
-    id_prefix = "id"
+    # The lead's page shows three of these forms, each with the checkbox: each names it its own
+    # way (checkboxes sharing a name read as one group to assistive technology).
+    notify_name = "notify"
 
     def __init__(self, *args, audience=None, meetings=1, **kwargs):
-        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
         if audience is not None:
             self.fields["notify"] = forms.BooleanField(
@@ -56,9 +56,15 @@ class NotifyMembersForm(forms.Form):
                 help_text=audience_text(audience, meetings),
             )
 
+    def add_prefix(self, field_name):
+        if field_name == "notify":
+            return self.notify_name
+        return super().add_prefix(field_name)
+
 
 class MeetingMoveForm(NotifyMembersForm):
-    id_prefix = "move"
+    notify_name = "move-notify"
+
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
@@ -96,7 +102,7 @@ class MeetingMoveForm(NotifyMembersForm):
 
 
 class MeetingCancelForm(NotifyMembersForm):
-    id_prefix = "cancel"
+    notify_name = "cancel-notify"
     reason = forms.CharField(
         label="Reason, shown to members",
         max_length=300,
@@ -113,7 +119,7 @@ class MeetingRestoreForm(NotifyMembersForm):
     """Nothing to fill in but whether to email: a POST button back to the regular time and
     room."""
 
-    id_prefix = "restore"
+    notify_name = "restore-notify"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

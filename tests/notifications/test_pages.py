@@ -36,8 +36,8 @@ def email_choices(html):
     return [
         (" checked" in attributes, help_text)
         for attributes, help_text in re.findall(
-            r'<input type="checkbox" name="notify"([^>]*)>.*?'
-            r'<div id="\w+_notify_helptext" class="form-text">(.*?)</div>',
+            r'<input type="checkbox" name="\w+-notify"([^>]*)>.*?'
+            r'<div id="id_\w+-notify_helptext" class="form-text">(.*?)</div>',
             html,
             re.S,
         )
@@ -78,7 +78,7 @@ def test_the_count_leaves_out_members_without_an_address_or_who_opted_out(meetin
 
 
 def test_the_lead_cancels_with_email_ticked_and_members_are_emailed(clock, meeting, lead):
-    client_for(lead).post(f"/meetings/{meeting.pk}/change/", {**CANCEL, "notify": "on"})
+    client_for(lead).post(f"/meetings/{meeting.pk}/change/", {**CANCEL, "cancel-notify": "on"})
 
     assert sorted(OutgoingEmail.objects.values_list("to", "state")) == [
         ("Bea@Example.edu", "pending"),
@@ -102,7 +102,7 @@ def test_the_restore_form_offers_the_email_too(clock, meeting, lead):
     client_for(lead).post(url, CANCEL)
 
     page = client_for(lead).get(url).content.decode()
-    client_for(lead).post(url, {"restore": "Restore", "notify": "on"})
+    client_for(lead).post(url, {"restore": "Restore", "restore-notify": "on"})
 
     assert email_choices(page) == [(True, "This will email 2 members.")]
     assert set(OutgoingEmail.objects.values_list("subject", flat=True)) == {
@@ -126,15 +126,18 @@ def test_the_admin_cancel_action_tells_how_many_emails_and_sends_them_if_ticked(
     selected = {"action": "cancel_meetings", "_selected_action": [m.pk for m in week]}
 
     form_page = client.post(MEETINGS, selected)
-    client.post(MEETINGS, {**selected, "apply": "1", "reason": "Veterans Day", "notify": "on"})
+    client.post(
+        MEETINGS, {**selected, "apply": "1", "reason": "Veterans Day", "cancel-notify": "on"}
+    )
 
     assert admin_choice(form_page) == (
         True,
         "This will send 3 emails: one to each member of each meeting's section.",
     )
-    assert 'name="notify" aria-describedby="cancel_notify_helptext" id="cancel_notify" checked' in (
-        form_page.content.decode()
-    )
+    assert (
+        '<input type="checkbox" name="cancel-notify" aria-describedby="id_cancel-notify_helptext" '
+        'id="id_cancel-notify" checked>'
+    ) in form_page.content.decode()
     assert sorted(OutgoingEmail.objects.values_list("to", flat=True)) == [
         "Bea@Example.edu",
         "ada@example.edu",
@@ -161,11 +164,15 @@ def test_the_admin_move_and_restore_actions_tell_how_many_and_email_if_ticked(
     one = {"_selected_action": [meeting.pk]}
 
     move_page = client.post(MEETINGS, {**one, "action": "move_meeting"})
-    client.post(MEETINGS, {**one, "action": "move_meeting", "apply": "1", "notify": "on", **MOVE})
+    client.post(
+        MEETINGS, {**one, "action": "move_meeting", "apply": "1", "move-notify": "on", **MOVE}
+    )
     clock.advance(minutes=11)
     OutgoingEmail.objects.update(state=OutgoingEmail.State.SENT)  # the worker sent the move
     restore_page = client.post(MEETINGS, {**one, "action": "restore_meetings"})
-    client.post(MEETINGS, {**one, "action": "restore_meetings", "apply": "1", "notify": "on"})
+    client.post(
+        MEETINGS, {**one, "action": "restore_meetings", "apply": "1", "restore-notify": "on"}
+    )
 
     assert admin_choice(move_page) == (True, "This will email 2 members.")
     assert admin_choice(restore_page) == (True, "This will email 2 members.")

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "syllabus",
     "sections",
     "attendance",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,9 @@ elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "webmaster@localhost"
 EMAIL_CONFIGURED = bool(EMAIL_HOST) or DEBUG
+# A meeting's members are emailed this long after its first change; further changes by then go
+# into the same email, and one that undoes them all sends nothing (docs/notifications.md).
+MEETING_CHANGE_EMAIL_DELAY = datetime.timedelta(minutes=10)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -235,8 +239,8 @@ SITE_NAME = os.environ.get("READINGGROUP_SITE_NAME") or "Reading group"
 # HTTPS. DJANGO_HTTPS=1 in production: secure cookies, redirect to https, HSTS.
 HTTPS = env_bool("DJANGO_HTTPS")
 
-# The site's own address, for links in emails sent outside a request (a place that opened on a
-# waiting list): READINGGROUP_SITE_URL, else (DEBUG) the address `make run` serves on, else the
+# The site's own address, for links in emails sent outside a request (meeting changes,
+# reminders, a place that opened on a waiting list): READINGGROUP_SITE_URL, else (DEBUG) the address `make run` serves on, else the
 # first allowed host (https with DJANGO_HTTPS).
 _FIRST_HOST = next((h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")), "localhost")
 SITE_URL = (

@@ -12,10 +12,16 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from core.admin import BoundedInlineMixin, KeepHeldDataMixin, SafeIdsMixin
-from sections.forms import MeetingCancelForm, MeetingMoveForm, NextTermForm, check_note_length
+from sections.forms import (
+    MeetingCancelForm,
+    MeetingMoveForm,
+    MeetingRestoreForm,
+    NextTermForm,
+    check_note_length,
+)
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
 from sections.services import cancel_meeting, copy_term, move_meeting, restore_meeting, save_note
-from sections.signals import one_sync_per_term
+from sections.signals import audience_of, one_sync_per_term
 from syllabus import admin as syllabus_admin
 from syllabus.models import Term
 
@@ -129,14 +135,17 @@ class MeetingAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
     @admin.action(description="Cancel the selected meetings…", permissions=["change"])
     def cancel_meetings(self, request, queryset):
         applying = "apply" in request.POST
-        form = MeetingCancelForm(request.POST if applying else None)
+        meetings = list(queryset.select_related("section__term", "week"))
+        form = MeetingCancelForm(
+            request.POST if applying else None,
+            audience=audience_of(meetings),
+            meetings=len(meetings),
+        )
         if applying and form.is_valid():
             done, skipped = 0, 0
-            for meeting in queryset:
+            for meeting in meetings:
                 try:
-                    cancel_meeting(
-                        meeting=meeting, reason=form.cleaned_data["reason"], by=request.user
-                    )
+                    cancel_meeting(meeting=meeting, by=request.user, **form.cleaned_data)
                     done += 1
                 except ValidationError:
                     skipped += 1  # already cancelled
@@ -149,7 +158,7 @@ class MeetingAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
         return action_form_page(
             self,
             request,
-            queryset.select_related("section__term", "week"),
+            meetings,
             form=form,
             title="Cancel meetings",
             intro="Members see these meetings struck through with your reason; calendars that "
@@ -165,7 +174,9 @@ class MeetingAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
             return None
         meeting = meetings[0]
         applying = "apply" in request.POST
-        form = MeetingMoveForm(request.POST if applying else None, meeting=meeting)
+        form = MeetingMoveForm(
+            request.POST if applying else None, meeting=meeting, audience=audience_of([meeting])
+        )
         if applying and form.is_valid():
             try:
                 move_meeting(meeting=meeting, by=request.user, **form.cleaned_data)
@@ -186,18 +197,37 @@ class MeetingAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
         )
 
     @admin.action(
-        description="Restore the selected meetings to their regular time and room",
+        description="Restore the selected meetings to their regular time and room…",
         permissions=["change"],
     )
     def restore_meetings(self, request, queryset):
-        done = 0
-        for meeting in queryset:
-            try:
-                restore_meeting(meeting=meeting, by=request.user)
-                done += 1
-            except ValidationError:
-                pass  # already regular
-        self.message_user(request, f"Restored {done} meeting(s).", messages.SUCCESS)
+        applying = "apply" in request.POST
+        meetings = list(queryset.select_related("section__term", "week"))
+        form = MeetingRestoreForm(
+            request.POST if applying else None,
+            audience=audience_of(meetings),
+            meetings=len(meetings),
+        )
+        if applying and form.is_valid():
+            done = 0
+            for meeting in meetings:
+                try:
+                    restore_meeting(meeting=meeting, by=request.user, **form.cleaned_data)
+                    done += 1
+                except ValidationError:
+                    pass  # already regular
+            self.message_user(request, f"Restored {done} meeting(s).", messages.SUCCESS)
+            return None
+        return action_form_page(
+            self,
+            request,
+            meetings,
+            form=form,
+            title="Restore meetings",
+            intro="Back to their regular time and room, without a public note. Meetings already "
+            "there are left as they are.",
+            submit="Restore these meetings",
+        )
 
 
 # Term is registered by syllabus, which must not import sections; copying a term needs

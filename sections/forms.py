@@ -9,6 +9,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
 from sections.models import DiscussionNote
@@ -24,7 +25,46 @@ def _helper(submit_name, label, css_class=""):
     return helper
 
 
-class MeetingMoveForm(forms.Form):
+def audience_text(audience, meetings=1):
+    """“This will email 23 members.”: what ticking “Email the members” does."""
+    if audience == 0:
+        return "No member has an email address to use: this will email no one."
+    if meetings > 1:
+        return (
+            f"This will send {audience} email{pluralize(audience)}: one to each member of each "
+            "meeting's section."
+        )
+    return f"This will email {audience} member{pluralize(audience)}."
+
+
+class NotifyMembersForm(forms.Form):
+    """A meeting change form that offers “Email the members” (ticked), telling how many that
+    is, when an app emails members about meeting changes: `audience` is their number, from
+    `sections.signals.audience_of` (None: no app does, and the form has no such field)."""
+
+    # The lead's page shows three of these forms, each with the checkbox: each names it its own
+    # way (checkboxes sharing a name read as one group to assistive technology).
+    notify_name = "notify"
+
+    def __init__(self, *args, audience=None, meetings=1, **kwargs):
+        super().__init__(*args, **kwargs)
+        if audience is not None:
+            self.fields["notify"] = forms.BooleanField(
+                label="Email the members",
+                required=False,
+                initial=True,
+                help_text=audience_text(audience, meetings),
+            )
+
+    def add_prefix(self, field_name):
+        if field_name == "notify":
+            return self.notify_name
+        return super().add_prefix(field_name)
+
+
+class MeetingMoveForm(NotifyMembersForm):
+    notify_name = "move-notify"
+
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
@@ -61,7 +101,8 @@ class MeetingMoveForm(forms.Form):
         self.helper = _helper("move", "Move meeting")
 
 
-class MeetingCancelForm(forms.Form):
+class MeetingCancelForm(NotifyMembersForm):
+    notify_name = "cancel-notify"
     reason = forms.CharField(
         label="Reason, shown to members",
         max_length=300,
@@ -74,8 +115,11 @@ class MeetingCancelForm(forms.Form):
         self.helper = _helper("cancel", "Cancel meeting", css_class="btn-danger")
 
 
-class MeetingRestoreForm(forms.Form):
-    """Nothing to fill in: a POST button back to the regular time and room."""
+class MeetingRestoreForm(NotifyMembersForm):
+    """Nothing to fill in but whether to email: a POST button back to the regular time and
+    room."""
+
+    notify_name = "restore-notify"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

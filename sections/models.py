@@ -1,5 +1,6 @@
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -212,6 +213,23 @@ def next_meeting(meetings, now=None):
     return min(upcoming, key=lambda m: (m.starts_at, m.section.weekday, m.pk), default=None)
 
 
+@dataclass(frozen=True)
+class MeetingState:
+    """What members are told of a meeting: when (UTC; shown in the term's time zone), where,
+    whether it happens, and its public note. Meeting changes send it before and after
+    (`sections.signals.meeting_changed`)."""
+
+    starts_at: datetime.datetime | None
+    ends_at: datetime.datetime | None
+    room: str
+    status: str
+    public_note: str
+
+    @property
+    def is_cancelled(self):
+        return self.status == Meeting.Status.CANCELLED
+
+
 class Meeting(models.Model):
     """One section's meeting in one week.
 
@@ -304,6 +322,15 @@ class Meeting(models.Model):
     @property
     def room(self):
         return self.room_override or self.scheduled_room
+
+    def state(self) -> MeetingState:
+        return MeetingState(
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            room=self.room,
+            status=self.status,
+            public_note=self.public_note,
+        )
 
     @property
     def is_cancelled(self):

@@ -5,7 +5,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.freshness import changing
-from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, Section
+from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, MeetingState, Section
+from sections.signals import meeting_changed
 from syllabus.models import Reading, Term, Week, check_first_monday
 
 
@@ -85,31 +86,43 @@ def _follow_section(meeting, starts_at, ends_at, room):
 
 
 def _lock(meeting):
-    """The meeting's row, locked until the transaction ends, with its section and term.
+    """The meeting's row, locked until the transaction ends, with its section, term and week.
 
     The data version is taken first (core/freshness.py), as every writer takes it, so that two
     transactions never wait for each other's locks in opposite orders."""
     changing()
     return (
         Meeting.objects.select_for_update(of=("self",))
-        .select_related("section__term")
+        .select_related("section__term", "week")
         .get(pk=meeting.pk)
     )
 
 
-def _record_change(meeting, *, by, fields):
-    """Save a change a calendar shows: raise SEQUENCE, stamp when and by whom (row is locked)."""
+def _record_change(meeting, *, before: MeetingState, by, notify: bool, fields):
+    """Save a change a calendar shows: raise SEQUENCE, stamp when and by whom (row is locked);
+    then tell the apps above (`meeting_changed`, sections/signals.py), in this transaction."""
     meeting.sequence += 1
     meeting.changed_at = timezone.now()
     meeting.changed_by = by if by is not None and by.is_authenticated else None
     meeting.save(update_fields=[*fields, "sequence", "changed_at", "changed_by", "updated_at"])
+    meeting_changed.send(
+        sender=Meeting,
+        meeting=meeting,
+        before=before,
+        after=meeting.state(),
+        by=meeting.changed_by,
+        notify=notify,
+    )
     return meeting
 
 
 @transaction.atomic
-def cancel_meeting(*, meeting: Meeting, reason: str, by) -> Meeting:
-    """Cancel `meeting` with a public reason (“No meeting: Veterans Day”)."""
+def cancel_meeting(*, meeting: Meeting, reason: str, by, notify: bool = True) -> Meeting:
+    """Cancel `meeting` with a public reason (“No meeting: Veterans Day”).
+
+    `notify=False`: its members are not emailed about this change (sections/signals.py)."""
     meeting = _lock(meeting)
+    before = meeting.state()
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(
@@ -119,7 +132,9 @@ def cancel_meeting(*, meeting: Meeting, reason: str, by) -> Meeting:
         raise ValidationError("This meeting is already cancelled.", code="already_cancelled")
     meeting.status = Meeting.Status.CANCELLED
     meeting.public_note = reason
-    return _record_change(meeting, by=by, fields=["status", "public_note"])
+    return _record_change(
+        meeting, before=before, by=by, notify=notify, fields=["status", "public_note"]
+    )
 
 
 @transaction.atomic
@@ -132,12 +147,15 @@ def move_meeting(
     room: str,
     by,
     note: str = "",
+    notify: bool = True,
 ) -> Meeting:
     """Move `meeting` to another date, time or room; times are local to the term's time zone.
 
     An empty `room` means the section's own room. The sync keeps the new time from now on.
+    `notify=False`: its members are not emailed about this change.
     """
     meeting = _lock(meeting)
+    before = meeting.state()
     tz = meeting.section.term.tz
     starts_at = datetime.datetime.combine(date, start_time, tzinfo=tz)
     ends_at = datetime.datetime.combine(date, end_time, tzinfo=tz)
@@ -150,15 +168,20 @@ def move_meeting(
     meeting.public_note = note.strip()
     return _record_change(
         meeting,
+        before=before,
         by=by,
+        notify=notify,
         fields=["starts_at", "ends_at", "is_rescheduled", "room_override", "public_note"],
     )
 
 
 @transaction.atomic
-def restore_meeting(*, meeting: Meeting, by) -> Meeting:
-    """Undo cancellations and moves: back to the regular time and room, no public note."""
+def restore_meeting(*, meeting: Meeting, by, notify: bool = True) -> Meeting:
+    """Undo cancellations and moves: back to the regular time and room, no public note.
+
+    `notify=False`: its members are not emailed about this change."""
     meeting = _lock(meeting)
+    before = meeting.state()
     if not meeting.is_cancelled and not meeting.is_moved and not meeting.is_rescheduled:
         raise ValidationError(
             "This meeting is already at its regular time and room.", code="unchanged"
@@ -170,7 +193,9 @@ def restore_meeting(*, meeting: Meeting, by) -> Meeting:
     meeting.public_note = ""
     return _record_change(
         meeting,
+        before=before,
         by=by,
+        notify=notify,
         fields=["status", "starts_at", "ends_at", "is_rescheduled", "room_override", "public_note"],
     )
 

@@ -16,6 +16,7 @@ Page caches need nothing here: database triggers move the data version on with e
 | Week or Section deleted | the admin | touch the term's remaining meetings |
 | Reading saved or deleted | syllabus's admin (Week inline, Reading page) | touch its week's |
 | Paper saved | syllabus's admin, `import_papers`, `loaddata` | touch the meetings reading it |
+| Meeting cancelled, moved, restored | its service (`cancel_meeting`, …) | send `meeting_changed` |
 
 Receivers, because syllabus's admin and `import_papers` save terms, weeks, readings and papers
 and must not import upward; and because `loaddata` calls no code of ours but sends these
@@ -28,17 +29,47 @@ as exported.
 Inside `one_sync_per_term()` the receivers only note what to do, and each term is synced and
 touched once when the block ends, in its transaction: the Term admin wraps its saves in it, so
 a term saved with 15 changed weeks inline syncs once rather than 16 times.
+
+**Signals sections sends to the apps above it** (which must not be imported from here; they
+connect receivers in their `AppConfig.ready()`):
+
+- `meeting_changed`: sent by `cancel_meeting`, `move_meeting` and `restore_meeting` inside their
+  transaction, after the meeting is saved and while its row is still locked, with `meeting`
+  (saved; its `section.term` and `week` loaded), `before` and `after` (`MeetingState`s: times,
+  room, status, public note), `by` (the user, or None) and `notify` (False when whoever made
+  the change chose not to tell the members). Receivers write in the same transaction: if one
+  raises, the change is rolled back; if the change is rolled back, so is what they wrote.
+  `notifications` receives it (docs/notifications.md).
+- `meeting_audience`: sent by the pages that change meetings (the lead's change page, the
+  admin's actions) before a change, with `meetings` (a list); a receiver answers how many
+  emails a change to each of them would send, summed (an int). `audience_of(meetings)` adds
+  the answers up: None when no app answers (then nobody is told and the pages offer no
+  choice).
 """
 
 import contextlib
 import contextvars
 
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from sections.models import Meeting, Section
-from sections.services import sync_meetings
 from syllabus.models import Paper, Reading, Term, Week
+
+meeting_changed = Signal()
+meeting_audience = Signal()
+
+
+def audience_of(meetings) -> int | None:
+    """How many emails a change to each of `meetings` would send, as the apps that tell members
+    count them (`meeting_audience`); None when no app would tell anyone."""
+    answers = [
+        answer
+        for _, answer in meeting_audience.send(sender=Meeting, meetings=list(meetings))
+        if answer is not None
+    ]
+    return sum(answers) if answers else None
+
 
 # While a `one_sync_per_term()` block runs: term id -> True to sync it at the end, False to
 # touch its meetings only.
@@ -66,6 +97,9 @@ def one_sync_per_term():
 
 
 def _sync(term_id):
+    # Imported here: sections.services imports this module (it sends `meeting_changed`).
+    from sections.services import sync_meetings
+
     sync_meetings(term=Term(pk=term_id))
     _touch(term_id)
 

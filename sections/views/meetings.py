@@ -1,4 +1,8 @@
-"""Cancelling, moving and restoring a meeting: its section's leads and organizers."""
+"""Cancelling, moving and restoring a meeting: its section's leads and organizers.
+
+Each form offers “Email the members” with how many that is, when an app above tells members of
+meeting changes (`audience_of`, sections/signals.py): sections asks, it never imports that app.
+"""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from sections.forms import MeetingCancelForm, MeetingMoveForm, MeetingRestoreForm
 from sections.models import Meeting
 from sections.services import cancel_meeting, move_meeting, restore_meeting
+from sections.signals import audience_of
 
 
 def _apply(form, change):
@@ -36,27 +41,30 @@ def meeting_change(request, pk):
         pk=pk,
     )
     meeting.week.term = meeting.section.term  # for the week's URL
-    move_form = MeetingMoveForm(meeting=meeting)
-    cancel_form = MeetingCancelForm()
-    restore_form = MeetingRestoreForm()
+    audience = audience_of([meeting])
+    move_form = MeetingMoveForm(meeting=meeting, audience=audience)
+    cancel_form = MeetingCancelForm(audience=audience)
+    restore_form = MeetingRestoreForm(audience=audience)
     label = f"The {meeting.section.name} meeting of week {meeting.week.number}"
     if request.method == "POST":
         if "cancel" in request.POST:
-            cancel_form = MeetingCancelForm(request.POST)
+            cancel_form = MeetingCancelForm(request.POST, audience=audience)
             done = _apply(
-                cancel_form,
-                lambda reason: cancel_meeting(meeting=meeting, reason=reason, by=request.user),
+                cancel_form, lambda **data: cancel_meeting(meeting=meeting, by=request.user, **data)
             )
             message = f"{label} is cancelled."
         elif "move" in request.POST:
-            move_form = MeetingMoveForm(request.POST, meeting=meeting)
+            move_form = MeetingMoveForm(request.POST, meeting=meeting, audience=audience)
             done = _apply(
                 move_form, lambda **data: move_meeting(meeting=meeting, by=request.user, **data)
             )
             message = f"{label} is moved."
         elif "restore" in request.POST:
-            restore_form = MeetingRestoreForm(request.POST)
-            done = _apply(restore_form, lambda: restore_meeting(meeting=meeting, by=request.user))
+            restore_form = MeetingRestoreForm(request.POST, audience=audience)
+            done = _apply(
+                restore_form,
+                lambda **data: restore_meeting(meeting=meeting, by=request.user, **data),
+            )
             message = f"{label} is back at its regular time and room."
         else:
             raise Http404("Unknown change.")

@@ -110,13 +110,15 @@ def test_organizer_restores_meetings_through_an_action(client, organizer, term):
     meeting = Meeting.objects.first()
     cancel_meeting(meeting=meeting, reason="Exams", by=None)
 
-    response = client.post(
-        MEETINGS,
-        {"action": "restore_meetings", "_selected_action": [meeting.pk]},
-        follow=True,
-    )
+    selected = {"action": "restore_meetings", "_selected_action": [meeting.pk]}
+
+    form_page = client.post(MEETINGS, selected)
+    unchanged = Meeting.objects.get(pk=meeting.pk).status
+    response = client.post(MEETINGS, {**selected, "apply": "Restore"}, follow=True)
 
     meeting.refresh_from_db()
+    assert form_page.templates[0].name == "admin/sections/action_form.html"
+    assert unchanged == "cancelled"  # the first post only asks
     assert (meeting.status, meeting.sequence) == ("scheduled", 2)
     assert [str(m) for m in response.context["messages"]] == ["Restored 1 meeting(s)."]
 

@@ -200,7 +200,8 @@ def test_lead_restores_a_cancelled_meeting(setup):
 def test_meeting_change_page_query_count_is_constant(setup, django_assert_num_queries):
     client = client_for(setup["users"]["lead"])
 
-    with django_assert_num_queries(5):  # session, user, organizer group, meeting, "My meetings"
+    # session, user, organizer group, meeting, how many members a change emails, "My meetings"
+    with django_assert_num_queries(6):
         response = client.get(setup["url"])
 
     assert response.context["meeting"] == setup["meeting"]

@@ -1,0 +1,24 @@
+"""notifications' receivers of what sections tells the apps above it (sections/signals.py):
+lower apps never import this one."""
+
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
+
+from notifications.services import count_audience, note_meeting_change, withdraw_notices
+from sections.models import Meeting
+from sections.signals import meeting_audience, meeting_changed
+
+
+@receiver(meeting_changed, dispatch_uid="notifications.meeting_changed")
+def meeting_changed_received(sender, meeting, before, after, notify, **kwargs):
+    note_meeting_change(meeting=meeting, before=before, after=after, notify=notify)
+
+
+@receiver(meeting_audience, dispatch_uid="notifications.meeting_audience")
+def meeting_audience_asked(sender, meetings, **kwargs):
+    return count_audience(meetings)
+
+
+@receiver(pre_delete, sender=Meeting, dispatch_uid="notifications.meeting_deleted")
+def meeting_deleted(sender, instance, **kwargs):
+    withdraw_notices(meeting=instance)

@@ -240,8 +240,8 @@ SITE_NAME = os.environ.get("READINGGROUP_SITE_NAME") or "Reading group"
 HTTPS = env_bool("DJANGO_HTTPS")
 
 # The site's own address, for links in emails sent outside a request (meeting changes,
-# reminders, a place that opened on a waiting list): READINGGROUP_SITE_URL, else (DEBUG) the address `make run` serves on, else the
-# first allowed host (https with DJANGO_HTTPS).
+# reminders, a place that opened on a waiting list): READINGGROUP_SITE_URL, else (DEBUG) the
+# address `make run` serves on, else the first allowed host (https with DJANGO_HTTPS).
 _FIRST_HOST = next((h for h in ALLOWED_HOSTS if h != "*" and not h.startswith(".")), "localhost")
 SITE_URL = (
     os.environ.get("READINGGROUP_SITE_URL")

@@ -136,9 +136,7 @@ def render_meeting_change(*, meeting, before: MeetingState, after: MeetingState)
         "rows": rows,
         "note_label": "Reason" if after.is_cancelled else "Note",
         "note": after.public_note,
-        "url": settings.SITE_URL.rstrip("/")
-        + week.get_absolute_url()
-        + f"#section-{section.slug}",
+        "url": settings.SITE_URL.rstrip("/") + week.get_absolute_url() + f"#section-{section.slug}",
     }
     subject = Truncator(one_line(subject)).chars(SUBJECT_MAX_LENGTH)
     context["subject"] = subject

@@ -55,7 +55,10 @@ def test_a_cancel_queues_one_message_per_member_with_an_email_ten_minutes_later(
     )
 
 
-def test_the_cancel_email_says_what_changed_why_in_which_zone_and_links_to_the_week(clock, meeting):
+def test_the_cancel_email_says_what_changed_why_in_which_zone_and_links_to_the_week(
+    clock, meeting, settings
+):
+    settings.SITE_URL = "http://127.0.0.1:8000"
     cancel_meeting(meeting=meeting, reason=VETERANS_DAY, by=None)
 
     email = OutgoingEmail.objects.first()

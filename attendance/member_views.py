@@ -200,14 +200,17 @@ def _my_meeting(request, pk):
     return member, meeting
 
 
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required(login_url="members:signin")
 def cant_come(request, pk):
     """ "I can't come" (with an optional reason) to a meeting of one of the member's sections,
-    or, with `action=undo`, take it back; both only before the meeting starts. Meetings of
-    other sections are 404 (whoever asks)."""
+    or, with `action=undo`, take it back; both only before the meeting starts. A GET shows the
+    form on a page of its own (the reminder email links to it). Meetings of other sections are
+    404 (whoever asks)."""
     member, meeting = _my_meeting(request, pk)
     what = f"the {meeting.section.name} section's meeting of week {meeting.week.number}"
+    if request.method != "POST":
+        return _apology_page(request, member, meeting, ApologyForm())
     form = ApologyForm(request.POST)
     undo = request.POST.get("action") == "undo"
     if undo or form.is_valid():
@@ -224,8 +227,25 @@ def cant_come(request, pk):
             else:
                 messages.success(request, f"The leads know you can't come to {what}.")
         return redirect("members:me")
-    context = {"term": meeting.section.term, "meeting": meeting, "form": form}
-    return render(request, "attendance/apology_form.html", context, status=400)
+    return _apology_page(request, member, meeting, form, status=400)
+
+
+def _apology_page(request, member, meeting, form, status=200):
+    """The "I can't come" page: the form, what the member said already, or why it is too late."""
+    if meeting.is_cancelled:
+        closed = "This meeting was cancelled."
+    elif meeting.starts_at is None or meeting.starts_at <= timezone.now():
+        closed = "This meeting has already started."
+    else:
+        closed = ""
+    context = {
+        "term": meeting.section.term,
+        "meeting": meeting,
+        "form": form,
+        "closed": closed,
+        "apology": Apology.objects.filter(member=member, meeting=meeting).first(),
+    }
+    return render(request, "attendance/apology_form.html", context, status=status)
 
 
 @require_http_methods(["POST"])

@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("me/sections/<int:pk>/leave/", views.leave, name="leave"),
     path("me/sections/<int:pk>/move/", views.move, name="move"),
+    path("me/email/", views.email_settings, name="email-settings"),
     path("me/calendar/reset/", views.calendar_reset, name="calendar-reset"),
     path("me/calendar/<str:secret>.ics", views.calendar, name="calendar"),
     path("meetings/<int:pk>/cant-come/", views.cant_come, name="cant-come"),

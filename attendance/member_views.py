@@ -20,7 +20,14 @@ from django.views.decorators.http import require_http_methods
 from sesame.utils import get_query_string
 
 from attendance.emails import send_join_confirmation, send_sign_in_link
-from attendance.forms import ApologyForm, JoinForm, MoveForm, QuestionForm, SignInForm
+from attendance.forms import (
+    ApologyForm,
+    EmailSettingsForm,
+    JoinForm,
+    MoveForm,
+    QuestionForm,
+    SignInForm,
+)
 from attendance.models import Apology, AttendanceRecord, Enrollment, Member, Preparation
 from attendance.services import (
     ask_question,
@@ -28,6 +35,7 @@ from attendance.services import (
     mark_read,
     move_enrollment,
     record_link_request,
+    save_email_settings,
     send_apology,
     user_for_member,
     withdraw_apology,
@@ -168,6 +176,7 @@ def me(request):
         "records": records,
         "recent": asked,
         "calendar": subscribe_links(request, member.get_calendar_url()),
+        "email_settings": EmailSettingsForm.for_member(member),
     }
     return render(request, "attendance/me.html", context)
 
@@ -394,6 +403,28 @@ def calendar_reset(request):
         request, "Your calendar has a new address: the old one no longer works. Subscribe again."
     )
     return redirect("members:me")
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="members:signin")
+def email_settings(request):
+    """The signed-in member's email settings (the form on /me/): their own, nobody else's."""
+    member = Member.objects.of_user(request.user)
+    if member is None or not member.email:
+        raise Http404("You are not a member with an email address.")
+    form = EmailSettingsForm(request.POST)
+    form.is_valid()  # tick boxes: whatever is posted reads as ticked or not
+    wanted = form.wanted()
+    save_email_settings(member=member, wanted=wanted)
+    told = [
+        ("" if wanted[kind] else "no ") + what
+        for kind, what in (
+            ("reminder", "reminders the day before each meeting"),
+            ("meeting-change", "emails when a meeting is cancelled or moved"),
+        )
+    ]
+    messages.success(request, f"Your email settings are saved: you get {' and '.join(told)}.")
+    return redirect(reverse("members:me") + "#email-settings")
 
 
 @require_http_methods(["GET", "HEAD"])

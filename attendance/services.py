@@ -23,6 +23,7 @@ from attendance.models import (
     Member,
     Preparation,
 )
+from core import outbox
 from core.roles import is_organizer
 from sections.models import Meeting, Section
 
@@ -742,3 +743,19 @@ def ask_question(*, member, meeting, question) -> Preparation | None:
             params={"max": Preparation.QUESTION_MAX_LENGTH},
         )
     return _save_preparation(member=member, meeting=meeting, question=question)
+
+
+# --- Email settings -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_email_settings(*, member, wanted) -> None:
+    """Turn kinds of email on or off for `member`'s address: `wanted` maps a kind to True (send
+    it) or False (an opt-out, as the one-click unsubscribe stores it)."""
+    if not member.email:
+        raise ValidationError("You have no email address to send to.", code="no_email")
+    for kind, on in wanted.items():
+        if on:
+            outbox.opt_in(email=member.email, kind=kind)
+        else:
+            outbox.opt_out(email=member.email, kind=kind)

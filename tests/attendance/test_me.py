@@ -163,7 +163,7 @@ def test_my_page_runs_a_fixed_number_of_queries_whatever_the_history(
             AttendanceRecordFactory(meeting=meeting, member=ada)
     client.force_login(people["member of this section"])
 
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = client.get("/me/")
 
     assert list(response.context["sections"]) == [here]

@@ -14,9 +14,9 @@ call late, twice, or from two workers at once:
   the outbox stores a key once, so a member is reminded of a meeting once, whatever the planner
   is called again or the meeting moves;
 - a change to the meeting (cancelled, moved, restored: `withdraw_unsent_reminders`, from the
-  `meeting_changed` receiver) deletes its reminders the worker has not tried yet, so none tells
-  of a meeting as it no longer is; the planner queues them again, from the meeting as it now
-  is, if they are (still) due. One that went out is never sent again.
+  `meeting_changed` receiver) or its deletion deletes its reminders the worker has not tried
+  yet, so none tells of a meeting as it no longer is; the planner queues them again, from the
+  meeting as it now is, if they are (still) due. One that went out is never sent again.
 
 Every member of a meeting gets the same text (the "can't come" link is the meeting's; the site
 knows the member by their sign-in), so each meeting is rendered once. A call costs a bounded
@@ -186,9 +186,13 @@ def queue_due_reminders(*, now) -> list[OutgoingEmail]:
 def withdraw_unsent_reminders(*, meeting, before) -> int:
     """Delete `meeting`'s reminders that the worker has not tried yet (it locks a row while it
     sends it: this waits for it). Called in the transaction of a change to the meeting, which
-    was `before` (a MeetingState) until then. No query for a meeting further off than any
-    reminder is sent ahead: most changes are made days ahead."""
-    if before.starts_at is None or before.starts_at > timezone.now() + LONGEST_LEAD:
+    was `before` (a MeetingState) until then, or of its deletion. No query for a meeting that
+    was further off than any reminder is sent ahead, or long past: most changes are made days
+    ahead, and deleting an old term deletes many meetings."""
+    now = timezone.now()
+    if before.starts_at is None or not (
+        now - LONGEST_LEAD < before.starts_at <= now + LONGEST_LEAD
+    ):
         return 0
     unsent = list(
         OutgoingEmail.objects.select_for_update()

@@ -28,3 +28,8 @@ def meeting_deleted(sender, instance, **kwargs):
 @receiver(meeting_changed, dispatch_uid="notifications.reminders.meeting_changed")
 def meeting_changed_withdraws_reminders(sender, meeting, before, **kwargs):
     withdraw_unsent_reminders(meeting=meeting, before=before)
+
+
+@receiver(pre_delete, sender=Meeting, dispatch_uid="notifications.reminders.meeting_deleted")
+def meeting_deleted_withdraws_reminders(sender, instance, **kwargs):
+    withdraw_unsent_reminders(meeting=instance, before=instance.state())

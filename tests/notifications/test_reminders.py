@@ -9,6 +9,7 @@ import pytest
 from attendance.models import Member
 from core import outbox
 from core.models import OutgoingEmail
+from notifications import reminders
 from notifications.reminders import queue_due_reminders, reminder_time
 from sections.models import Meeting
 from sections.services import cancel_meeting, move_meeting, restore_meeting
@@ -202,7 +203,8 @@ def test_an_unpublished_terms_meetings_get_none(meeting):
     assert queue_due_reminders(now=REMINDER) == []
 
 
-def test_cancelling_withdraws_the_reminders_not_sent_yet_and_none_are_queued_again(meeting):
+def test_cancelling_withdraws_the_reminders_not_sent_yet_and_none_are_queued_again(clock, meeting):
+    clock.now = REMINDER + datetime.timedelta(minutes=1)
     queue_due_reminders(now=REMINDER)
     OutgoingEmail.objects.filter(to="ada@example.edu").update(state="sent", attempts=1)
 
@@ -212,7 +214,8 @@ def test_cancelling_withdraws_the_reminders_not_sent_yet_and_none_are_queued_aga
     assert list(OutgoingEmail.objects.values_list("to", "state")) == [("ada@example.edu", "sent")]
 
 
-def test_a_meeting_restored_in_time_is_reminded_of_again(meeting):
+def test_a_meeting_restored_in_time_is_reminded_of_again(clock, meeting):
+    clock.now = REMINDER + datetime.timedelta(minutes=1)
     queue_due_reminders(now=REMINDER)
     cancel_meeting(meeting=meeting, reason="Ill", by=None, notify=False)
 
@@ -222,7 +225,8 @@ def test_a_meeting_restored_in_time_is_reminded_of_again(meeting):
     assert [row.to for row in stored] == ["ada@example.edu", "Bea@Example.edu"]
 
 
-def test_a_meeting_moved_after_its_reminder_went_out_gets_no_second_one(meeting):
+def test_a_meeting_moved_after_its_reminder_went_out_gets_no_second_one(clock, meeting):
+    clock.now = REMINDER + datetime.timedelta(minutes=1)
     queue_due_reminders(now=REMINDER)
     OutgoingEmail.objects.update(state="sent", attempts=1)
     # To Thursday: its reminder time is now Wednesday 6 pm.
@@ -236,13 +240,17 @@ def test_a_meeting_moved_after_its_reminder_went_out_gets_no_second_one(meeting)
         notify=False,
     )
 
-    stored = queue_due_reminders(now=REMINDER + datetime.timedelta(days=1, seconds=1))
+    clock.now = REMINDER + datetime.timedelta(days=1, seconds=1)  # Thursday's reminder time
+    stored = queue_due_reminders(now=clock.now)
 
     assert stored == []
     assert queued() == reminder_keys(meeting, "Ada", "Bea")
 
 
-def test_a_meeting_moved_before_its_reminder_went_out_is_reminded_of_once_as_it_now_is(meeting):
+def test_a_meeting_moved_before_its_reminder_went_out_is_reminded_of_once_as_it_now_is(
+    clock, meeting
+):
+    clock.now = REMINDER + datetime.timedelta(minutes=1)
     queue_due_reminders(now=REMINDER)
     move_meeting(
         meeting=meeting,
@@ -260,6 +268,30 @@ def test_a_meeting_moved_before_its_reminder_went_out_is_reminded_of_once_as_it_
     assert {subject for (subject,) in OutgoingEmail.objects.values_list("subject")} == {
         "Tomorrow: Wednesday — Week 10: Grokking, 6:00 pm EST, 4-237"
     }
+
+
+def test_deleting_a_meeting_withdraws_its_reminders_not_sent_yet(clock, meeting):
+    clock.now = REMINDER + datetime.timedelta(minutes=1)
+    queue_due_reminders(now=REMINDER)
+    OutgoingEmail.objects.filter(to="ada@example.edu").update(state="sent", attempts=1)
+
+    meeting.week.delete()
+
+    assert list(OutgoingEmail.objects.values_list("to", "state")) == [("ada@example.edu", "sent")]
+
+
+def test_changing_a_meeting_far_off_or_long_past_looks_for_no_reminder(
+    clock, meeting, django_assert_num_queries
+):
+    """Only a meeting starting within 50 hours of now can have reminders queued."""
+    past = Meeting.objects.get(section=meeting.section, week__number=1)
+    clock.now = REMINDER - datetime.timedelta(days=3)
+    with django_assert_num_queries(0):
+        for m in (meeting, past):
+            reminders.withdraw_unsent_reminders(meeting=m, before=m.state())
+    clock.now = REMINDER
+    with django_assert_num_queries(1):
+        reminders.withdraw_unsent_reminders(meeting=meeting, before=meeting.state())
 
 
 def test_a_member_who_turned_reminders_off_gets_none_the_others_still_do(meeting):

@@ -8,6 +8,8 @@ from django.utils.text import Truncator
 
 from attendance.models import Apology, AttendanceRecord, Member, Preparation
 from attendance.services import Entry, WalkIn
+from core.models import EmailOptOut
+from core.outbox import normal_address
 from sections.forms import NextTermForm
 from sections.models import Section
 from syllabus.models import validate_one_line
@@ -466,6 +468,36 @@ class ApologyForm(forms.Form):
         max_length=Apology.REASON_MAX_LENGTH,
         validators=[validate_one_line],
     )
+
+
+class EmailSettingsForm(forms.Form):
+    """Which emails a member gets, on /me/: a box per kind, ticked unless their address opted
+    out of it (core.models.EmailOptOut). The kinds are notifications' (attendance cannot import
+    it; tests/notifications checks that the names agree)."""
+
+    KINDS = {"reminder": "reminder", "meeting_change": "meeting-change"}  # field -> kind
+
+    reminder = forms.BooleanField(label="Remind me the day before each meeting", required=False)
+    meeting_change = forms.BooleanField(
+        label="Tell me when a meeting is cancelled or moved", required=False
+    )
+
+    @classmethod
+    def for_member(cls, member):
+        """The form as the member's settings stand (one query), or None for a member without
+        an email address (nothing to set)."""
+        if not member.email:
+            return None
+        refused = set(
+            EmailOptOut.objects.filter(
+                email=normal_address(member.email), kind__in=cls.KINDS.values()
+            ).values_list("kind", flat=True)
+        )
+        return cls(initial={name: kind not in refused for name, kind in cls.KINDS.items()})
+
+    def wanted(self):
+        """kind -> whether the member wants it (after is_valid())."""
+        return {kind: self.cleaned_data[name] for name, kind in self.KINDS.items()}
 
 
 class QuestionForm(forms.Form):

@@ -19,6 +19,7 @@ urlpatterns = [
         views.waiting_list_leave,
         name="waiting-list-leave",
     ),
+    path("me/email/", views.email_settings, name="email-settings"),
     path("me/calendar/reset/", views.calendar_reset, name="calendar-reset"),
     path("me/calendar/<str:secret>.ics", views.calendar, name="calendar"),
     path("meetings/<int:pk>/cant-come/", views.cant_come, name="cant-come"),

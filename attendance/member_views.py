@@ -24,7 +24,14 @@ from attendance.emails import (
     send_sign_in_link,
     send_waiting_list_confirmation,
 )
-from attendance.forms import ApologyForm, JoinForm, MoveForm, QuestionForm, SignInForm
+from attendance.forms import (
+    ApologyForm,
+    EmailSettingsForm,
+    JoinForm,
+    MoveForm,
+    QuestionForm,
+    SignInForm,
+)
 from attendance.models import (
     Apology,
     AttendanceRecord,
@@ -43,6 +50,7 @@ from attendance.services import (
     mark_read,
     move_enrollment,
     record_link_request,
+    save_email_settings,
     send_apology,
     user_for_member,
     withdraw_apology,
@@ -194,6 +202,7 @@ def me(request):
         "records": records,
         "recent": asked,
         "calendar": subscribe_links(request, member.get_calendar_url()),
+        "email_settings": EmailSettingsForm.for_member(member),
     }
     return render(request, "attendance/me.html", context)
 
@@ -226,14 +235,17 @@ def _my_meeting(request, pk):
     return member, meeting
 
 
-@require_http_methods(["POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required(login_url="members:signin")
 def cant_come(request, pk):
     """ "I can't come" (with an optional reason) to a meeting of one of the member's sections,
-    or, with `action=undo`, take it back; both only before the meeting starts. Meetings of
-    other sections are 404 (whoever asks)."""
+    or, with `action=undo`, take it back; both only before the meeting starts. A GET shows the
+    form on a page of its own (the reminder email links to it). Meetings of other sections are
+    404 (whoever asks)."""
     member, meeting = _my_meeting(request, pk)
     what = f"the {meeting.section.name} section's meeting of week {meeting.week.number}"
+    if request.method != "POST":
+        return _apology_page(request, member, meeting, ApologyForm())
     form = ApologyForm(request.POST)
     undo = request.POST.get("action") == "undo"
     if undo or form.is_valid():
@@ -250,8 +262,25 @@ def cant_come(request, pk):
             else:
                 messages.success(request, f"The leads know you can't come to {what}.")
         return redirect("members:me")
-    context = {"term": meeting.section.term, "meeting": meeting, "form": form}
-    return render(request, "attendance/apology_form.html", context, status=400)
+    return _apology_page(request, member, meeting, form, status=400)
+
+
+def _apology_page(request, member, meeting, form, status=200):
+    """The "I can't come" page: the form, what the member said already, or why it is too late."""
+    if meeting.is_cancelled:
+        closed = "This meeting was cancelled."
+    elif meeting.starts_at is None or meeting.starts_at <= timezone.now():
+        closed = "This meeting has already started."
+    else:
+        closed = ""
+    context = {
+        "term": meeting.section.term,
+        "meeting": meeting,
+        "form": form,
+        "closed": closed,
+        "apology": Apology.objects.filter(member=member, meeting=meeting).first(),
+    }
+    return render(request, "attendance/apology_form.html", context, status=status)
 
 
 @require_http_methods(["POST"])
@@ -427,6 +456,28 @@ def calendar_reset(request):
         request, "Your calendar has a new address: the old one no longer works. Subscribe again."
     )
     return redirect("members:me")
+
+
+@require_http_methods(["POST"])
+@login_required(login_url="members:signin")
+def email_settings(request):
+    """The signed-in member's email settings (the form on /me/): their own, nobody else's."""
+    member = Member.objects.of_user(request.user)
+    if member is None or not member.email:
+        raise Http404("You are not a member with an email address.")
+    form = EmailSettingsForm(request.POST)
+    form.is_valid()  # tick boxes: whatever is posted reads as ticked or not
+    wanted = form.wanted()
+    save_email_settings(member=member, wanted=wanted)
+    told = [
+        ("" if wanted[kind] else "no ") + what
+        for kind, what in (
+            ("reminder", "reminders the day before each meeting"),
+            ("meeting-change", "emails when a meeting is cancelled or moved"),
+        )
+    ]
+    messages.success(request, f"Your email settings are saved: you get {' and '.join(told)}.")
+    return redirect(reverse("members:me") + "#email-settings")
 
 
 @require_http_methods(["GET", "HEAD"])

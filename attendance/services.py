@@ -28,6 +28,7 @@ from attendance.models import (
     new_calendar_secret,
     ordinal,
 )
+from core import outbox
 from core.roles import is_organizer
 from sections.models import Meeting, Section
 
@@ -1054,3 +1055,19 @@ def forget_member(*, member) -> Member:
             user.last_login = timezone.now()
             user.save(update_fields=["last_login"])
     return member
+
+
+# --- Email settings -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_email_settings(*, member, wanted) -> None:
+    """Turn kinds of email on or off for `member`'s address: `wanted` maps a kind to True (send
+    it) or False (an opt-out, as the one-click unsubscribe stores it)."""
+    if not member.email:
+        raise ValidationError("You have no email address to send to.", code="no_email")
+    for kind, on in wanted.items():
+        if on:
+            outbox.opt_in(email=member.email, kind=kind)
+        else:
+            outbox.opt_out(email=member.email, kind=kind)

@@ -4,6 +4,7 @@ lower apps never import this one."""
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
+from notifications.reminders import withdraw_unsent_reminders
 from notifications.services import count_audience, note_meeting_change, withdraw_notices
 from sections.models import Meeting
 from sections.signals import meeting_audience, meeting_changed
@@ -22,3 +23,13 @@ def meeting_audience_asked(sender, meetings, **kwargs):
 @receiver(pre_delete, sender=Meeting, dispatch_uid="notifications.meeting_deleted")
 def meeting_deleted(sender, instance, **kwargs):
     withdraw_notices(meeting=instance)
+
+
+@receiver(meeting_changed, dispatch_uid="notifications.reminders.meeting_changed")
+def meeting_changed_withdraws_reminders(sender, meeting, before, **kwargs):
+    withdraw_unsent_reminders(meeting=meeting, before=before)
+
+
+@receiver(pre_delete, sender=Meeting, dispatch_uid="notifications.reminders.meeting_deleted")
+def meeting_deleted_withdraws_reminders(sender, instance, **kwargs):
+    withdraw_unsent_reminders(meeting=instance, before=instance.state())

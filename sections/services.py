@@ -229,6 +229,7 @@ def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) 
         supporters=term.supporters,
         first_monday=first_monday,
         time_zone=term.time_zone,
+        reminder_hour=term.reminder_hour,
         is_published=False,
     )
     new_term.organizers.set(term.organizers.all())

@@ -65,7 +65,7 @@ class TermAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
             None,
             {"fields": ["name", "slug", "title", "institution", "is_published", "joining_open"]},
         ),
-        ("Dates", {"fields": ["first_monday", "time_zone"]}),
+        ("Dates", {"fields": ["first_monday", "time_zone", "reminder_hour"]}),
         (
             "Text",
             {"fields": ["intro", "format_note", "reading_list_note", "supporters", "organizers"]},

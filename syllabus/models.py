@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Max, Prefetch, Q, When
 from django.db.models.functions import Lower
@@ -156,6 +156,12 @@ class Term(models.Model):
     time_zone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_time_zone]
     )
+    reminder_hour = models.PositiveSmallIntegerField(
+        default=18,
+        validators=[MaxValueValidator(23)],
+        help_text="Members get a reminder the day before each meeting at this hour, in the "
+        "term's time zone.",
+    )
     is_published = models.BooleanField("published", default=False)
     joining_open = models.BooleanField(
         "joining open",
@@ -169,6 +175,13 @@ class Term(models.Model):
 
     class Meta:
         ordering = ["-first_monday", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reminder_hour__lte=23),
+                name="syllabus_term_reminder_hour_in_day",
+                violation_error_message="The reminder hour is an hour of the day, 0 to 23.",
+            ),
+        ]
 
     def __str__(self):
         return self.name

@@ -29,15 +29,15 @@ def test_only_a_member_of_the_section_can_say_they_cant_come(client, people, com
     got, posted = client.get(url), client.post(url, {"reason": "Ill"})
 
     if who == "anonymous":
-        assert got.status_code == 405
-        assert posted["Location"] == f"/signin/?next={url}"
+        assert got["Location"] == posted["Location"] == f"/signin/?next={url}"
         assert apologies() == []
     elif who == "member of this section":
-        assert got.status_code == 405
+        assert got.status_code == 200
+        assert f'<form method="post" action="{url}" novalidate>' in got.content.decode()
         assert posted["Location"] == "/me/"
         assert apologies() == [("Ada", coming.pk, "Ill")]
     else:
-        assert (got.status_code, posted.status_code) == (405, 404)
+        assert (got.status_code, posted.status_code) == (404, 404)
         assert apologies() == []
 
 
@@ -125,6 +125,25 @@ def test_no_cant_come_for_a_past_or_cancelled_meeting(client, people, here, past
     assert apologies() == []
     html = client.get("/me/").content.decode()
     assert f"/meetings/{coming.pk}/cant-come/" not in html
+
+
+def test_the_cant_come_page_shows_what_was_said_and_when_it_is_too_late(
+    client, people, here, past, coming
+):
+    send_apology(member=people["ada"], meeting=coming, reason="Ill")
+    client.force_login(people["member of this section"])
+
+    said = client.get(f"/meetings/{coming.pk}/cant-come/").content.decode()
+    started = client.get(f"/meetings/{past.pk}/cant-come/").content.decode()
+    cancel_meeting(meeting=coming, reason="Snow day", by=here.leads.get())
+    cancelled = client.get(f"/meetings/{coming.pk}/cant-come/").content.decode()
+
+    assert 'You said you can\'t come (“<span class="apology-reason">Ill</span>”).' in said
+    assert "I can come after all</button>" in said
+    assert "This meeting has already started. There is nothing to tell the leads" in started
+    assert f'action="/meetings/{past.pk}/cant-come/"' not in started
+    assert "This meeting was cancelled. There is nothing to tell the leads" in cancelled
+    assert f'action="/meetings/{coming.pk}/cant-come/"' not in cancelled
 
 
 def test_it_cannot_be_undone_once_the_meeting_has_started(people, coming):
@@ -215,7 +234,7 @@ def test_my_page_with_cant_come_keeps_its_query_count(
             AttendanceRecordFactory(meeting=meeting, member=ada)
     client.force_login(people["member of this section"])
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get("/me/")
 
     assert "I can come after all" in response.content.decode()

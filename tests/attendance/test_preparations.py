@@ -219,7 +219,7 @@ def test_my_page_with_questions_keeps_its_query_count(
             Preparation.objects.create(member=ada, meeting=meeting, question="Old")
     client.force_login(people["member of this section"])
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get("/me/")
 
     assert '<span class="my-question">Why?</span>' in response.content.decode()

@@ -657,7 +657,7 @@ def test_my_page_runs_a_fixed_number_of_queries_whatever_my_lines(
         WaitingListEntry.objects.create(section=section, member=people["ada"])
     client.force_login(people["member of this section"])
 
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get("/me/")
 
     assert [e.in_line for e in response.context["waiting"]] == [

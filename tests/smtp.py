@@ -15,7 +15,8 @@ from tests.servers import free_port, wait_for
 class Inbox:
     """aiosmtpd's handler: keeps every message it accepts (parsed, with its envelope).
 
-    `refuse(n)`: answer "451" to the next n messages (a server that is busy). `kill_at(n, pid)`:
+    `refuse(n)`: answer "451" to the next n messages (a server that is busy); `refuse(n, to=…)`:
+    to the next n for that address (math.inf: all of them). `kill_at(n, pid)`:
     on the n-th message, SIGKILL process `pid` (the worker sending it) while it waits for the
     answer, and do not accept that message."""
 
@@ -23,12 +24,12 @@ class Inbox:
         self.lock = threading.Lock()
         self.received = []
         self.seen = 0
-        self._refusals = 0
+        self._refusals = {}
         self._kill = None
 
-    def refuse(self, count):
+    def refuse(self, count, to="*"):
         with self.lock:
-            self._refusals = count
+            self._refusals[to] = count
 
     def kill_at(self, number, pid):
         with self.lock:
@@ -41,9 +42,10 @@ class Inbox:
                 os.kill(self._kill[1], signal.SIGKILL)
                 self._kill = None
                 return "421 Closing: the sender is gone"
-            if self._refusals:
-                self._refusals -= 1
-                return "451 Try again later"
+            for to in (*envelope.rcpt_tos, "*"):
+                if self._refusals.get(to, 0) > 0:
+                    self._refusals[to] -= 1
+                    return "451 Try again later"
             message = email.message_from_bytes(envelope.content, policy=email.policy.default)
             self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
         return "250 OK"

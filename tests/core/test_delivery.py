@@ -16,6 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from core import emails, outbox
 from core.models import OutgoingEmail
 from core.tasks import send_due_email
+from tests.core.conftest import sign_in_message
 from tests.factories import MemberFactory, build_term
 from tests.hostile import STORED_HTML, STORED_HTML_ESCAPED
 from tests.mailbox import delivered
@@ -26,35 +27,8 @@ pytestmark = pytest.mark.django_db
 GROUP = "Science of Deep Learning, MIT — Fall"
 
 
-@pytest.fixture
-def smtp(settings):
-    """Django's SMTP backend pointed at an aiosmtpd server; yields its inbox."""
-    with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.DEFAULT_FROM_EMAIL = "readinggroup@example.edu"
-        settings.OUTBOX_RETRY_DELAYS = [0, 0]
-        yield inbox
-
-
-def sign_in_email(number=1, *, name="Ada Lovelace", to=None, kind="sign-in", send_after=None):
-    return emails.compose(
-        key=f"{kind}:test-{number}",
-        kind=kind,
-        to=to or f"member{number}@example.edu",
-        subject="Your sign-in link for Reading group",
-        template="attendance/email/sign_in_link",
-        context={
-            "member": {"name": name},
-            "url": f"http://testserver/signin/link/?sesame=token{number}",
-            "minutes": 15,
-            "days": 30,
-            "site_name": "Reading group",
-        },
-        group_name=GROUP,
-        send_after=send_after,
-    )
+def sign_in_email(number=1, **fields):
+    return sign_in_message(number, group_name=GROUP, **fields)
 
 
 def test_an_email_arrives_with_both_parts_from_the_group_with_its_unsubscribe_headers(smtp, client):

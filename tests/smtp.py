@@ -6,6 +6,7 @@ import email.policy
 import os
 import signal
 import threading
+import time
 
 from aiosmtpd.controller import Controller
 
@@ -23,6 +24,7 @@ class Inbox:
     def __init__(self):
         self.lock = threading.Lock()
         self.received = []
+        self.times = []  # when each was accepted (time.perf_counter)
         self.seen = 0
         self._refusals = {}
         self._kill = None
@@ -48,6 +50,7 @@ class Inbox:
                     return "451 Try again later"
             message = email.message_from_bytes(envelope.content, policy=email.policy.default)
             self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.times.append(time.perf_counter())
         return "250 OK"
 
     def messages(self):

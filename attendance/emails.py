@@ -10,7 +10,7 @@ from django.conf import settings
 from core import emails, outbox
 from syllabus.models import Term
 
-SIGN_IN = emails.kind("sign-in", "sign-in links (you could then no longer sign in by email)")
+SIGN_IN = emails.kind("sign-in", "sign-in links")
 JOIN = emails.kind("join", "emails that confirm joining a section")
 
 

@@ -77,8 +77,8 @@ def test_the_link_shows_a_button_and_what_it_stops_and_changes_nothing_until_pre
     assert page.status_code == 200
     assert "<h1>Unsubscribe</h1>" in content
     assert (
-        "Stop sending sign-in links (you could then no longer sign in by email) to "
-        "<strong>ada@example.edu</strong>? Other emails from the group still come." in content
+        "Stop sending sign-in links to <strong>ada@example.edu</strong>? Other emails from the "
+        "group still come, and this page can turn these back on." in content
     )
     assert '<button type="submit" class="btn btn-primary">Unsubscribe</button>' in content
     assert not EmailOptOut.objects.exists()

@@ -6,7 +6,9 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils.html import escape
 
+from core.models import OutgoingEmail
 from tests.factories import UserFactory
 from tests.mailbox import delivered
 from tests.readinggroup.test_security import run_django
@@ -339,5 +341,11 @@ def test_with_email_a_reset_link_is_sent_and_spends_a_one_time_password(client, 
     logged_in = log_in_as(client, "newlead", OWN, follow=True)
 
     assert "we've emailed it a link" in done.content.decode()
-    assert [message.to for message in delivered()] == [["newlead@example.edu"]]
+    ((message,), row) = delivered(), OutgoingEmail.objects.get()
+    assert (message.to, message.subject, row.kind) == (
+        ["newlead@example.edu"],
+        "Choose a new password",
+        "password-reset",
+    )
+    assert f'<a href="{escape(link.strip())}"' in message.alternatives[0].content
     assert logged_in.redirect_chain == [("/", 302)]  # not sent on to the password change

@@ -48,14 +48,20 @@ class Inbox:
                 if self._refusals.get(to, 0) > 0:
                     self._refusals[to] -= 1
                     return "451 Try again later"
-            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-            self.received.append((envelope.mail_from, list(envelope.rcpt_tos), message))
+            # Parsed when asked for (messages()), so as to answer the sender at once.
+            self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
             self.times.append(time.perf_counter())
         return "250 OK"
 
-    def messages(self):
+    @property
+    def envelopes(self):
+        """(sender, recipients, parsed message) of each message accepted."""
         with self.lock:
-            return [message for _, _, message in self.received]
+            received = list(self.received)
+        return [(sender, to, parse(content)) for sender, to, content in received]
+
+    def messages(self):
+        return [message for _, _, message in self.envelopes]
 
     def count(self):
         with self.lock:
@@ -77,6 +83,10 @@ def smtp_server():
         yield inbox, controller.port
     finally:
         controller.stop()
+
+
+def parse(content):
+    return email.message_from_bytes(content, policy=email.policy.default)
 
 
 def parts(message):

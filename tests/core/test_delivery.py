@@ -36,7 +36,7 @@ def test_an_email_arrives_with_both_parts_from_the_group_with_its_unsubscribe_he
 
     send_due_email.call()
 
-    ((sender, recipients, message),) = smtp.received
+    ((sender, recipients, message),) = smtp.envelopes
     assert (sender, recipients) == ("readinggroup@example.edu", ["member1@example.edu"])
     assert message["From"].addresses[0].display_name == GROUP
     assert message["From"].addresses[0].addr_spec == "readinggroup@example.edu"
@@ -74,7 +74,7 @@ def test_the_message_id_is_the_same_on_every_try(smtp):
     send_due_email.call()
 
     assert smtp.seen == 2
-    ((_, _, message),) = smtp.received
+    ((_, _, message),) = smtp.envelopes
     assert message["Message-ID"] == emails.message_id("sign-in:test-1")
     assert re.fullmatch(r"<[0-9a-f]{32}@example\.edu>", message["Message-ID"])
 
@@ -105,7 +105,7 @@ def test_a_refused_email_is_retried_after_the_delays_and_sent_on_the_third_try(s
         ("pending", 2, "SMTP 451: Try again later"),
         ("sent", 3, "SMTP 451: Try again later"),
     ]
-    assert len(smtp.received) == 1
+    assert len(smtp.envelopes) == 1
 
 
 def test_an_email_that_always_fails_is_kept_as_failed_after_the_last_retry(smtp):
@@ -120,7 +120,7 @@ def test_an_email_that_always_fails_is_kept_as_failed_after_the_last_retry(smtp)
         ("sign-in:test-2", "failed", 3),
     ]
     assert smtp.seen == 6
-    assert smtp.received == []
+    assert smtp.envelopes == []
 
 
 def test_without_an_smtp_server_the_batch_stops_and_waits_for_the_retry(settings):

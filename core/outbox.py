@@ -24,7 +24,6 @@ Messages are rendered with core/emails.py (`compose`).
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -105,7 +104,10 @@ def deliver_at(when):
     sweep when it starts sends what it finds due."""
     from core import tasks  # core.tasks sends what this module queues
 
-    transaction.on_commit(partial(tasks.wake, when), robust=True)
+    def wake_the_worker():  # (a function, not a partial: a robust callback's error names it)
+        tasks.wake(when)
+
+    transaction.on_commit(wake_the_worker, robust=True)
 
 
 @transaction.atomic

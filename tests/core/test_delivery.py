@@ -7,10 +7,11 @@ from email.utils import parseaddr
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 from django.utils.html import escape
 from django_tasks.base import TaskResultStatus
+from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from core import emails, outbox
@@ -219,3 +220,23 @@ def test_the_sign_in_email_names_the_group_as_sender(client, settings):
     assert message.extra_headers["From"] == "The Science of Deep Learning <webmaster@localhost>"
     assert OutgoingEmail.objects.get().kind == "sign-in"
     assert escape(message.subject) in message.alternatives[0].content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_that_queues_email_works_when_the_worker_cannot_be_woken(
+    client, settings, monkeypatch, caplog
+):
+    settings.EMAIL_CONFIGURED = True
+    MemberFactory(email="ada@example.edu")
+
+    def task_table_gone(*args, **kwargs):
+        raise OperationalError("no such table: django_tasks_database_dbtaskresult")
+
+    monkeypatch.setattr(DatabaseBackend, "enqueue", task_table_gone)
+
+    response = client.post("/signin/", {"email": "ada@example.edu"})
+
+    assert response.status_code == 200
+    assert "Check your email" in response.content.decode()
+    assert OutgoingEmail.objects.get().state == "pending"  # the worker's sweep sends it
+    assert "no such table: django_tasks_database_dbtaskresult" in caplog.text

@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEMPLATES := $(shell find templates -name '*.html')
 
-.PHONY: install run serve test test-fast lint format migrate organizer lead pg-test bench loadtest clean
+.PHONY: install run serve worker test test-fast lint format migrate organizer lead pg-test bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,12 +24,24 @@ install: $(VENV)/.installed
 migrate: install
 	DJANGO_DEBUG=1 $(BIN)/python manage.py migrate --noinput
 
+# The site and, beside it, the email worker (in its own process group, so that it is stopped
+# with its reloader when the server stops: Ctrl-C stops both). Mail goes to the console backend
+# unless EMAIL_URL is set: the worker prints each message in this terminal.
 run: migrate
 	DJANGO_DEBUG=1 $(BIN)/python manage.py ensure_demo_data
+	export READINGGROUP_SITE_URL="$${READINGGROUP_SITE_URL:-http://$(HOST):$(PORT)}"; \
+	DJANGO_DEBUG=1 setsid $(BIN)/python manage.py email_worker & worker=$$!; \
+	trap 'kill -TERM -- -$$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The email worker alone, as production runs it beside `make serve` (docs/email.md has a
+# systemd unit): it sends the outbox's email; the site never sends any itself.
+worker: install
+	$(BIN)/python manage.py email_worker
+
 # Production: gunicorn with DEBUG off. Needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS (and
-# DATABASE_URL, DJANGO_HTTPS=1 ...) in the environment: see README "Deploying".
+# DATABASE_URL, DJANGO_HTTPS=1 ...) in the environment: see README "Deploying". Email also needs
+# `make worker` (manage.py email_worker) running beside it, with the same environment.
 serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0

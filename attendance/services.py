@@ -2,7 +2,6 @@
 one transaction."""
 
 import datetime
-import functools
 import hashlib
 import hmac
 import secrets
@@ -538,9 +537,10 @@ def leave_section(*, enrollment) -> list[Member]:
 @transaction.atomic
 def fill_free_places(*, section) -> list[Member]:
     """Give `section`'s free places to the first on its waiting list, in order: each is
-    enrolled, taken off the list and told by email once this transaction commits (nothing is
-    sent if it rolls back). Every change that may free a place calls this: leaving, moving,
-    an organizer deleting an enrollment or raising or clearing the capacity, merging members.
+    enrolled, taken off the list and told by email (queued in the outbox in this
+    transaction: nothing is sent if it rolls back). Every change that may free a place calls
+    this: leaving, moving, an organizer deleting an enrollment or raising or clearing the
+    capacity, merging members.
 
     The section's row is locked (as `join_section` locks it), so two places freed at once go to
     two different people and the capacity is never exceeded. While the term's joining is
@@ -565,9 +565,7 @@ def fill_free_places(*, section) -> list[Member]:
     WaitingListEntry.objects.filter(pk__in=[entry.pk for entry in entries]).delete()
     promoted = [entry.member for entry in entries]
     for member in promoted:
-        transaction.on_commit(
-            functools.partial(send_place_opened, member=member, section=section), robust=True
-        )
+        send_place_opened(member=member, section=section)  # queued in this transaction
     return promoted
 
 

@@ -1,4 +1,5 @@
-"""Admin safety shared by every app's ModelAdmins and inlines; nothing here names a model.
+"""Admin safety shared by every app's ModelAdmins and inlines (nothing in them names a model),
+and, at the end, the admin of core's own outbox (organizers see what was sent and what failed).
 
 - `SafeIdsMixin` (every ModelAdmin and inline): posted ids that are not ids get a form error or
   a message, never a 500.
@@ -10,7 +11,7 @@
 from collections import defaultdict
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
@@ -18,6 +19,10 @@ from django.db import router
 from django.db.models import PROTECT, RESTRICT, ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+
+from core import outbox
+from core.models import EmailOptOut, OutgoingEmail
 
 # --- Ids that are not ids ------------------------------------------------------------------
 #
@@ -212,3 +217,67 @@ class BoundedInlineMixin:
     def get_formset(self, request, obj=None, **kwargs):
         kwargs.setdefault("absolute_max", self.absolute_max)
         return super().get_formset(request, obj, **kwargs)
+
+
+# --- The outbox --------------------------------------------------------------------------------
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(SafeIdsMixin, admin.ModelAdmin):
+    """Every email queued, read-only (bodies shown as text, escaped): what was sent, what waits
+    and what failed for good, with the last error. "Try again" sends failed ones again."""
+
+    list_display = ["to", "kind", "subject", "state", "attempts", "send_after", "last_error"]
+    list_filter = ["state", "kind"]
+    search_fields = ["to", "subject"]
+    date_hierarchy = "created_at"
+    actions = ["try_again"]
+    fields = [
+        "to",
+        "kind",
+        "subject",
+        "state",
+        "attempts",
+        "send_after",
+        "sent_at",
+        "created_at",
+        "last_error",
+        "key",
+        "headers",
+        "text",
+        "html",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Try again (failed emails)", permissions=["change"])
+    def try_again(self, request, queryset):
+        retried = queryset.filter(state=OutgoingEmail.State.FAILED).update(
+            state=OutgoingEmail.State.PENDING, send_after=timezone.now(), attempts=0
+        )
+        if retried:
+            outbox.deliver_at(timezone.now())
+        skipped = queryset.count() - retried
+        message = f"{retried} failed email{'s' if retried != 1 else ''} will be sent again."
+        if skipped:
+            message += f" {skipped} not failed, left as they are."
+        self.message_user(request, message, messages.SUCCESS if retried else messages.WARNING)
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(SafeIdsMixin, admin.ModelAdmin):
+    """Who asked for no email of a kind (one-click unsubscribe, or an organizer on request)."""
+
+    list_display = ["email", "kind", "created_at"]
+    list_filter = ["kind"]
+    search_fields = ["email"]
+    fields = ["email", "kind"]
+
+    def save_model(self, request, obj, form, change):
+        obj.email = outbox.normal_address(obj.email)
+        super().save_model(request, obj, form, change)

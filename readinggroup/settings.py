@@ -8,6 +8,7 @@ file DJANGO_ENV_FILE names) fills in what the environment does not set.
 import datetime
 import os
 import sys
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
 
 
+def env_int_item(name: str, value: str) -> int:
+    """One item of a comma-separated list of whole numbers (env_list)."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers of seconds, comma-separated, not {value!r}."
+        )
+    return number
+
+
 DEBUG = env_bool("DJANGO_DEBUG")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -82,6 +96,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_tasks",
+    "django_tasks_db",
     "readinggroup",
     "core",
     "syllabus",
@@ -212,12 +228,76 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # reads it (RequestBodySizeMiddleware).
 REQUEST_BODY_MAX_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
-# Email. DJANGO_EMAIL_HOST (with DJANGO_EMAIL_PORT, _HOST_USER, _HOST_PASSWORD, _USE_TLS and
-# DJANGO_DEFAULT_FROM_EMAIL) sends it by SMTP. Local development without it prints mail on the
-# console. EMAIL_CONFIGURED says whether mail can go: until it can, no page offers to send any
-# (the password reset tells people to ask an organizer instead).
+# Email (docs/email.md). EMAIL_URL names the SMTP server in one variable:
+#   smtp+tls://user:password@smtp.example.edu:587   STARTTLS (also submission://; port 587)
+#   smtps://user:password@smtp.example.edu:465      TLS from the start (also smtp+ssl://)
+#   smtp://127.0.0.1:25                             plain SMTP, e.g. a local relay
+#   console://                                      print every message on stdout
+# (user and password percent-encoded; ?timeout=N in seconds). Without it, DJANGO_EMAIL_HOST
+# with DJANGO_EMAIL_PORT, _HOST_USER, _HOST_PASSWORD, _USE_TLS does the same. Local development
+# without either prints mail on the console. EMAIL_CONFIGURED says whether mail can go: until it
+# can, no page offers to send any (the password reset tells people to ask an organizer instead).
+# Mail is never sent by a web request: it is queued in the outbox (core/outbox.py) and sent by
+# `manage.py email_worker`.
+EMAIL_SCHEMES = {
+    "smtp": {"port": 25},
+    "smtp+tls": {"port": 587, "use_tls": True},
+    "submission": {"port": 587, "use_tls": True},
+    "smtps": {"port": 465, "use_ssl": True},
+    "smtp+ssl": {"port": 465, "use_ssl": True},
+}
+
+
+def email_from_url(url: str) -> dict:
+    """The EMAIL_* settings an EMAIL_URL stands for (see above)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend", "EMAIL_HOST": ""}
+    scheme = EMAIL_SCHEMES.get(parts.scheme)
+    if scheme is None or not parts.hostname:
+        raise ImproperlyConfigured(
+            "EMAIL_URL must look like smtp+tls://user:password@host:587 (schemes: "
+            f"{', '.join(EMAIL_SCHEMES)}, console), not {parts.scheme or url!r}://…"
+        )
+    try:
+        port = parts.port or scheme["port"]
+    except ValueError:
+        raise ImproperlyConfigured("EMAIL_URL has a port that is not a number.") from None
+    query = urllib.parse.parse_qs(parts.query)
+    settings = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port,
+        "EMAIL_HOST_USER": urllib.parse.unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": urllib.parse.unquote(parts.password or ""),
+        "EMAIL_USE_TLS": scheme.get("use_tls", False),
+        "EMAIL_USE_SSL": scheme.get("use_ssl", False),
+    }
+    if "timeout" in query:
+        try:
+            settings["EMAIL_TIMEOUT"] = int(query["timeout"][0])
+        except ValueError:
+            raise ImproperlyConfigured("EMAIL_URL's timeout must be whole seconds.") from None
+    return settings
+
+
+# A slow SMTP server must not hold the worker (and, on SQLite, the database's write lock, which
+# the worker holds while it sends one message) for long: 10 s per SMTP operation at most.
+EMAIL_TIMEOUT = 10
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
-if EMAIL_HOST:
+if EMAIL_URL:
+    _email = email_from_url(EMAIL_URL)
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    if EMAIL_HOST:
+        EMAIL_PORT = _email["EMAIL_PORT"]
+        EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+        EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+        EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+        EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+        EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT", EMAIL_TIMEOUT)
+elif EMAIL_HOST:
     EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
     EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
@@ -225,10 +305,22 @@ if EMAIL_HOST:
 elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "webmaster@localhost"
-EMAIL_CONFIGURED = bool(EMAIL_HOST) or DEBUG
+EMAIL_CONFIGURED = bool(EMAIL_URL or EMAIL_HOST) or DEBUG
 # A meeting's members are emailed this long after its first change; further changes by then go
 # into the same email, and one that undoes them all sends nothing (docs/notifications.md).
 MEETING_CHANGE_EMAIL_DELAY = datetime.timedelta(minutes=10)
+# The outbox's retries (core/tasks.py): a message that the SMTP server refused, or that could
+# not reach it, is tried again after each of these delays in seconds; once they are used up it
+# is kept as failed, for organizers to see in the admin. Default: 1 min, 5 min, 30 min, 2 h,
+# 12 h (six tries over about 15 hours).
+OUTBOX_RETRY_DELAYS = [
+    env_int_item("DJANGO_EMAIL_RETRY_DELAYS", item)
+    for item in env_list("DJANGO_EMAIL_RETRY_DELAYS", "60,300,1800,7200,43200")
+]
+
+# The task engine (django-tasks, the backport of Django 6's Tasks, with django-tasks-db's
+# database backend): queueing a task writes a row; `manage.py email_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

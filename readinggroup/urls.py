@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from readinggroup import views
+from readinggroup.forms import PasswordResetForm
 
 admin.site.site_header = "Reading group administration"
 admin.site.site_title = "Reading group admin"
@@ -28,7 +29,9 @@ urlpatterns = [
     ),
     path(
         "accounts/password_reset/",
-        views.unless_email_is_configured(auth_views.PasswordResetView.as_view()),
+        views.unless_email_is_configured(
+            auth_views.PasswordResetView.as_view(form_class=PasswordResetForm)
+        ),
         name="password_reset",
     ),
     path(
@@ -50,6 +53,7 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("schema/<slug:name>.json", views.json_schema, name="json-schema"),
+    path("", include("core.urls")),
     path("attendance/", include("attendance.urls")),
     path("", include("attendance.member_urls")),
     path("", include("syllabus.urls")),

@@ -28,6 +28,8 @@ def _test_settings(settings, _empty_static_root):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Links in emails start with the site's address: the test client's.
+    settings.SITE_URL = "http://testserver"
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
@@ -15,6 +14,7 @@ from attendance.models import Apology, AttendanceRecord, Enrollment, Member, Pre
 from attendance.services import ask_question, forget_member, mark_read, send_apology
 from attendance.services import user_for_member as sign_in_user
 from tests.factories import AttendanceRecordFactory, EnrollmentFactory, MemberFactory, build_term
+from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +292,7 @@ def test_the_report_and_roster_keep_the_counts_and_show_former_member(client, pe
 
 def ask_link(client, email):
     client.post("/signin/", {"email": email})
-    (path,) = [m.group(1) for m in LINK.finditer(mail.outbox[-1].body)]
+    (path,) = [m.group(1) for m in LINK.finditer(delivered()[-1].body)]
     return path.split("sesame=", 1)[1]
 
 
@@ -312,7 +312,7 @@ def test_a_deleted_member_cannot_sign_in_with_a_link_sent_before(settings, here)
     assert phone.get("/me/")["Location"] == "/signin/?next=/me/"
     assert not get_user_model().objects.filter(username=f"member-{ada.pk}").exists()
     phone.post("/signin/", {"email": "ada@x.edu"})
-    assert len(mail.outbox) == 1  # the address is no member's any more: no new link
+    assert len(delivered()) == 1  # the address is no member's any more: no new link
 
 
 def test_a_lead_who_was_a_member_keeps_their_account_but_not_the_membership(settings, here):

@@ -1,11 +1,11 @@
 import re
 
 import pytest
-from django.core import mail
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import click_and_wait, console_errors, horizontal_overflow
 from tests.factories import build_term
+from tests.mailbox import delivered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def test_a_visitor_joins_a_section_confirms_by_email_and_sees_it_on_my_page(
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Check your email"
 
-    (message,) = mail.outbox
+    (message,) = delivered()
     (link,) = re.findall(r"^http://\S+/join/confirm/\?token=\S+$", message.body, re.MULTILINE)
     browser.get(link)
     click_and_wait(

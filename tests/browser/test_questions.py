@@ -6,7 +6,6 @@ import datetime
 import re
 
 import pytest
-from django.core import mail
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 
@@ -19,6 +18,7 @@ from tests.browser.conftest import (
     log_in,
 )
 from tests.factories import EnrollmentFactory, build_term
+from tests.mailbox import delivered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,12 +29,12 @@ QUESTION = "Why does <b>grokking</b> happen so late?"
 def sign_in_by_link(browser, live_server, email):
     """Ask for a sign-in link on a fresh session, open the one emailed, press its button."""
     browser.delete_all_cookies()
-    sent = len(mail.outbox)
+    sent = len(delivered())
     browser.get(live_server.url + "/signin/")
     browser.find_element(By.NAME, "email").send_keys(email)
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
-    assert len(mail.outbox) == sent + 1
-    (link,) = re.findall(r"^http://\S+/signin/link/\?sesame=\S+$", mail.outbox[-1].body, re.M)
+    assert len(delivered()) == sent + 1
+    (link,) = re.findall(r"^http://\S+/signin/link/\?sesame=\S+$", delivered()[-1].body, re.M)
     browser.get(link)
     click_and_wait(
         browser,

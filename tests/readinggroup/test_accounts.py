@@ -6,8 +6,11 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils.html import escape
 
+from core.models import OutgoingEmail
 from tests.factories import UserFactory
+from tests.mailbox import delivered
 from tests.readinggroup.test_security import run_django
 
 pytestmark = pytest.mark.django_db
@@ -348,7 +351,7 @@ def test_without_email_every_reset_page_names_the_terms_organizers(client, setti
         assert "emailed" not in content
 
 
-def test_without_email_asking_for_a_reset_sends_nothing(client, settings, organizer, mailoutbox):
+def test_without_email_asking_for_a_reset_sends_nothing(client, settings, organizer):
     settings.EMAIL_CONFIGURED = False
 
     response = client.post("/accounts/password_reset/", {"email": organizer.email}, follow=True)
@@ -357,7 +360,7 @@ def test_without_email_asking_for_a_reset_sends_nothing(client, settings, organi
     assert "Ask an organizer of the reading group for a new one-time password." in (
         response.content.decode()
     )
-    assert mailoutbox == []
+    assert delivered() == []
 
 
 @pytest.mark.parametrize("count", [1, 3])
@@ -381,20 +384,24 @@ def test_with_email_the_login_page_links_the_reset(client, settings):
     assert '<a href="/accounts/password_reset/">Forgotten your password?</a>' in content
 
 
-def test_with_email_a_reset_link_is_sent_and_spends_a_one_time_password(
-    client, settings, mailoutbox, new_lead
-):
+def test_with_email_a_reset_link_is_sent_and_spends_a_one_time_password(client, settings, new_lead):
     settings.EMAIL_CONFIGURED = True
     user = get_user_model().objects.get(username="newlead")
     user.email = "newlead@example.edu"
     user.save()
 
     done = client.post("/accounts/password_reset/", {"email": "newlead@example.edu"}, follow=True)
-    link = next(line for line in mailoutbox[0].body.splitlines() if "/accounts/reset/" in line)
+    link = next(line for line in delivered()[0].body.splitlines() if "/accounts/reset/" in line)
     form = client.get(link.strip(), follow=True)
     client.post(form.redirect_chain[-1][0], {"new_password1": OWN, "new_password2": OWN})
     logged_in = log_in_as(client, "newlead", OWN, follow=True)
 
     assert "we've emailed it a link" in done.content.decode()
-    assert [message.to for message in mailoutbox] == [["newlead@example.edu"]]
+    ((message,), row) = delivered(), OutgoingEmail.objects.get()
+    assert (message.to, message.subject, row.kind) == (
+        ["newlead@example.edu"],
+        "Choose a new password",
+        "password-reset",
+    )
+    assert f'<a href="{escape(link.strip())}"' in message.alternatives[0].content
     assert logged_in.redirect_chain == [("/attendance/", 302)]  # not sent on to the password change

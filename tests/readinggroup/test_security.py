@@ -101,6 +101,8 @@ def test_public_pages_carry_a_strict_content_security_policy(client, fall2022):
 def test_templates_have_no_inline_scripts_or_styles():
     offenders = []
     for template in (ROOT / "templates").rglob("*.html"):
+        if "email" in template.relative_to(ROOT / "templates").parts[:-1]:
+            continue  # an email's HTML: mail clients drop style sheets; no page serves it
         text = template.read_text()
         if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\sstyle=", text):
             offenders.append(template.name)

@@ -93,6 +93,84 @@ def test_settings_email_is_configured_with_a_host():
     assert result.stdout.strip() == "True smtp.example.edu 587 True"
 
 
+EMAIL_SETTINGS = (
+    "s.EMAIL_BACKEND.rsplit('.', 2)[1], s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, "
+    "s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL, s.EMAIL_TIMEOUT, s.EMAIL_CONFIGURED"
+)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "smtp+tls://rg%40example.edu:p%3Ass%2Fw@smtp.example.edu",
+            "smtp smtp.example.edu 587 rg@example.edu p:ss/w True False 10 True",
+        ),
+        (
+            "submission://u:p@smtp.example.edu:2525?timeout=30",
+            "smtp smtp.example.edu 2525 u p True False 30 True",
+        ),
+        ("smtps://u:p@smtp.example.edu", "smtp smtp.example.edu 465 u p False True 10 True"),
+        ("smtp://127.0.0.1", "smtp 127.0.0.1 25   False False 10 True"),
+    ],
+)
+def test_settings_email_url_names_the_smtp_server(url, expected):
+    result = import_settings(
+        show=EMAIL_SETTINGS,
+        DJANGO_SECRET_KEY="k",
+        EMAIL_URL=url,
+    )
+
+    assert result.stderr == ""
+    assert result.stdout.strip() == expected
+
+
+def test_settings_email_url_console_prints_mail():
+    result = import_settings(
+        show="s.EMAIL_BACKEND, s.EMAIL_CONFIGURED",
+        DJANGO_SECRET_KEY="k",
+        EMAIL_URL="console://",
+    )
+
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend True"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"EMAIL_URL": "http://smtp.example.edu"},
+            "EMAIL_URL must look like smtp+tls://user:password@host:587",
+        ),
+        (
+            {"EMAIL_URL": "smtp://h:x"},
+            "EMAIL_URL has a port that is not a number.",
+        ),
+        (
+            {"DJANGO_EMAIL_RETRY_DELAYS": "60,soon", "DJANGO_DEBUG": "1"},
+            "DJANGO_EMAIL_RETRY_DELAYS must be whole numbers of seconds, comma-separated, not "
+            "'soon'.",
+        ),
+    ],
+)
+def test_settings_refuse_email_settings_that_cannot_work(env, message):
+    result = import_settings(DJANGO_SECRET_KEY="k", **env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_settings_email_defaults_links_and_retries():
+    result = import_settings(
+        show="s.SITE_URL, s.OUTBOX_RETRY_DELAYS, s.TASKS['default']['BACKEND']",
+        DJANGO_DEBUG="1",
+    )
+
+    assert result.stdout.strip() == (
+        "http://127.0.0.1:8000 [60, 300, 1800, 7200, 43200] django_tasks_db.DatabaseBackend"
+    )
+
+
 def test_settings_local_development_prints_mail_on_the_console():
     result = import_settings(show="s.EMAIL_CONFIGURED, s.EMAIL_BACKEND", DJANGO_DEBUG="1")
 

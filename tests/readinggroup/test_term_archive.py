@@ -62,9 +62,11 @@ def term(organizer):
     monday, tuesday = term.sections.order_by("weekday")
     alex = UserFactory(username="alex", first_name="Alex", last_name="Infanger")
     monday.leads.add(alex)
-    monday.capacity, monday.room = 25, "2-151"
+    # Named, not numbered by the factory: the file lists sections (and their notes) by slug,
+    # and "section-10" comes before "section-9".
+    monday.capacity, monday.room, monday.slug = 25, "2-151", "monday"
     monday.save()
-    tuesday.room = "4-146"
+    tuesday.room, tuesday.slug = "4-146", "tuesday"
     tuesday.save()
     lead = monday.leads.exclude(pk=alex.pk).get()
     lead.username, lead.first_name, lead.last_name = "eric", "Eric", "Michaud"

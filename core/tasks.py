@@ -24,6 +24,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
@@ -34,6 +35,11 @@ from core import emails
 from core.models import OutgoingEmail
 
 logger = logging.getLogger(__name__)
+
+# Sent by `manage.py email_worker` as it starts, before it runs any task: apps with periodic
+# work (notifications' reminders) start it here, so a worker killed half-way through picks it
+# up again. Receivers get no arguments but `sender`.
+worker_started = Signal()
 
 # After an unexpected error (the database away), the task tries again this much later.
 AFTER_CRASH = datetime.timedelta(minutes=1)

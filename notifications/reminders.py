@@ -36,13 +36,13 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from attendance.models import Enrollment
-from core import outbox
+from core import emails, outbox
 from core.models import OutgoingEmail
 from notifications.emails import SUBJECT_MAX_LENGTH, Moment, RenderedEmail, _clock, _meridiem
 from sections.calendars import one_line
 from sections.models import Meeting
 
-KIND = "reminder"
+KIND = emails.kind("reminder", "reminders the day before each meeting")
 KEY_PREFIX = "reminder:"
 # How late a reminder may still go out after its time (a planner that did not run meanwhile).
 STALE_AFTER = datetime.timedelta(hours=6)
@@ -176,6 +176,7 @@ def queue_due_reminders(*, now) -> list[OutgoingEmail]:
                 subject=email.subject,
                 text=email.text,
                 html=email.html,
+                headers={"From": emails.sender(meeting.section.term.title)},
                 send_after=now,
             )
             for member_id, address in audience

@@ -27,13 +27,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from attendance.models import Enrollment, Member
-from core import outbox
+from core import emails, outbox
 from core.models import EmailOptOut, OutgoingEmail
 from notifications.emails import render_meeting_change
 from notifications.models import MeetingChangeNotice
 from sections.models import MeetingState
 
-KIND = "meeting-change"
+KIND = emails.kind(
+    "meeting-change", "emails when a meeting of your section is cancelled, moved or restored"
+)
 # A message the worker has tried (sent, failed, or being retried) has gone out, for all we know.
 _GONE = (OutgoingEmail.State.SENT, OutgoingEmail.State.FAILED)
 
@@ -161,6 +163,7 @@ def _rewrite(notice, messages, *, meeting, after):
             subject=email.subject,
             text=email.text,
             html=email.html,
+            headers={"From": emails.sender(meeting.section.term.title)},
             send_after=notice.send_after,
         )
         for key, address in wanted.items()

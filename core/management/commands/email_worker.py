@@ -3,7 +3,8 @@
 A worker killed half-way through a batch leaves its task "running" in the database for ever
 (django-tasks-db never runs a task twice), and the messages it had not sent pending. The sweep
 (send_due_email, due now) sends them as soon as the new worker starts, with nothing to do by
-hand. Every option of `db_worker` works here too (see --help).
+hand. Then `core.tasks.worker_started` lets other apps start their periodic tasks (the
+reminders). Every option of `db_worker` works here too (see --help).
 """
 
 import os
@@ -25,4 +26,5 @@ class Command(db_worker.Command):
         # in the worker it starts; the worker sweeps.
         if not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
             tasks.wake()
+            tasks.worker_started.send(sender=self.__class__)
         super().handle(*args, **options)

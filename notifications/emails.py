@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.text import Truncator
 
 from sections.calendars import one_line
@@ -97,6 +98,17 @@ def headline(before: MeetingState, after: MeetingState) -> str:
     return "Changed"
 
 
+def footer(term, unsubscribes_from):
+    """What the shared email layout (templates/email/base.html) puts at the foot: the group's
+    name and, as one text goes to the whole section, the members' email settings rather than a
+    personal link (each message's List-Unsubscribe header carries its own one-click link)."""
+    return {
+        "group_name": term.title,
+        "unsubscribe_url": settings.SITE_URL + reverse("members:me") + "#email-settings",
+        "unsubscribes_from": unsubscribes_from,
+    }
+
+
 def render_meeting_change(*, meeting, before: MeetingState, after: MeetingState) -> RenderedEmail:
     """The email telling `meeting`'s section that it went from `before` to `after`."""
     section = meeting.section
@@ -140,6 +152,7 @@ def render_meeting_change(*, meeting, before: MeetingState, after: MeetingState)
     }
     subject = Truncator(one_line(subject)).chars(SUBJECT_MAX_LENGTH)
     context["subject"] = subject
+    context.update(footer(term, "emails when a meeting is cancelled or moved"))
     return RenderedEmail(
         subject=subject,
         text=render_to_string("notifications/email/meeting_change.txt", context),

@@ -38,7 +38,14 @@ from django.utils.text import Truncator
 from attendance.models import Enrollment
 from core import emails, outbox
 from core.models import OutgoingEmail
-from notifications.emails import SUBJECT_MAX_LENGTH, Moment, RenderedEmail, _clock, _meridiem
+from notifications.emails import (
+    SUBJECT_MAX_LENGTH,
+    Moment,
+    RenderedEmail,
+    _clock,
+    _meridiem,
+    footer,
+)
 from sections.calendars import one_line
 from sections.models import Meeting
 
@@ -128,6 +135,7 @@ def render_reminder(meeting) -> RenderedEmail:
         "week_url": absolute(meeting.get_absolute_url()),
         "cant_come_url": absolute(reverse("members:cant-come", kwargs={"pk": meeting.pk})),
         "settings_url": absolute(reverse("members:me") + "#email-settings"),
+        **footer(term, "reminders the day before each meeting"),
     }
     return RenderedEmail(
         subject=subject,

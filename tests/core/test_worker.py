@@ -249,7 +249,8 @@ def test_two_workers_at_once_send_each_message_once(site, settings):
             env,
             "import json\nfrom django_tasks_db.models import DBTaskResult\n"
             "print(json.dumps([[r.worker_ids, r.return_value['sent']] for r in "
-            "DBTaskResult.objects.filter(status='SUCCESSFUL') if r.return_value['sent']]))",
+            "DBTaskResult.objects.filter(status='SUCCESSFUL', "
+            "task_path='core.tasks.send_due_email') if r.return_value['sent']]))",
         )
     )
     assert sum(sent for _, sent in batches) == 500

@@ -236,6 +236,11 @@ class AttendanceRecord(models.Model):
         EXCUSED = "excused", "Excused"
         ABSENT = "absent", "Absent"
 
+    class Source(models.TextChoices):
+        LEAD = "lead", "Lead"
+        SELF = "self", "Self check-in"
+        WALK_IN = "walk-in", "Walk-in check-in"
+
     ATTENDED = (Status.PRESENT, Status.LATE)
 
     # PROTECT: a meeting holding attendance (or its week, section or term) cannot be deleted
@@ -258,6 +263,13 @@ class AttendanceRecord(models.Model):
         default=0,
         help_text="The roster save that last changed this record (for concurrent-save checks).",
     )
+    source = models.CharField(
+        max_length=10,
+        choices=Source,
+        default=Source.LEAD,
+        help_text="How the record was made: by a lead, by the member checking in at the door, or "
+        "by someone new checking in as a walk-in. A lead's record is never changed by a check-in.",
+    )
 
     objects = AttendanceRecordQuerySet.as_manager()
 
@@ -270,6 +282,10 @@ class AttendanceRecord(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["present", "late", "excused", "absent"]),
                 name="attendance_record_known_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["lead", "self", "walk-in"]),
+                name="attendance_record_known_source",
             ),
         ]
 

@@ -472,3 +472,41 @@ class WaitingListEntry(models.Model):
     def in_line(self):
         """ "3rd in line" (needs `with_position()`)."""
         return f"{ordinal(self.position)} in line"
+
+
+class CheckInAttemptQuerySet(models.QuerySet):
+    def since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+
+class CheckInAttempt(models.Model):
+    """One attempt at checking in, kept for a day to throttle them (docs/checkin.md): a wrong
+    code typed from a client address, or an email checked in from a client to a meeting. In the
+    database, so that every server process counts the same attempts; the email as a keyed hash,
+    like LinkRequest's."""
+
+    class Kind(models.TextChoices):
+        WRONG_CODE = "wrong-code", "Wrong code"
+        EMAIL = "email", "Email checked in"
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    client = models.CharField(max_length=45, blank=True, help_text="The client's IP address.")
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="checkin_attempts",
+    )
+    email_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = CheckInAttemptQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "kind", "created_at"], name="attendance_checkin_client"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.client or 'unknown'}"

@@ -20,6 +20,7 @@ from attendance.emails import send_place_opened
 from attendance.models import (
     Apology,
     AttendanceRecord,
+    CheckInAttempt,
     Enrollment,
     LinkRequest,
     Member,
@@ -1149,3 +1150,43 @@ def walk_in_check_in(*, meeting, name, email, at) -> CheckIn:
     member = add_walk_in(section=meeting.section, name=name, email=email)
     source = AttendanceRecord.Source.WALK_IN
     return _check_in(meeting=meeting, member=member, at=at, source=source)
+
+
+def record_wrong_code(*, client) -> bool:
+    """Count a wrong check-in code typed from `client` and say whether that client may still
+    try (settings.CHECKIN_WRONG_CODES_PER_CLIENT in CHECKIN_THROTTLE_PERIOD): with 10 tries in
+    10 minutes, guessing one of a billion codes within a meeting's window is hopeless."""
+    CheckInAttempt.objects.create(kind=CheckInAttempt.Kind.WRONG_CODE, client=client)
+    return may_try_a_code(client=client)
+
+
+def may_try_a_code(*, client) -> bool:
+    since = timezone.now() - settings.CHECKIN_THROTTLE_PERIOD
+    wrong = CheckInAttempt.objects.since(since).filter(
+        kind=CheckInAttempt.Kind.WRONG_CODE, client=client
+    )
+    return wrong.count() < settings.CHECKIN_WRONG_CODES_PER_CLIENT
+
+
+@transaction.atomic
+def record_email_check_in(*, meeting, email, client) -> bool:
+    """Count a check-in by email to `meeting` from `client`, and say whether it is allowed: one
+    client checks in at most settings.CHECKIN_EMAILS_PER_CLIENT different addresses per meeting
+    (a phone that checks in a friend, not a list of emails). The same address again is free.
+    Attempts older than a day are deleted on the way."""
+    CheckInAttempt.objects.filter(
+        created_at__lt=timezone.now() - datetime.timedelta(days=1)
+    ).delete()
+    key = email_key(email)
+    mine = CheckInAttempt.objects.filter(
+        kind=CheckInAttempt.Kind.EMAIL, meeting=meeting, client=client
+    )
+    if mine.filter(email_key=key).exists():
+        return True
+    # Locks nothing: two requests at once may both pass at the limit; one over is harmless.
+    if mine.values("email_key").distinct().count() >= settings.CHECKIN_EMAILS_PER_CLIENT:
+        return False
+    CheckInAttempt.objects.create(
+        kind=CheckInAttempt.Kind.EMAIL, meeting=meeting, client=client, email_key=key
+    )
+    return True

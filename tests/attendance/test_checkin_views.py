@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from attendance import checkin
 from attendance.models import AttendanceRecord, Enrollment, Member
 from sections.models import Meeting
-from tests.factories import AttendanceRecordFactory, MemberFactory
+from tests.factories import AttendanceRecordFactory
 from tests.hostile import assert_not_server_error, hostile_settings
 from tests.mailbox import delivered
 
@@ -93,7 +93,7 @@ def other_live(there):
     return moved(Meeting.objects.filter(section=there).order_by("starts_at").first(), -5 * MINUTES)
 
 
-# --- Signed-in members ------------------------------------------------------------------------------
+# --- Signed-in members ------------------------------------------------------------------------
 
 
 def test_a_signed_in_member_checks_in_with_one_button(live, people):

@@ -1,6 +1,7 @@
 """/checkin/ and /checkin/<code>/: codes, members signed in or not, walk-ins, throttling."""
 
 import datetime
+import re
 
 import pytest
 from django.test import Client
@@ -296,3 +297,71 @@ def test_hostile_check_in_forms_never_break(live, code, email, name, ticket):
     assert typed.status_code in (302, 400, 429) or typed.status_code == 200
     if posted.status_code != 200 or "You are checked in" not in posted.content.decode():
         assert (records(), Member.objects.count()) == before
+
+
+# --- The lead's page ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 302),
+        ("member of this section", 403),
+        ("member of another section", 403),
+        ("lead of another section", 404),
+        ("lead", 200),
+        ("organizer", 200),
+    ],
+)
+def test_only_the_meetings_leads_and_organizers_see_its_code(live, people, there, who, status):
+    user = there.leads.get() if who == "lead of another section" else people[who]
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+
+    page = client.get(f"/attendance/meetings/{live.pk}/checkin/")
+
+    assert page.status_code == status
+    shown = status == 200 and code_of(live)[:3] in page.content.decode()
+    assert shown == (status == 200)
+    if status == 302:
+        assert page["Location"].startswith("/accounts/login/")
+
+
+def test_the_leads_page_shows_the_qr_code_and_refreshes_with_the_code(live, people):
+    client = signed_in(people["lead"])
+
+    page = client.get(f"/attendance/meetings/{live.pk}/checkin/")
+    body = page.content.decode()
+
+    code = page.context["code"]
+    assert code in (code_of(live), checkin.code_for(live.pk, checkin.step_of(timezone.now()) - 1))
+    assert page.context["url"] == f"http://testserver/checkin/{code}/"
+    assert f'<p class="checkin-code" aria-label="Code {code}">{code[:3]} {code[3:]}</p>' in body
+    qr = re.search(r'<div class="checkin-qr"><svg viewBox="0 0 (\d+) \1" class="qr"><path ', body)
+    assert qr is not None
+    assert f'<meta http-equiv="refresh" content="{page.context["refresh"]}">' in body
+    assert 1 <= page.context["refresh"] <= 30
+    assert "style=" not in body
+    assert page["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+def test_the_leads_page_says_when_check_in_opens(here, people):
+    meeting = moved(Meeting.objects.filter(section=here).first(), 60 * MINUTES)
+    client = signed_in(people["lead"])
+
+    page = client.get(f"/attendance/meetings/{meeting.pk}/checkin/")
+
+    assert "Check-in for this meeting is not open yet: it opens at" in page.content.decode()
+    assert "code" not in page.context
+
+
+def test_the_roster_offers_the_code_only_during_the_window(live, here, people):
+    later = moved(Meeting.objects.filter(section=here).exclude(pk=live.pk).first(), 60 * MINUTES)
+    client = signed_in(people["lead"])
+
+    now_page = client.get(f"/attendance/meetings/{live.pk}/").content.decode()
+    later_page = client.get(f"/attendance/meetings/{later.pk}/").content.decode()
+
+    assert f'href="/attendance/meetings/{live.pk}/checkin/">Show check-in code</a>' in now_page
+    assert "Show check-in code" not in later_page

@@ -1103,8 +1103,25 @@ class CheckIn:
         return f"You were checked in already ({status}): nothing changed."
 
 
+def _lock_meeting_for_check_in(meeting):
+    """Take, first of all, the lock the new record's foreign key takes on its meeting row anyway
+    (FOR KEY SHARE, on PostgreSQL): check-ins then run side by side, and a roster save (which
+    locks the meeting FOR UPDATE before writing its records) waits for them, or they for it.
+    Taken at the insert instead, it came after the record's own index entry: a check-in and a
+    roster save each held what the other wanted (a deadlock). Reads the meeting's status as
+    committed now, so a meeting cancelled a moment ago takes no check-in."""
+    table = connection.ops.quote_name(Meeting._meta.db_table)
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [meeting.pk])
+        row = cursor.fetchone()
+    if row is None or row[0] == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting was cancelled: there is no check-in.", code="cancelled")
+
+
 def _check_in(*, meeting, member, at, source) -> CheckIn:
     checkin.check_open(meeting, at)
+    _lock_meeting_for_check_in(meeting)
     late = at > meeting.starts_at + meeting.section.term.late_after
     status = AttendanceRecord.Status.LATE if late else AttendanceRecord.Status.PRESENT
     # Never an update: a record that exists (a lead's, or an earlier check-in) stays as it is.

@@ -1,17 +1,20 @@
 """Checking in at the door: the window, the late mark, the lead's mark winning (docs/checkin.md)."""
 
 import datetime
+import threading
 import zoneinfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
 from attendance.models import AttendanceRecord
 from attendance.services import Entry, record_attendance, self_check_in, walk_in_check_in
 from sections.models import Meeting
 from sections.services import copy_term
 from tests.admin_forms import admin_change
-from tests.factories import EnrollmentFactory, build_term
+from tests.factories import EnrollmentFactory, build_term, enroll_members
+from tests.threads import postgresql_only
 
 pytestmark = pytest.mark.django_db
 
@@ -208,9 +211,9 @@ def test_walk_in_check_in_enrolls_someone_new(meeting):
 
 def test_self_check_in_queries(meeting, ada, django_assert_num_queries):
     meeting = Meeting.objects.select_related("section__term").get(pk=meeting.pk)
-    # Its transaction (a savepoint inside the test's), enrolled?, then get_or_create: SELECT,
-    # SAVEPOINT, INSERT, RELEASE; then the outer RELEASE.
-    with django_assert_num_queries(7):
+    # Its transaction (a savepoint inside the test's), enrolled?, the meeting's lock, then
+    # get_or_create: SELECT, SAVEPOINT, INSERT, RELEASE; then the outer RELEASE.
+    with django_assert_num_queries(8):
         self_check_in(meeting=meeting, member=ada, at=meeting.starts_at)
 
 
@@ -250,4 +253,62 @@ def test_the_next_term_keeps_the_check_in_settings():
     assert (new.checkin_opens_before, new.late_after) == (
         datetime.timedelta(minutes=5),
         datetime.timedelta(minutes=10),
+    )
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_forty_check_ins_and_a_roster_save_at_once_lose_nothing(section, lead):
+    meeting = Meeting.objects.select_related("section__term").get(section=section, week__number=1)
+    members = enroll_members(section, 40)
+    zed = EnrollmentFactory(section=section, member__name="Zed").member
+    start = threading.Barrier(41)
+    failures = []
+
+    def check_in(member):
+        try:
+            start.wait(10)
+            self_check_in(meeting=meeting, member=member, at=meeting.starts_at)
+        except Exception as error:  # reported below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    def save_roster():
+        # The lead's form was loaded before anyone checked in: everyone unmarked.
+        try:
+            start.wait(10)
+            record_attendance(
+                meeting=meeting,
+                entries=[
+                    Entry(
+                        members[0].pk, Status.EXCUSED, "", original_status="", original_remark=""
+                    ),
+                    Entry(zed.pk, Status.ABSENT, "", original_status="", original_remark=""),
+                    *(
+                        Entry(m.pk, "", "", original_status="", original_remark="")
+                        for m in members[1:]
+                    ),
+                ],
+                recorded_by=lead,
+                expected_version=0,
+            )
+        except Exception as error:
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=check_in, args=(m,)) for m in members]
+    threads.append(threading.Thread(target=save_roster))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert failures == []
+    stored = AttendanceRecord.objects.filter(meeting=meeting)
+    assert stored.count() == 41
+    assert sorted(stored.values_list("member__name", "status", "source")) == sorted(
+        [(members[0].name, "excused", "lead"), ("Zed", "absent", "lead")]
+        + [(m.name, "present", "self") for m in members[1:]]
     )

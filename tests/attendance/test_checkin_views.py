@@ -199,9 +199,9 @@ def test_check_in_queries(live, people, django_assert_num_queries):
     client = signed_in(people["member of this section"])
     ticket = ticket_of(client.get(url_of(live)))
 
-    # Session, the ticket's meeting, user, member; the check-in (7, as in test_checkin); the
+    # Session, the ticket's meeting, user, member; the check-in (8, as in test_checkin); the
     # header's two role checks (organizer? lead?), as on every page.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         done = client.post(url_of(live), {"ticket": ticket})
 
     assert done.status_code == 200

@@ -33,13 +33,14 @@ class MemberQuerySet(models.QuerySet):
         )
 
     def with_record_for(self, meeting):
-        """Annotate `saved_status`, `saved_remark` and `saved_version` of `meeting`'s record
-        ("" and 0 without one): the whole roster and its marks in one query."""
+        """Annotate `saved_status`, `saved_remark`, `saved_version` and `saved_source` of
+        `meeting`'s record (None without one): the whole roster and its marks in one query."""
         records = AttendanceRecord.objects.filter(meeting=meeting, member=OuterRef("pk"))
         return self.annotate(
             saved_status=Subquery(records.values("status")[:1]),
             saved_remark=Subquery(records.values("remark")[:1]),
             saved_version=Subquery(records.values("roster_version")[:1]),
+            saved_source=Subquery(records.values("source")[:1]),
         )
 
     def with_apology_for(self, meeting):

@@ -32,6 +32,7 @@ from sections.models import Meeting, Section
 from syllabus.models import Term
 
 UPCOMING_SHOWN = 10  # besides the next meeting
+LIVE_REFRESH = 5  # seconds, the live roster's reload while members check in
 PAST_PER_PAGE = 20
 
 
@@ -166,6 +167,8 @@ def roster(request, pk):
             else:
                 messages.success(request, _saved_message(meeting, saved))
                 return redirect("attendance:roster", pk=meeting.pk)
+    checkin_open = checkin.is_open(meeting, timezone.now())
+    live = checkin_open and request.method != "POST" and request.GET.get("live") == "1"
     context = {
         "meeting": meeting,
         "form": form,
@@ -175,7 +178,10 @@ def roster(request, pk):
         "conflict": None if conflict is None else conflict.changes,
         "merge": conflict,
         "preparations": _preparations(form.roster),
-        "checkin_open": checkin.is_open(meeting, timezone.now()),
+        "checkin_open": checkin_open,
+        # ?live=1 while the code is shown: the roster reloads itself to show who checks in
+        # (not on a form with the lead's unsaved changes: a POST answer never refreshes).
+        "live": LIVE_REFRESH if live else None,
     }
     return render(request, "attendance/roster.html", context, status=status)
 

@@ -365,3 +365,33 @@ def test_the_roster_offers_the_code_only_during_the_window(live, here, people):
 
     assert f'href="/attendance/meetings/{live.pk}/checkin/">Show check-in code</a>' in now_page
     assert "Show check-in code" not in later_page
+
+
+def test_the_roster_shows_who_checked_in_themselves(live, people):
+    client = signed_in(people["member of this section"])
+    client.post(url_of(live), {"ticket": ticket_of(client.get(url_of(live)))})
+
+    roster = signed_in(people["lead"]).get(f"/attendance/meetings/{live.pk}/")
+
+    body = roster.content.decode()
+    legend = re.search(r'<legend class="h6 mb-1 roster-name">Ada .*?</legend>', body, re.S)
+    assert legend is not None
+    assert (
+        '<span class="badge text-bg-info roster-self" title="Checked in themselves">self</span>'
+        in (legend.group())
+    )
+    assert roster.context["form"].initial[f"status-{people['ada'].pk}"] == "present"
+
+
+def test_the_live_roster_refreshes_every_5_seconds_during_the_window_only(live, here, people):
+    later = moved(Meeting.objects.filter(section=here).exclude(pk=live.pk).first(), 60 * MINUTES)
+    client = signed_in(people["lead"])
+
+    live_page = client.get(f"/attendance/meetings/{live.pk}/?live=1").content.decode()
+    plain_page = client.get(f"/attendance/meetings/{live.pk}/").content.decode()
+    later_page = client.get(f"/attendance/meetings/{later.pk}/?live=1").content.decode()
+
+    assert '<meta http-equiv="refresh" content="5">' in live_page
+    assert "This roster refreshes every 5 seconds to show who checks in." in live_page
+    assert 'http-equiv="refresh"' not in plain_page
+    assert 'http-equiv="refresh"' not in later_page

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.text import Truncator
 
+from attendance.checkin import ALPHABET, CODE_LENGTH, normalise_code
 from attendance.models import Apology, AttendanceRecord, Member, Preparation
 from attendance.services import Entry, WalkIn
 from core.models import EmailOptOut
@@ -522,3 +523,46 @@ class NextTermWithMembersForm(NextTermForm):
         help_text="Everyone enrolled in a section is enrolled in that section's copy in the new "
         "term. Nobody is emailed; members can leave a section from their page (/me/).",
     )
+
+
+class CheckInCodeForm(forms.Form):
+    """The code on the lead's screen, typed at /checkin/ (capitals or not, spaces allowed)."""
+
+    code = forms.CharField(
+        label="Check-in code",
+        max_length=20,
+        help_text="The 6 letters and digits on the lead's screen.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "autofocus": True}
+        ),
+    )
+
+    def clean_code(self):
+        code = normalise_code(self.cleaned_data["code"])
+        if len(code) != CODE_LENGTH or any(char not in ALPHABET for char in code):
+            raise ValidationError(
+                "A check-in code is 6 letters and digits, as on the lead's screen.",
+                code="malformed",
+            )
+        return code
+
+
+class CheckInEmailForm(forms.Form):
+    """Checking in without being signed in: the member's email, and a name for someone new."""
+
+    email = forms.EmailField(
+        label="Your email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    name = forms.CharField(
+        label="Your name",
+        max_length=200,
+        required=False,
+        validators=[validate_one_line],
+        help_text="Only if you are new: you join this section as you check in.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+
+    def clean_name(self):
+        return self.cleaned_data["name"].strip()

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from attendance import checkin_views
 from attendance import member_views as views
 
 app_name = "members"
@@ -28,4 +29,6 @@ urlpatterns = [
     path("meetings/<int:pk>/questions/", views.questions, name="questions"),
     path("terms/<slug:term>/sections/<slug:section>/join/", views.join, name="join"),
     path("join/confirm/", views.join_confirm, name="join-confirm"),
+    path("checkin/", checkin_views.enter_code, name="checkin"),
+    path("checkin/<str:code>/", checkin_views.check_in, name="checkin-code"),
 ]

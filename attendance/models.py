@@ -33,13 +33,14 @@ class MemberQuerySet(models.QuerySet):
         )
 
     def with_record_for(self, meeting):
-        """Annotate `saved_status`, `saved_remark` and `saved_version` of `meeting`'s record
-        ("" and 0 without one): the whole roster and its marks in one query."""
+        """Annotate `saved_status`, `saved_remark`, `saved_version` and `saved_source` of
+        `meeting`'s record (None without one): the whole roster and its marks in one query."""
         records = AttendanceRecord.objects.filter(meeting=meeting, member=OuterRef("pk"))
         return self.annotate(
             saved_status=Subquery(records.values("status")[:1]),
             saved_remark=Subquery(records.values("remark")[:1]),
             saved_version=Subquery(records.values("roster_version")[:1]),
+            saved_source=Subquery(records.values("source")[:1]),
         )
 
     def with_apology_for(self, meeting):
@@ -236,6 +237,11 @@ class AttendanceRecord(models.Model):
         EXCUSED = "excused", "Excused"
         ABSENT = "absent", "Absent"
 
+    class Source(models.TextChoices):
+        LEAD = "lead", "Lead"
+        SELF = "self", "Self check-in"
+        WALK_IN = "walk-in", "Walk-in check-in"
+
     ATTENDED = (Status.PRESENT, Status.LATE)
 
     # PROTECT: a meeting holding attendance (or its week, section or term) cannot be deleted
@@ -258,6 +264,13 @@ class AttendanceRecord(models.Model):
         default=0,
         help_text="The roster save that last changed this record (for concurrent-save checks).",
     )
+    source = models.CharField(
+        max_length=10,
+        choices=Source,
+        default=Source.LEAD,
+        help_text="How the record was made: by a lead, by the member checking in at the door, or "
+        "by someone new checking in as a walk-in. A lead's record is never changed by a check-in.",
+    )
 
     objects = AttendanceRecordQuerySet.as_manager()
 
@@ -270,6 +283,10 @@ class AttendanceRecord(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["present", "late", "excused", "absent"]),
                 name="attendance_record_known_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=["lead", "self", "walk-in"]),
+                name="attendance_record_known_source",
             ),
         ]
 
@@ -456,3 +473,41 @@ class WaitingListEntry(models.Model):
     def in_line(self):
         """ "3rd in line" (needs `with_position()`)."""
         return f"{ordinal(self.position)} in line"
+
+
+class CheckInAttemptQuerySet(models.QuerySet):
+    def since(self, moment):
+        return self.filter(created_at__gte=moment)
+
+
+class CheckInAttempt(models.Model):
+    """One attempt at checking in, kept for a day to throttle them (docs/checkin.md): a wrong
+    code typed from a client address, or an email checked in from a client to a meeting. In the
+    database, so that every server process counts the same attempts; the email as a keyed hash,
+    like LinkRequest's."""
+
+    class Kind(models.TextChoices):
+        WRONG_CODE = "wrong-code", "Wrong code"
+        EMAIL = "email", "Email checked in"
+
+    kind = models.CharField(max_length=10, choices=Kind)
+    client = models.CharField(max_length=45, blank=True, help_text="The client's IP address.")
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="checkin_attempts",
+    )
+    email_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = CheckInAttemptQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "kind", "created_at"], name="attendance_checkin_client"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} from {self.client or 'unknown'}"

@@ -15,10 +15,12 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from attendance import checkin
 from attendance.emails import send_place_opened
 from attendance.models import (
     Apology,
     AttendanceRecord,
+    CheckInAttempt,
     Enrollment,
     LinkRequest,
     Member,
@@ -302,6 +304,7 @@ def record_attendance(
             recorded_by=recorded_by,
             recorded_at=now,
             roster_version=version,
+            source=AttendanceRecord.Source.LEAD,
         )
         for member_id, values in merged.items()
         if values["status"] and values != _saved(roster[member_id])
@@ -312,7 +315,14 @@ def record_attendance(
             changed,
             update_conflicts=True,
             unique_fields=["meeting", "member"],
-            update_fields=["status", "remark", "recorded_by", "recorded_at", "roster_version"],
+            update_fields=[
+                "status",
+                "remark",
+                "recorded_by",
+                "recorded_at",
+                "roster_version",
+                "source",
+            ],
         )
     return RosterSave(
         version=version if changed else current_version,
@@ -1069,3 +1079,131 @@ def save_email_settings(*, member, wanted) -> None:
             outbox.opt_in(email=member.email, kind=kind)
         else:
             outbox.opt_out(email=member.email, kind=kind)
+
+
+# --- Checking in at the door (docs/checkin.md) --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """The outcome of a check-in: the member's record of the meeting and whether this check-in
+    made it (False: a record was there already, the member's own or a lead's, and is kept)."""
+
+    record: AttendanceRecord
+    created: bool
+
+    @property
+    def message(self):
+        record = self.record
+        status = record.get_status_display().lower()
+        if self.created:
+            return f"You are checked in: {status}."
+        if record.source == AttendanceRecord.Source.LEAD:
+            return f"Your lead has already marked you {status}: nothing changed."
+        return f"You were checked in already ({status}): nothing changed."
+
+
+def _lock_meeting_for_check_in(meeting):
+    """Take, first of all, the lock the new record's foreign key takes on its meeting row anyway
+    (FOR KEY SHARE, on PostgreSQL): check-ins then run side by side, and a roster save (which
+    locks the meeting FOR UPDATE before writing its records) waits for them, or they for it.
+    Taken at the insert instead, it came after the record's own index entry: a check-in and a
+    roster save each held what the other wanted (a deadlock). Reads the meeting's status as
+    committed now, so a meeting cancelled a moment ago takes no check-in."""
+    table = connection.ops.quote_name(Meeting._meta.db_table)
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [meeting.pk])
+        row = cursor.fetchone()
+    if row is None or row[0] == Meeting.Status.CANCELLED:
+        raise ValidationError("This meeting was cancelled: there is no check-in.", code="cancelled")
+
+
+def _check_in(*, meeting, member, at, source) -> CheckIn:
+    checkin.check_open(meeting, at)
+    _lock_meeting_for_check_in(meeting)
+    late = at > meeting.starts_at + meeting.section.term.late_after
+    status = AttendanceRecord.Status.LATE if late else AttendanceRecord.Status.PRESENT
+    # Never an update: a record that exists (a lead's, or an earlier check-in) stays as it is.
+    # get_or_create inserts in a savepoint; when another transaction inserted the same record
+    # first (two check-ins at once, or a lead's roster save), the unique (meeting, member) rule
+    # makes this insert fail (on PostgreSQL, once the other commits) and the record is read.
+    record, created = AttendanceRecord.objects.get_or_create(
+        meeting=meeting,
+        member=member,
+        defaults={
+            "status": status,
+            "recorded_at": at,
+            # Not a roster save: a lead's open roster form is not made stale by it (its save
+            # keeps the check-ins it did not change: record_attendance's merge).
+            "roster_version": 0,
+            "source": source,
+        },
+    )
+    return CheckIn(record=record, created=created)
+
+
+@transaction.atomic
+def self_check_in(*, meeting, member, at) -> CheckIn:
+    """Mark `member` present at `meeting` (late after the term's `late_after`), as they check in
+    themselves at `at`, inside the meeting's check-in window. Idempotent; a record a lead made
+    always wins (it is never changed). Raises ValidationError saying why not: the meeting is
+    cancelled, check-in is not open yet or closed, the member is not in its section."""
+    checkin.check_open(meeting, at)
+    if not Enrollment.objects.filter(member=member, section_id=meeting.section_id).exists():
+        raise ValidationError(
+            "You are not in the %(section)s section: ask its lead to add you.",
+            code="not_enrolled",
+            params={"section": meeting.section.name},
+        )
+    return _check_in(meeting=meeting, member=member, at=at, source=AttendanceRecord.Source.SELF)
+
+
+@transaction.atomic
+def walk_in_check_in(*, meeting, name, email, at) -> CheckIn:
+    """Someone new at the door: a member with `name` and `email` (the existing one if the email
+    is known after all), enrolled in the meeting's section and checked in as a walk-in."""
+    checkin.check_open(meeting, at)
+    member = add_walk_in(section=meeting.section, name=name, email=email)
+    source = AttendanceRecord.Source.WALK_IN
+    return _check_in(meeting=meeting, member=member, at=at, source=source)
+
+
+def record_wrong_code(*, client) -> bool:
+    """Count a wrong check-in code typed from `client` and say whether that client may still
+    try (settings.CHECKIN_WRONG_CODES_PER_CLIENT in CHECKIN_THROTTLE_PERIOD): with 10 tries in
+    10 minutes, guessing one of a billion codes within a meeting's window is hopeless."""
+    CheckInAttempt.objects.create(kind=CheckInAttempt.Kind.WRONG_CODE, client=client)
+    return may_try_a_code(client=client)
+
+
+def may_try_a_code(*, client) -> bool:
+    since = timezone.now() - settings.CHECKIN_THROTTLE_PERIOD
+    wrong = CheckInAttempt.objects.since(since).filter(
+        kind=CheckInAttempt.Kind.WRONG_CODE, client=client
+    )
+    return wrong.count() < settings.CHECKIN_WRONG_CODES_PER_CLIENT
+
+
+@transaction.atomic
+def record_email_check_in(*, meeting, email, client) -> bool:
+    """Count a check-in by email to `meeting` from `client`, and say whether it is allowed: one
+    client checks in at most settings.CHECKIN_EMAILS_PER_CLIENT different addresses per meeting
+    (a phone that checks in a friend, not a list of emails). The same address again is free.
+    Attempts older than a day are deleted on the way."""
+    CheckInAttempt.objects.filter(
+        created_at__lt=timezone.now() - datetime.timedelta(days=1)
+    ).delete()
+    key = email_key(email)
+    mine = CheckInAttempt.objects.filter(
+        kind=CheckInAttempt.Kind.EMAIL, meeting=meeting, client=client
+    )
+    if mine.filter(email_key=key).exists():
+        return True
+    # Locks nothing: two requests at once may both pass at the limit; one over is harmless.
+    if mine.values("email_key").distinct().count() >= settings.CHECKIN_EMAILS_PER_CLIENT:
+        return False
+    CheckInAttempt.objects.create(
+        kind=CheckInAttempt.Kind.EMAIL, meeting=meeting, client=client, email_key=key
+    )
+    return True

@@ -7,6 +7,7 @@ app_name = "attendance"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("meetings/<int:pk>/", views.roster, name="roster"),
+    path("meetings/<int:pk>/checkin/", views.checkin_display, name="checkin-display"),
     path("sections/<int:pk>/add/", views.section_bulk_add, name="section-add"),
     path("sections/<int:pk>/report/", views.section_report, name="section-report"),
     path("sections/<int:pk>/report.csv", views.section_report_csv, name="section-report-csv"),

@@ -1,5 +1,7 @@
 import csv
 
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,9 +9,13 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from attendance import checkin
 from attendance.forms import BulkAddForm, RosterForm, WalkInForm, focus_first
 from attendance.models import AttendanceRecord, Member
 from attendance.reports import SectionReport, TermOverview
@@ -26,6 +32,7 @@ from sections.models import Meeting, Section
 from syllabus.models import Term
 
 UPCOMING_SHOWN = 10  # besides the next meeting
+LIVE_REFRESH = 5  # seconds, the live roster's reload while members check in
 PAST_PER_PAGE = 20
 
 
@@ -160,6 +167,8 @@ def roster(request, pk):
             else:
                 messages.success(request, _saved_message(meeting, saved))
                 return redirect("attendance:roster", pk=meeting.pk)
+    checkin_open = checkin.is_open(meeting, timezone.now())
+    live = checkin_open and request.method != "POST" and request.GET.get("live") == "1"
     context = {
         "meeting": meeting,
         "form": form,
@@ -169,8 +178,45 @@ def roster(request, pk):
         "conflict": None if conflict is None else conflict.changes,
         "merge": conflict,
         "preparations": _preparations(form.roster),
+        "checkin_open": checkin_open,
+        # ?live=1 while the code is shown: the roster reloads itself to show who checks in
+        # (not on a form with the lead's unsaved changes: a POST answer never refreshes).
+        "live": LIVE_REFRESH if live else None,
     }
     return render(request, "attendance/roster.html", context, status=status)
+
+
+@require_safe
+@never_cache
+@login_required
+def checkin_display(request, pk):
+    """The meeting's check-in code, full screen, for its leads and organizers to show at the
+    door: a QR code (inline SVG, drawn here) of /checkin/<code>/ and the code in large letters.
+    The page reloads itself when the code changes (a meta refresh: no script)."""
+    meeting = managed_or_denied(
+        Meeting.objects.manageable_by(request.user).select_related("section__term", "week"),
+        request,
+        pk=pk,
+    )
+    now = timezone.now()
+    context = {"meeting": meeting, "refresh": checkin.seconds_left(now)}
+    try:
+        checkin.check_open(meeting, now)
+    except ValidationError as error:
+        context["reasons"] = error.messages
+    else:
+        code = checkin.current_code(meeting, now)
+        url = settings.SITE_URL + reverse("members:checkin-code", kwargs={"code": code})
+        # segno writes the SVG itself (a path, numbers and a class): nothing of a user's in it.
+        svg = segno.make(url, error="m").svg_inline(scale=1, omitsize=True, svgclass="qr")
+        context.update(
+            code=code,
+            code_shown=f"{code[:3]} {code[3:]}",
+            url=url,
+            qr=mark_safe(svg),
+            typed_url=settings.SITE_URL + reverse("members:checkin"),
+        )
+    return render(request, "attendance/checkin_display.html", context)
 
 
 def _preparations(roster):

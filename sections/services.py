@@ -230,6 +230,8 @@ def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) 
         first_monday=first_monday,
         time_zone=term.time_zone,
         reminder_hour=term.reminder_hour,
+        checkin_opens_before=term.checkin_opens_before,
+        late_after=term.late_after,
         is_published=False,
     )
     new_term.organizers.set(term.organizers.all())

@@ -66,6 +66,7 @@ class TermAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
             {"fields": ["name", "slug", "title", "institution", "is_published", "joining_open"]},
         ),
         ("Dates", {"fields": ["first_monday", "time_zone", "reminder_hour"]}),
+        ("Check-in at the door", {"fields": ["checkin_opens_before", "late_after"]}),
         (
             "Text",
             {"fields": ["intro", "format_note", "reading_list_note", "supporters", "organizers"]},

@@ -162,6 +162,26 @@ class Term(models.Model):
         help_text="Members get a reminder the day before each meeting at this hour, in the "
         "term's time zone.",
     )
+    checkin_opens_before = models.DurationField(
+        "check-in opens before the start",
+        default=datetime.timedelta(minutes=15),
+        validators=[
+            MinValueValidator(datetime.timedelta(0)),
+            MaxValueValidator(datetime.timedelta(hours=2)),
+        ],
+        help_text="Members may check themselves in from this long before a meeting starts to its "
+        "end (hh:mm:ss, at most 2 hours).",
+    )
+    late_after = models.DurationField(
+        "late after",
+        default=datetime.timedelta(minutes=15),
+        validators=[
+            MinValueValidator(datetime.timedelta(0)),
+            MaxValueValidator(datetime.timedelta(hours=2)),
+        ],
+        help_text="A member who checks in later than this after the start is marked late "
+        "(hh:mm:ss, at most 2 hours).",
+    )
     is_published = models.BooleanField("published", default=False)
     joining_open = models.BooleanField(
         "joining open",

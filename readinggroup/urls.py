@@ -4,10 +4,6 @@ from django.urls import include, path
 
 from readinggroup import views
 
-admin.site.site_header = "Reading group administration"
-admin.site.site_title = "Reading group admin"
-admin.site.index_title = "Terms, weeks, papers and sections"
-
 handler400 = views.bad_request
 handler500 = views.server_error
 

@@ -132,7 +132,9 @@ class NextTermForm(forms.Form):
     )
     slug = forms.SlugField(max_length=100, help_text="Used in URLs: spring-2023.")
     first_monday = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), help_text="Monday of week 1."
+        label="First Monday",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Monday of week 1.",
     )
 
 

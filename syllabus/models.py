@@ -149,6 +149,7 @@ class Term(models.Model):
         help_text="For example “MIT AI Alignment Club (MAIA)”.",
     )
     first_monday = models.DateField(
+        "first Monday",
         null=True,
         blank=True,
         help_text="Monday of week 1; week dates follow from it unless a week overrides them.",

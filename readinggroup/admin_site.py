@@ -11,6 +11,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 
+from core.admin import PeopleAutocompleteJsonView
 from core.people import person_label
 from sections.models import Section
 from syllabus.models import Paper, Term, Week
@@ -64,6 +65,9 @@ class ReadingGroupAdminSite(admin.AdminSite):
             order = MODEL_ORDER.get(app["app_label"], [])
             app["models"].sort(key=lambda model: _rank(order, model["object_name"]))
         return apps
+
+    def autocomplete_view(self, request):
+        return PeopleAutocompleteJsonView.as_view(admin_site=self)(request)
 
     def index(self, request, extra_context=None):
         context = {"this_term": self.this_term(request), **(extra_context or {})}

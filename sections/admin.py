@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from core.admin import BoundedInlineMixin, KeepHeldDataMixin, SafeIdsMixin
+from core.admin import BoundedInlineMixin, KeepHeldDataMixin, PeopleMixin, SafeIdsMixin
+from core.people import person_label
 from sections.forms import (
     MeetingCancelForm,
     MeetingMoveForm,
@@ -85,7 +86,7 @@ class MeetingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
+class SectionAdmin(KeepHeldDataMixin, PeopleMixin, SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "term", "weekday", "start_time", "end_time", "room", "lead_names"]
     list_filter = ["term", "weekday"]
     list_select_related = ["term"]
@@ -99,7 +100,7 @@ class SectionAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
 
     @admin.display(description="leads")
     def lead_names(self, section):
-        return ", ".join(lead.get_full_name() or lead.username for lead in section.leads.all())
+        return ", ".join(person_label(lead) for lead in section.leads.all())
 
 
 @admin.register(Meeting)
@@ -302,7 +303,7 @@ class DiscussionNoteRevisionInline(SafeIdsMixin, admin.TabularInline):
     """The note's history, read-only: saves add revisions, nothing edits or deletes them."""
 
     model = DiscussionNoteRevision
-    fields = ["number", "status", "author", "created_at", "restored_from", "excerpt"]
+    fields = ["number", "status", "author_label", "created_at", "restored_from", "excerpt"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -315,6 +316,10 @@ class DiscussionNoteRevisionInline(SafeIdsMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
+
+    @admin.display(description="author")
+    def author_label(self, revision):
+        return person_label(revision.author) if revision.author else ""
 
     @admin.display(description="text")
     def excerpt(self, revision):
@@ -396,4 +401,4 @@ class DiscussionNoteAdmin(SafeIdsMixin, admin.ModelAdmin):
 
     @admin.display(description="authors")
     def author_names(self, note):
-        return ", ".join(a.get_full_name() or a.username for a in note.authors.all())
+        return ", ".join(person_label(author) for author in note.authors.all())

@@ -9,6 +9,7 @@ from core.admin import (
     BoundedInlineMixin,
     KeepHeldDataFormSet,
     KeepHeldDataMixin,
+    PeopleMixin,
     SafeIdsMixin,
 )
 from syllabus.forms import PaperImportForm
@@ -44,7 +45,7 @@ class WeekInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Term)
-class TermAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
+class TermAdmin(KeepHeldDataMixin, PeopleMixin, SafeIdsMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "title",

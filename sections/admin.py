@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminTimeWidget
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -14,6 +15,7 @@ from django.utils.text import Truncator
 from core.admin import BoundedInlineMixin, KeepHeldDataMixin, PeopleMixin, SafeIdsMixin
 from core.people import person_label
 from sections.forms import (
+    ClockTimeField,
     MeetingCancelForm,
     MeetingMoveForm,
     MeetingRestoreForm,
@@ -94,6 +96,10 @@ class SectionAdmin(KeepHeldDataMixin, PeopleMixin, SafeIdsMixin, admin.ModelAdmi
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["leads"]
     inlines = [MeetingInline]
+    # Times as organizers type them: "6:30 pm", "6:30pm" or "18:30" (shown as 18:30).
+    formfield_overrides = {
+        models.TimeField: {"form_class": ClockTimeField, "widget": AdminTimeWidget(format="%H:%M")}
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("leads")

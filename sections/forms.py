@@ -5,6 +5,9 @@ in the term's time zone become UTC `starts_at`/`ends_at`), and the write is a se
 (`sections.services`), whose ValidationErrors come back keyed by these fields' names.
 """
 
+import datetime
+import re
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -16,6 +19,60 @@ from sections.models import DiscussionNote
 from syllabus.models import validate_one_line
 
 NOTE_MAX_CHARACTERS = 100_000
+
+# --- Times of day, as people type them ------------------------------------------------------
+
+TIME_FORMAT_HELP = "Type it as 6:30 pm, 6:30pm or 18:30."
+# "6:30 pm", "6:30pm", "6 pm", "6:30 p.m.", "18:30", "18:30:00" (the admin's clock button);
+# ASCII digits only (int() would read other scripts' digits too).
+_CLOCK = re.compile(
+    r"(?P<hour>[0-9]{1,2})(?::(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?)?"
+    r"(?:\s*(?P<half>[ap])\.?\s*m\.?)?",
+    re.IGNORECASE,
+)
+
+
+def parse_clock(text: str) -> datetime.time:
+    """A time of day from “6:30 pm”, “6:30pm”, “6 pm”, “18:30” or “18:30:00”; else a
+    ValidationError that says how to write it."""
+    match = _CLOCK.fullmatch(" ".join(text.split()))
+    if match is None:
+        raise ValidationError("Enter a time such as 6:30 pm or 18:30.", code="invalid")
+    hour = int(match["hour"])
+    minute, second = int(match["minute"] or 0), int(match["second"] or 0)
+    if match["half"]:
+        if not 1 <= hour <= 12:
+            raise ValidationError(
+                "With am or pm the hour goes from 1 to 12: 6:30 pm, or 18:30 without pm.",
+                code="invalid_hour",
+            )
+        hour = hour % 12 + (12 if match["half"].lower() == "p" else 0)
+    elif match["minute"] is None:
+        raise ValidationError(
+            "Say am or pm (6 pm), or give the minutes (18:00).", code="ambiguous_hour"
+        )
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValidationError(
+            "There is no such time of day: write it as 6:30 pm or 18:30.", code="no_such_time"
+        )
+    return datetime.time(hour, minute, second)
+
+
+class ClockTimeField(forms.TimeField):
+    """A time of day typed as people type them (`parse_clock`); its help text says how, but
+    where the browser draws its own time control (`say_format=False`)."""
+
+    def __init__(self, *, help_text="", say_format=True, **kwargs):
+        if say_format:
+            help_text = f"{help_text} {TIME_FORMAT_HELP}" if help_text else TIME_FORMAT_HELP
+        super().__init__(help_text=help_text, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.time):
+            return value
+        return parse_clock(str(value))
 
 
 def _helper(submit_name, label, css_class=""):
@@ -66,8 +123,13 @@ class MeetingMoveForm(NotifyMembersForm):
     notify_name = "move-notify"
 
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    # <input type="time">: the browser shows the format, and sends 18:30 whatever was typed.
+    start_time = ClockTimeField(
+        say_format=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = ClockTimeField(
+        say_format=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     room = forms.CharField(max_length=100, required=False, validators=[validate_one_line])
     note = forms.CharField(
         label="Public note",

@@ -169,3 +169,42 @@ def test_the_leads_picker_finds_and_names_people_by_full_name_and_user_name(
         f"Eric Michaud (emichaud), {KAIVU}",
         "Eric Michaud (emichaud), Alex Infanger (ainfanger)",
     ]
+
+
+def type_into(browser, name, text):
+    field = browser.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(text)
+
+
+def test_section_times_are_typed_as_6_30_pm_with_the_format_said(
+    live_server, browser, organizer, lead
+):
+    wednesday = Section.objects.get(term__slug="fall-2022", slug="wednesday")
+    change = f"/admin/sections/section/{wednesday.pk}/change/"
+    log_in(browser, live_server.url, "organizer", ORGANIZER_PASSWORD, next_url=change)
+    browser.set_window_size(1280, 900)
+    console_errors(browser)
+    help_text = text_of(browser, "#id_start_time_helptext")
+
+    type_into(browser, "start_time", "6")
+    type_into(browser, "end_time", "8:30 pm")
+    click_and_wait(browser, browser.find_element(By.NAME, "_continue"))
+    errors = text_of(browser, ".field-start_time .errorlist li")
+    error_quality = quality(browser, exclude=DJANGO_ADMIN_OWN)
+    type_into(browser, "start_time", "6:30 pm")
+    type_into(browser, "end_time", "8:30pm")
+    click_and_wait(browser, browser.find_element(By.NAME, "_continue"))
+    saved = text_of(browser, ".messagelist li")
+    shown = (
+        browser.find_element(By.NAME, "start_time").get_attribute("value"),
+        browser.find_element(By.NAME, "end_time").get_attribute("value"),
+    )
+    browser.get(f"{live_server.url}/terms/fall-2022/sections/wednesday/")
+
+    assert help_text == ["Local time in the term's time zone. Type it as 6:30 pm, 6:30pm or 18:30."]
+    assert errors == ["Say am or pm (6 pm), or give the minutes (18:00)."]
+    assert error_quality == {"console": [], "axe": []}
+    assert saved[0].startswith("The section “Wednesday (Fall 2022)” was changed successfully.")
+    assert shown == ("18:30", "20:30")
+    assert "Wednesdays, 6:30–8:30 pm" in browser.find_element(By.TAG_NAME, "main").text

@@ -3,6 +3,7 @@ times typed as people type them, pickers that name people, starting the next ter
 texts, skipped weeks) and the attendance overview and report. Each page is checked for
 console errors and serious axe violations."""
 
+import datetime
 import importlib
 
 import pytest
@@ -11,6 +12,7 @@ from django.db.models import Q
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
+from attendance.models import Enrollment
 from sections.models import Section
 from tests.browser.conftest import (
     axe_violations,
@@ -20,6 +22,7 @@ from tests.browser.conftest import (
     log_in,
     wait_until,
 )
+from tests.factories import AttendanceRecordFactory, EnrollmentFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -208,3 +211,58 @@ def test_section_times_are_typed_as_6_30_pm_with_the_format_said(
     assert saved[0].startswith("The section “Wednesday (Fall 2022)” was changed successfully.")
     assert shown == ("18:30", "20:30")
     assert "Wednesdays, 6:30–8:30 pm" in browser.find_element(By.TAG_NAME, "main").text
+
+
+def test_the_attendance_overview_and_report_tell_not_taken_and_count_rates_from_joining(
+    live_server, browser, organizer, lead
+):
+    wednesday = Section.objects.get(term__slug="fall-2022", slug="wednesday")
+    week = {m.week.number: m for m in wednesday.meetings.select_related("week")}
+    for name, joined, statuses in [("Ada", 1, "PPAP"), ("Cy", 3, "..AP")]:
+        enrollment = EnrollmentFactory(section=wednesday, member__name=name)
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            created_at=week[joined].starts_at - datetime.timedelta(days=1)
+        )
+        for number, letter in enumerate(statuses, start=1):
+            if letter != ".":
+                status = {"P": "present", "A": "absent"}[letter]
+                AttendanceRecordFactory(
+                    meeting=week[number], member=enrollment.member, status=status
+                )
+    log_in(
+        browser,
+        live_server.url,
+        "organizer",
+        ORGANIZER_PASSWORD,
+        next_url="/attendance/terms/fall-2022/",
+    )
+    browser.set_window_size(1280, 900)
+    console_errors(browser)
+
+    rows = {
+        row.find_element(By.TAG_NAME, "th").text: [
+            cell.text for cell in row.find_elements(By.TAG_NAME, "td")
+        ][:5]
+        for row in browser.find_elements(By.CSS_SELECTOR, ".headcount-table tbody tr")
+    }
+    caption = text_of(browser, ".headcount-table caption")
+    overview_quality = quality(browser)
+    browser.get(f"{live_server.url}/attendance/sections/{wednesday.pk}/report/")
+    rates = {
+        row.find_element(By.TAG_NAME, "th").text: row.find_element(
+            By.CSS_SELECTOR, ".member-rate"
+        ).text
+        for row in browser.find_elements(By.CSS_SELECTOR, ".attendance-matrix tbody tr")
+    }
+    legend = browser.find_element(By.XPATH, "//p[contains(., 'Rate:')]").text
+    report_quality = quality(browser)
+
+    assert rows == {
+        "Wednesday": ["1", "1", "0", "2", "not taken"],
+        "Friday": ["not taken"] * 5,
+    }
+    assert caption[0].endswith("“not taken”: nobody took the roll; “to come”: not over yet.")
+    assert overview_quality == {"console": [], "axe": []}
+    assert rates == {"Ada": "75%", "Cy": "50%"}  # Cy joined in week 3: 1 of 2, not 1 of 4
+    assert legend.endswith("since the member enrolled (or first came, if that was earlier).")
+    assert report_quality == {"console": [], "axe": []}

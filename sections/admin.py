@@ -54,9 +54,22 @@ class SectionListFilter(admin.RelatedFieldListFilter):
         return [(section.pk, str(section)) for section in Section.objects.select_related("term")]
 
 
-def action_form_page(modeladmin, request, queryset, *, form, title, intro, submit):
-    """An admin action's intermediate page: the selected objects, a form and an apply button."""
+def action_form_page(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    form,
+    title,
+    intro,
+    submit,
+    template="admin/sections/action_form.html",
+    **extra,
+):
+    """An admin action's intermediate page: the selected objects, a form and an apply button
+    (`template` extends admin/sections/action_form.html; `extra` goes to its context)."""
     context = {
+        **extra,
         **modeladmin.admin_site.each_context(request),
         "title": title,
         "intro": intro,
@@ -67,7 +80,7 @@ def action_form_page(modeladmin, request, queryset, *, form, title, intro, submi
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "opts": modeladmin.model._meta,
     }
-    return TemplateResponse(request, "admin/sections/action_form.html", context)
+    return TemplateResponse(request, template, context)
 
 
 class MeetingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
@@ -266,13 +279,26 @@ class TermAdmin(syllabus_admin.TermAdmin):
         new term and the messages to show ([(level, text)]); raises ValidationError for the
         form. A layer above extends it in its own subclass (attendance copies the members)."""
         new_term = copy_term(term=term, **data)
-        return new_term, [
+        notices = [
             (
                 messages.SUCCESS,
                 f"Started {new_term.name} from {term.name}: its weeks, readings, sections and "
                 "meetings are copied. It is not published yet.",
             )
         ]
+        named = len(new_term.texts_naming(term))
+        if named:
+            texts = (
+                "1 copied text still names" if named == 1 else f"{named} copied texts still name"
+            )
+            notices.append(
+                (
+                    messages.WARNING,
+                    f"{texts} {term.name}: they are listed above the form. Edit them before "
+                    "you publish the term.",
+                )
+            )
+        return new_term, notices
 
     @admin.action(description="Start the next term from this one…", permissions=["add"])
     def start_next_term(self, request, queryset):
@@ -282,7 +308,10 @@ class TermAdmin(syllabus_admin.TermAdmin):
             return None
         term = terms[0]
         applying = "apply" in request.POST
-        form = self.next_term_form(request.POST if applying else None)
+        # "Lay out the dates" shows the form again with the new term's weeks dated, to skip
+        # holidays; "Start the new term" starts it.
+        bound = applying or "layout" in request.POST
+        form = self.next_term_form(request.POST if bound else None, term=term)
         if applying and form.is_valid():
             try:
                 new_term, notices = self.start_term(request, term, form.cleaned_data)
@@ -302,6 +331,8 @@ class TermAdmin(syllabus_admin.TermAdmin):
             "unpublished term starting on the Monday you pick, and creates its meetings. "
             "Meeting changes, notes and attendance stay with the old term.",
             submit="Start the new term",
+            template="admin/sections/term/next_term.html",
+            layout=form.layout(),
         )
 
 

@@ -11,9 +11,11 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
 
 from attendance.models import Enrollment
 from sections.models import Section
+from syllabus.models import Term
 from tests.browser.conftest import (
     axe_violations,
     click,
@@ -266,3 +268,56 @@ def test_the_attendance_overview_and_report_tell_not_taken_and_count_rates_from_
     assert rates == {"Ada": "75%", "Cy": "50%"}  # Cy joined in week 3: 1 of 2, not 1 of 4
     assert legend.endswith("since the member enrolled (or first came, if that was earlier).")
     assert report_quality == {"console": [], "axe": []}
+
+
+def test_starting_the_next_term_lays_out_the_dates_skips_a_holiday_and_flags_old_texts(
+    live_server, browser, organizer, lead
+):
+    fall = Term.objects.get(slug="fall-2022")
+    log_in(
+        browser, live_server.url, "organizer", ORGANIZER_PASSWORD, next_url="/admin/syllabus/term/"
+    )
+    browser.set_window_size(1280, 900)
+    click(
+        browser,
+        browser.find_element(By.CSS_SELECTOR, f"input[name=_selected_action][value='{fall.pk}']"),
+    )
+    Select(browser.find_element(By.NAME, "action")).select_by_value("start_next_term")
+    click_and_wait(browser, browser.find_element(By.NAME, "index"))
+    console_errors(browser)
+    before_layout = text_of(browser, ".next-term-dates p.help")
+    type_into(browser, "name", "Spring 2023")
+    type_into(browser, "slug", "spring-2023")
+    browser.execute_script("document.querySelector('[name=first_monday]').value = '2023-02-06'")
+    click_and_wait(browser, browser.find_element(By.NAME, "layout"))
+    click(browser, browser.find_element(By.CSS_SELECTOR, "label[for='skip-2023-03-20']"))
+    click_and_wait(browser, browser.find_element(By.NAME, "layout"))
+    rows = text_of(browser, ".next-term-layout tbody tr")
+    form_quality = quality(browser)
+    click_and_wait(browser, browser.find_element(By.NAME, "apply"))
+    notices = text_of(browser, ".messagelist li")
+    flagged = text_of(browser, "#named-texts li")
+    change_quality = quality(browser, exclude=DJANGO_ADMIN_OWN)
+    browser.get(f"{live_server.url}/terms/spring-2023/")
+    schedule = browser.find_element(By.TAG_NAME, "main").text
+
+    assert before_layout[0].startswith("Pick the first Monday, then “Lay out the dates”")
+    assert rows[5:8] == [
+        "Mon Mar 13 – Sun Mar 19, 2023 Week 6: Grokking Skip the week of Mar 13",
+        "Mon Mar 20 – Sun Mar 26, 2023 No meeting Skip the week of Mar 20",
+        "Mon Mar 27 – Sun Apr 2, 2023 Week 7: Adversarial Examples Skip the week of Mar 27",
+    ]
+    assert len(rows) == 12  # 11 weeks and the holiday
+    assert form_quality == {"console": [], "axe": []}
+    assert notices[:2] == [
+        "Started Spring 2023 from Fall 2022: its weeks, readings, sections and meetings are "
+        "copied. It is not published yet.",
+        "1 copied text still names Fall 2022: they are listed above the form. Edit them before "
+        "you publish the term.",
+    ]
+    assert flagged == [
+        "Intro: “…of Deep Learning Reading Group! This fall at MIT (2022), we will be reading…”"
+    ]
+    assert change_quality == {"console": [], "axe": []}
+    assert "Week 6 · Mar 13–Mar 19" in schedule
+    assert "Week 7 · Mar 27–Apr 2" in schedule

@@ -415,3 +415,26 @@ def test_the_flags_go_once_the_texts_are_edited_or_the_term_is_published(client,
 
     assert [text.where for text in flagged] == ["Intro"]
     assert (edited, published) == ([], None)
+
+
+@pytest.mark.parametrize("weeks", [1, 3])
+def test_the_next_term_pages_run_the_same_queries_however_many_weeks(
+    client, organizer, django_assert_num_queries, weeks
+):
+    old = build_term(weeks=weeks, readings_per_week=2, sections=2, slug="old", name="Fall 2022")
+    Term.objects.filter(pk=old.pk).update(intro="This fall (2022).")
+    client.force_login(organizer)
+    data = next_term_post(old, layout="1", skip_weeks=["2023-02-06"])
+
+    # session, user, permissions (user's, groups'), the selected term (the action's list and
+    # the page's), its weeks
+    with django_assert_num_queries(8):
+        laid_out = client.post(TERMS, data)
+    client.post(TERMS, next_term_post(old, apply="1"))
+    new = Term.objects.get(slug="spring-2023")
+    client.get(f"{TERMS}{new.pk}/change/")  # the content types' cache filled
+    with django_assert_num_queries(10):
+        page = client.get(f"{TERMS}{new.pk}/change/")
+
+    assert len(laid_out.context["layout"]) == weeks + 1
+    assert [text.where for text in page.context["named_texts"]] == ["Intro"]

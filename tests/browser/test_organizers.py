@@ -155,12 +155,16 @@ def test_the_leads_picker_finds_and_names_people_by_full_name_and_user_name(
         "the leads picker to open",
     )
     search.send_keys("hari")
-    # Opened, the picker lists everyone; the search's answer then leaves one person.
-    offered = wait_until(
-        browser,
-        lambda b: len(found := text_of(b, ".select2-results__option")) == 1 and found,
-        "the search to leave one person",
-    )
+
+    # Opened, the picker lists everyone; the search's answer then leaves one person. While a
+    # search runs, its one "Searching…" line is no answer.
+    def answered(browser):
+        if browser.find_elements(By.CSS_SELECTOR, ".select2-results__option.loading-results"):
+            return False
+        found = text_of(browser, ".select2-results__option")
+        return len(found) == 1 and found
+
+    offered = wait_until(browser, answered, "the search to leave one person")
     kaivu = (By.XPATH, f"//li[contains(@class, 'select2-results__option')][.='{KAIVU}']")
     # Select2 may draw its results again: find the option afresh for each try at clicking it.
     wait_until(browser, lambda b: click(b, b.find_element(*kaivu)) or True, "a click on Kaivu")

@@ -16,7 +16,8 @@ from attendance.models import (
     WaitingListEntry,
 )
 from attendance.services import MERGE_STATUS_ORDER, copy_members, fill_free_places, merge_members
-from core.admin import BoundedInlineMixin, SafeIdsMixin
+from core.admin import BoundedInlineMixin, PeopleMixin, SafeIdsMixin
+from core.people import person_label
 from sections import admin as sections_admin
 from sections.admin import SectionListFilter
 from sections.models import Section
@@ -55,7 +56,7 @@ class MergeMembersForm(forms.Form):
 
 
 @admin.register(Member)
-class MemberAdmin(SafeIdsMixin, admin.ModelAdmin):
+class MemberAdmin(PeopleMixin, SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "email", "affiliation", "section_names", "created_at"]
     list_filter = [
         ("enrollments__section__term", admin.RelatedOnlyFieldListFilter),
@@ -143,7 +144,7 @@ def fill_sections(section_ids):
 
 @admin.register(AttendanceRecord)
 class AttendanceRecordAdmin(SafeIdsMixin, admin.ModelAdmin):
-    list_display = ["member", "meeting", "status", "remark", "recorded_by", "recorded_at"]
+    list_display = ["member", "meeting", "status", "remark", "recorder", "recorded_at"]
     list_filter = [
         "status",
         ("meeting__section__term", admin.RelatedOnlyFieldListFilter),
@@ -161,6 +162,10 @@ class AttendanceRecordAdmin(SafeIdsMixin, admin.ModelAdmin):
                 "section__term", "week"
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description="recorded by", ordering="recorded_by")
+    def recorder(self, record):
+        return person_label(record.recorded_by) if record.recorded_by else ""
 
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user

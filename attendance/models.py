@@ -32,6 +32,12 @@ class MemberQuerySet(models.QuerySet):
             .order_by(Lower("roster_name"), "pk")
         )
 
+    def with_enrolled_at(self, section):
+        """Annotate `enrolled_at`: when the member joined `section` (None if they are not in
+        it, e.g. a walk-in who is only in its records). No query of its own."""
+        since = Enrollment.objects.filter(section=section, member=OuterRef("pk"))
+        return self.annotate(enrolled_at=Subquery(since.values("created_at")[:1]))
+
     def with_record_for(self, meeting):
         """Annotate `saved_status`, `saved_remark`, `saved_version` and `saved_source` of
         `meeting`'s record (None without one): the whole roster and its marks in one query."""

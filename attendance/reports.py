@@ -8,7 +8,8 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import get_column_letter
@@ -18,6 +19,8 @@ from sections.models import Meeting, Section
 
 Status = AttendanceRecord.Status
 CANCELLED = "cancelled"
+NOT_TAKEN = "not taken"  # a meeting held (or past) whose roll nobody took
+TO_COME = "to come"  # a meeting not yet over, roll not taken
 CELL_DISPLAY = {
     Status.PRESENT: ("P", "present"),
     Status.LATE: ("L", "late"),
@@ -34,7 +37,8 @@ class MemberRow:
     cells: list[str]  # one status per meeting: a Status value, "" (not marked) or "cancelled"
     totals: dict[str, int]
     attended: int
-    rate: float | None  # attended / meetings whose roll was taken; None before any
+    rate: float | None  # attended / meetings of theirs whose roll was taken; None before any
+    counted: int = 0  # those meetings: since they enrolled or first came, whichever is earlier
 
     @property
     def display_cells(self):
@@ -61,7 +65,7 @@ class SectionReport:
     @classmethod
     def build(cls, section):
         meetings = list(section.meetings.select_related("week").order_by("week__number"))
-        members = list(Member.objects.on_roster_of(section))
+        members = list(Member.objects.on_roster_of(section).with_enrolled_at(section))
         status_of = {
             (member_id, meeting_id): status
             for member_id, meeting_id, status in AttendanceRecord.objects.for_section(
@@ -78,14 +82,20 @@ class SectionReport:
             ]
             counts = Counter(cells)
             attended = counts[Status.PRESENT] + counts[Status.LATE]
-            held = sum(taken)
+            since = _since(member, meetings, cells)
+            counted = sum(
+                1
+                for meeting, cell, was_taken in zip(meetings, cells, taken, strict=True)
+                if was_taken and _counts_for(meeting, cell, since)
+            )
             rows.append(
                 MemberRow(
                     member=member,
                     cells=cells,
                     totals={status: counts[status] for status in Status.values},
                     attended=attended,
-                    rate=attended / held if held else None,
+                    rate=attended / counted if counted else None,
+                    counted=counted,
                 )
             )
         headcounts = [
@@ -167,6 +177,27 @@ class SectionReport:
         return output.getvalue()
 
 
+def _since(member, meetings, cells):
+    """When `member` became one of the section's: their enrollment, or the start of the first
+    meeting they came to if that is earlier (None: neither)."""
+    visits = [
+        meeting.starts_at
+        for meeting, cell in zip(meetings, cells, strict=True)
+        if cell in AttendanceRecord.ATTENDED and meeting.starts_at is not None
+    ]
+    moments = [moment for moment in (member.enrolled_at, min(visits, default=None)) if moment]
+    return min(moments, default=None)
+
+
+def _counts_for(meeting, cell, since):
+    """Does `meeting` (its roll taken) count towards the rate of a member whose `cell` it is
+    and who became one of the section's at `since`? If its roll names them, or if it was not
+    over yet at `since` (a meeting without dates counts)."""
+    if cell:  # a status of theirs
+        return True
+    return since is not None and (meeting.ends_at is None or meeting.ends_at > since)
+
+
 def _text_cell(sheet, value):
     """A string as a text cell, which openpyxl would otherwise write as a formula (`=…`) or an
     error (`#N/A`); quotePrefix keeps it text when someone edits it in a spreadsheet, without
@@ -183,28 +214,42 @@ def _text_cell(sheet, value):
 class TermOverview:
     sections: list[Section]
     week_numbers: list[int]
-    headcounts: dict[int, list[int | None]]  # section pk → per week (None: no meeting/cancelled)
+    # section pk → per week: the headcount, NOT_TAKEN (nobody took the roll), TO_COME (not
+    # over yet, roll not taken) or None (cancelled, or no meeting)
+    headcounts: dict[int, list[int | str | None]]
 
     @classmethod
-    def build(cls, term):
+    def build(cls, term, now=None):
+        now = now or timezone.now()
         sections = list(Section.objects.for_term(term))
         meetings = list(
             Meeting.objects.for_term(term).select_related("week").order_by("week__number")
         )
-        counts = dict(
-            AttendanceRecord.objects.filter(
-                meeting__section__term=term, status__in=AttendanceRecord.ATTENDED
+        counts = {
+            meeting_id: (came, records)
+            for meeting_id, came, records in AttendanceRecord.objects.filter(
+                meeting__section__term=term
             )
-            .values_list("meeting_id")
-            .annotate(n=Count("pk"))
-            .values_list("meeting_id", "n")
-        )
+            .values("meeting_id")
+            .annotate(
+                came=Count("pk", filter=Q(status__in=AttendanceRecord.ATTENDED)),
+                records=Count("pk"),
+            )
+            .values_list("meeting_id", "came", "records")
+        }
         week_numbers = sorted({m.week.number for m in meetings})
         by_section = defaultdict(dict)
         for meeting in meetings:
-            by_section[meeting.section_id][meeting.week.number] = (
-                None if meeting.is_cancelled else counts.get(meeting.pk, 0)
-            )
+            came, records = counts.get(meeting.pk, (0, 0))
+            if meeting.is_cancelled:
+                cell = None
+            elif records:
+                cell = came
+            elif meeting.ends_at is not None and meeting.ends_at > now:
+                cell = TO_COME
+            else:
+                cell = NOT_TAKEN
+            by_section[meeting.section_id][meeting.week.number] = cell
         headcounts = {
             section.pk: [by_section[section.pk].get(n) for n in week_numbers]
             for section in sections
@@ -221,6 +266,11 @@ class TermOverview:
         )
 
 
+def _number(count):
+    """A headcount cell as a bar's height: 0 unless it is a number."""
+    return count if isinstance(count, int) else 0
+
+
 PALETTE = ["#8a1538", "#1f6f8b", "#c77d0a", "#3f7d20", "#6a4c93", "#555555"]
 
 
@@ -229,7 +279,7 @@ def headcount_chart(week_numbers, series, *, height=200, group_width=48):
     template as SVG: no JavaScript, no inline styles."""
     top, bottom, left = 10, 30, 36
     plot_height = height - top - bottom
-    peak = max([count or 0 for _, counts in series for count in counts] + [1])
+    peak = max([_number(count) for _, counts in series for count in counts] + [1])
     step = max(1, -(-peak // 4))  # about four gridlines
     ceiling = step * -(-peak // step)
     bar_width = max(4, (group_width - 8) // max(1, len(series)))
@@ -239,7 +289,7 @@ def headcount_chart(week_numbers, series, *, height=200, group_width=48):
         labels.append({"x": group_x + group_width / 2, "text": number})
         for s, (name, counts) in enumerate(series):
             count = counts[index]
-            bar_height = (count or 0) * plot_height / ceiling
+            bar_height = _number(count) * plot_height / ceiling
             bars.append(
                 {
                     "x": group_x + 4 + s * bar_width,

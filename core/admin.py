@@ -6,6 +6,8 @@ and, at the end, the admin of core's own outbox (organizers see what was sent an
 - `KeepHeldDataMixin` (ModelAdmins) and `KeepHeldDataFormSet` (inlines): deleting what holds
   discussion notes or attendance is refused in one sentence that says what holds it.
 - `BoundedInlineMixin` (inlines): at most 100 rows, whatever a forged form count asks for.
+- `PeopleMixin` (ModelAdmins that pick users) and `PeopleAutocompleteJsonView` (the site's
+  autocomplete): users are named “Kaivu Hariharan (khariharan)” (core.people.person_label).
 """
 
 from collections import defaultdict
@@ -13,7 +15,9 @@ from collections import defaultdict
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import router
 from django.db.models import PROTECT, RESTRICT, ProtectedError, RestrictedError
@@ -23,6 +27,7 @@ from django.utils import timezone
 
 from core import outbox
 from core.models import EmailOptOut, OutgoingEmail
+from core.people import person_label
 
 # --- Ids that are not ids ------------------------------------------------------------------
 #
@@ -281,3 +286,42 @@ class EmailOptOutAdmin(SafeIdsMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.email = outbox.normal_address(obj.email)
         super().save_model(request, obj, form, change)
+
+
+# --- People, named -------------------------------------------------------------------------
+#
+# A user is shown by `str(user)`, the user name ("khariharan"), in the admin's pickers: in the
+# options an autocomplete search returns and in those already chosen. Both name people here
+# by full name and user name, which is what organizers search by.
+
+
+def _is_user_field(db_field):
+    return db_field.related_model is get_user_model()
+
+
+class PeopleMixin:
+    """For a ModelAdmin: its user pickers (leads, organizers, a member's account) show the
+    chosen users as “Kaivu Hariharan (khariharan)”; the options a search finds come from the
+    site's `PeopleAutocompleteJsonView`."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and _is_user_field(db_field):
+            field.label_from_instance = person_label
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and _is_user_field(db_field):
+            field.label_from_instance = person_label
+        return field
+
+
+class PeopleAutocompleteJsonView(AutocompleteJsonView):
+    """The admin's autocomplete answers, with users named as `person_label` names them."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if isinstance(obj, get_user_model()):
+            result["text"] = person_label(obj)
+        return result

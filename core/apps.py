@@ -4,7 +4,8 @@ from django.db.models.signals import post_migrate
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Core"
+    # In the admin its only models are the outbox's (the data version is not shown there).
+    verbose_name = "Email"
 
     def ready(self):
         from core import freshness

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.db.backends.signals import connection_created
 
 
@@ -29,3 +30,11 @@ class ReadingGroupConfig(AppConfig):
             use_sqlites_real_parameter_limit, dispatch_uid="readinggroup.sqlite_limit"
         )
         user_logged_in.connect(flag_one_time_password, dispatch_uid="readinggroup.one_time")
+
+
+class ReadingGroupAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with the site's own AdminSite as `admin.site` (readinggroup/admin_site.py).
+    Not this module's default config: that stays ReadingGroupConfig."""
+
+    default = False
+    default_site = "readinggroup.admin_site.ReadingGroupAdminSite"

@@ -5,10 +5,6 @@ from django.urls import include, path
 from readinggroup import views
 from readinggroup.forms import PasswordResetForm
 
-admin.site.site_header = "Reading group administration"
-admin.site.site_title = "Reading group admin"
-admin.site.index_title = "Terms, weeks, papers and sections"
-
 handler400 = views.bad_request
 handler500 = views.server_error
 

@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminTimeWidget
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import router, transaction
+from django.db import models, router, transaction
 from django.db.models import Prefetch
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -11,8 +12,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from core.admin import BoundedInlineMixin, KeepHeldDataMixin, SafeIdsMixin
+from core.admin import BoundedInlineMixin, KeepHeldDataMixin, PeopleMixin, SafeIdsMixin
+from core.people import person_label
 from sections.forms import (
+    ClockTimeField,
     MeetingCancelForm,
     MeetingMoveForm,
     MeetingRestoreForm,
@@ -51,9 +54,22 @@ class SectionListFilter(admin.RelatedFieldListFilter):
         return [(section.pk, str(section)) for section in Section.objects.select_related("term")]
 
 
-def action_form_page(modeladmin, request, queryset, *, form, title, intro, submit):
-    """An admin action's intermediate page: the selected objects, a form and an apply button."""
+def action_form_page(
+    modeladmin,
+    request,
+    queryset,
+    *,
+    form,
+    title,
+    intro,
+    submit,
+    template="admin/sections/action_form.html",
+    **extra,
+):
+    """An admin action's intermediate page: the selected objects, a form and an apply button
+    (`template` extends admin/sections/action_form.html; `extra` goes to its context)."""
     context = {
+        **extra,
         **modeladmin.admin_site.each_context(request),
         "title": title,
         "intro": intro,
@@ -64,7 +80,7 @@ def action_form_page(modeladmin, request, queryset, *, form, title, intro, submi
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "opts": modeladmin.model._meta,
     }
-    return TemplateResponse(request, "admin/sections/action_form.html", context)
+    return TemplateResponse(request, template, context)
 
 
 class MeetingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
@@ -85,7 +101,7 @@ class MeetingInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Section)
-class SectionAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
+class SectionAdmin(KeepHeldDataMixin, PeopleMixin, SafeIdsMixin, admin.ModelAdmin):
     list_display = ["name", "term", "weekday", "start_time", "end_time", "room", "lead_names"]
     list_filter = ["term", "weekday"]
     list_select_related = ["term"]
@@ -93,13 +109,17 @@ class SectionAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["leads"]
     inlines = [MeetingInline]
+    # Times as organizers type them: "6:30 pm", "6:30pm" or "18:30" (shown as 18:30).
+    formfield_overrides = {
+        models.TimeField: {"form_class": ClockTimeField, "widget": AdminTimeWidget(format="%H:%M")}
+    }
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("leads")
 
     @admin.display(description="leads")
     def lead_names(self, section):
-        return ", ".join(lead.get_full_name() or lead.username for lead in section.leads.all())
+        return ", ".join(person_label(lead) for lead in section.leads.all())
 
 
 @admin.register(Meeting)
@@ -259,13 +279,26 @@ class TermAdmin(syllabus_admin.TermAdmin):
         new term and the messages to show ([(level, text)]); raises ValidationError for the
         form. A layer above extends it in its own subclass (attendance copies the members)."""
         new_term = copy_term(term=term, **data)
-        return new_term, [
+        notices = [
             (
                 messages.SUCCESS,
                 f"Started {new_term.name} from {term.name}: its weeks, readings, sections and "
                 "meetings are copied. It is not published yet.",
             )
         ]
+        named = len(new_term.texts_naming(term))
+        if named:
+            texts = (
+                "1 copied text still names" if named == 1 else f"{named} copied texts still name"
+            )
+            notices.append(
+                (
+                    messages.WARNING,
+                    f"{texts} {term.name}: they are listed above the form. Edit them before "
+                    "you publish the term.",
+                )
+            )
+        return new_term, notices
 
     @admin.action(description="Start the next term from this one…", permissions=["add"])
     def start_next_term(self, request, queryset):
@@ -275,7 +308,10 @@ class TermAdmin(syllabus_admin.TermAdmin):
             return None
         term = terms[0]
         applying = "apply" in request.POST
-        form = self.next_term_form(request.POST if applying else None)
+        # "Lay out the dates" shows the form again with the new term's weeks dated, to skip
+        # holidays; "Start the new term" starts it.
+        bound = applying or "layout" in request.POST
+        form = self.next_term_form(request.POST if bound else None, term=term)
         if applying and form.is_valid():
             try:
                 new_term, notices = self.start_term(request, term, form.cleaned_data)
@@ -295,6 +331,8 @@ class TermAdmin(syllabus_admin.TermAdmin):
             "unpublished term starting on the Monday you pick, and creates its meetings. "
             "Meeting changes, notes and attendance stay with the old term.",
             submit="Start the new term",
+            template="admin/sections/term/next_term.html",
+            layout=form.layout(),
         )
 
 
@@ -302,7 +340,7 @@ class DiscussionNoteRevisionInline(SafeIdsMixin, admin.TabularInline):
     """The note's history, read-only: saves add revisions, nothing edits or deletes them."""
 
     model = DiscussionNoteRevision
-    fields = ["number", "status", "author", "created_at", "restored_from", "excerpt"]
+    fields = ["number", "status", "author_label", "created_at", "restored_from", "excerpt"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -315,6 +353,10 @@ class DiscussionNoteRevisionInline(SafeIdsMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("author")
+
+    @admin.display(description="author")
+    def author_label(self, revision):
+        return person_label(revision.author) if revision.author else ""
 
     @admin.display(description="text")
     def excerpt(self, revision):
@@ -396,4 +438,4 @@ class DiscussionNoteAdmin(SafeIdsMixin, admin.ModelAdmin):
 
     @admin.display(description="authors")
     def author_names(self, note):
-        return ", ".join(a.get_full_name() or a.username for a in note.authors.all())
+        return ", ".join(person_label(author) for author in note.authors.all())

@@ -5,6 +5,11 @@ in the term's time zone become UTC `starts_at`/`ends_at`), and the write is a se
 (`sections.services`), whose ValidationErrors come back keyed by these fields' names.
 """
 
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -13,9 +18,68 @@ from django.template.defaultfilters import pluralize
 from django.utils.html import format_html
 
 from sections.models import DiscussionNote
-from syllabus.models import validate_one_line
+from syllabus.models import (
+    MAX_WEEK_NUMBER,
+    check_first_monday,
+    lay_out_weeks,
+    validate_one_line,
+)
 
 NOTE_MAX_CHARACTERS = 100_000
+
+# --- Times of day, as people type them ------------------------------------------------------
+
+TIME_FORMAT_HELP = "Type it as 6:30 pm, 6:30pm or 18:30."
+# "6:30 pm", "6:30pm", "6 pm", "6:30 p.m.", "18:30", "18:30:00" (the admin's clock button);
+# ASCII digits only (int() would read other scripts' digits too).
+_CLOCK = re.compile(
+    r"(?P<hour>[0-9]{1,2})(?::(?P<minute>[0-9]{2})(?::(?P<second>[0-9]{2}))?)?"
+    r"(?:\s*(?P<half>[ap])\.?\s*m\.?)?",
+    re.IGNORECASE,
+)
+
+
+def parse_clock(text: str) -> datetime.time:
+    """A time of day from “6:30 pm”, “6:30pm”, “6 pm”, “18:30” or “18:30:00”; else a
+    ValidationError that says how to write it."""
+    match = _CLOCK.fullmatch(" ".join(text.split()))
+    if match is None:
+        raise ValidationError("Enter a time such as 6:30 pm or 18:30.", code="invalid")
+    hour = int(match["hour"])
+    minute, second = int(match["minute"] or 0), int(match["second"] or 0)
+    if match["half"]:
+        if not 1 <= hour <= 12:
+            raise ValidationError(
+                "With am or pm the hour goes from 1 to 12: 6:30 pm, or 18:30 without pm.",
+                code="invalid_hour",
+            )
+        hour = hour % 12 + (12 if match["half"].lower() == "p" else 0)
+    elif match["minute"] is None:
+        raise ValidationError(
+            "Say am or pm (6 pm), or give the minutes (18:00).", code="ambiguous_hour"
+        )
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValidationError(
+            "There is no such time of day: write it as 6:30 pm or 18:30.", code="no_such_time"
+        )
+    return datetime.time(hour, minute, second)
+
+
+class ClockTimeField(forms.TimeField):
+    """A time of day typed as people type them (`parse_clock`); its help text says how, but
+    where the browser draws its own time control (`say_format=False`)."""
+
+    def __init__(self, *, help_text="", say_format=True, **kwargs):
+        if say_format:
+            help_text = f"{help_text} {TIME_FORMAT_HELP}" if help_text else TIME_FORMAT_HELP
+        super().__init__(help_text=help_text, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.time):
+            return value
+        return parse_clock(str(value))
 
 
 def _helper(submit_name, label, css_class=""):
@@ -66,8 +130,13 @@ class MeetingMoveForm(NotifyMembersForm):
     notify_name = "move-notify"
 
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end_time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    # <input type="time">: the browser shows the format, and sends 18:30 whatever was typed.
+    start_time = ClockTimeField(
+        say_format=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end_time = ClockTimeField(
+        say_format=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
     room = forms.CharField(max_length=100, required=False, validators=[validate_one_line])
     note = forms.CharField(
         label="Public note",
@@ -126,14 +195,121 @@ class MeetingRestoreForm(NotifyMembersForm):
         self.helper = _helper("restore", "Restore regular time and room")
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class MondaysField(forms.Field):
+    """Calendar weeks, each by its Monday (YYYY-MM-DD), from checkboxes the page draws itself
+    (`NextTermForm.layout`); at most a term's number of weeks."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        if len(values) > MAX_WEEK_NUMBER:
+            raise ValidationError(
+                "Skip at most %(max)s weeks.", code="too_many", params={"max": MAX_WEEK_NUMBER}
+            )
+        days = set()
+        for text in values:
+            try:
+                day = datetime.date.fromisoformat(text) if _ISO_DATE.fullmatch(text) else None
+            except ValueError:
+                day = None
+            if day is None or day.weekday() != 0:
+                raise ValidationError(
+                    "Weeks to skip are given by their Monday; reload the page and tick them again.",
+                    code="not_a_week",
+                )
+            days.add(day)
+        return sorted(days)
+
+
+@dataclass(frozen=True)
+class LayoutRow:
+    """A calendar week of the new term: the weeks that start in it (none: a week without a
+    meeting) and whether the organizer skips it."""
+
+    monday: datetime.date
+    weeks: list
+    skipped: bool
+
+    @property
+    def sunday(self):
+        return self.monday + datetime.timedelta(days=6)
+
+    @property
+    def value(self):
+        return self.monday.isoformat()
+
+
 class NextTermForm(forms.Form):
     name = forms.CharField(
         max_length=100, validators=[validate_one_line], help_text="For example “Spring 2023”."
     )
     slug = forms.SlugField(max_length=100, help_text="Used in URLs: spring-2023.")
     first_monday = forms.DateField(
-        widget=forms.DateInput(attrs={"type": "date"}), help_text="Monday of week 1."
+        label="First Monday",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Monday of week 1.",
     )
+    skip_weeks = MondaysField(
+        label="Weeks without a meeting",
+        required=False,
+        help_text="Holidays: the week that falls there, and every later one, moves on a week.",
+    )
+
+    def __init__(self, *args, term=None, **kwargs):
+        """`term`: the term the new one starts from (its weeks are laid out on the page)."""
+        super().__init__(*args, **kwargs)
+        self.term = term
+        self.weeks = list(term.weeks.order_by("number")) if term else []
+
+    def clean_first_monday(self):
+        value = self.cleaned_data["first_monday"]
+        try:
+            check_first_monday(value)
+        except ValidationError as error:
+            raise ValidationError(error.error_dict["first_monday"]) from None
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        first_monday, skipped = cleaned.get("first_monday"), cleaned.get("skip_weeks") or []
+        if first_monday and any(day < first_monday for day in skipped):
+            self.add_error(
+                "skip_weeks",
+                ValidationError(
+                    "A week to skip is before the first Monday; tick the weeks again.",
+                    code="before_first_monday",
+                ),
+            )
+        return cleaned
+
+    def layout(self):
+        """The new term's calendar weeks, from the first Monday to the last week's
+        (`LayoutRow`s), as the dates picked lay them out; None until a first Monday is."""
+        if not self.is_bound or self.errors.get("first_monday"):
+            return None
+        first_monday = self.cleaned_data.get("first_monday")
+        if first_monday is None:
+            return None
+        skipped = set(self.cleaned_data.get("skip_weeks") or [])
+        placed = lay_out_weeks(
+            self.weeks,
+            from_monday=self.term.first_monday if self.term else None,
+            to_monday=first_monday,
+            skipped=skipped,
+        )
+        by_monday = defaultdict(list)
+        for week, start in placed:
+            by_monday[start - datetime.timedelta(days=start.weekday())].append(week)
+        last = max(by_monday, default=first_monday)
+        count = (last - first_monday).days // 7 + 1
+        mondays = [first_monday + datetime.timedelta(weeks=n) for n in range(count)]
+        return [LayoutRow(day, by_monday.get(day, []), day in skipped) for day in mondays]
 
 
 def check_note_length(body):

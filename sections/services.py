@@ -7,7 +7,7 @@ from django.utils import timezone
 from core.freshness import changing
 from sections.models import DiscussionNote, DiscussionNoteRevision, Meeting, MeetingState, Section
 from sections.signals import meeting_changed
-from syllabus.models import Reading, Term, Week, check_first_monday
+from syllabus.models import Reading, Term, Week, check_first_monday, lay_out_weeks
 
 
 @transaction.atomic
@@ -201,10 +201,21 @@ def restore_meeting(*, meeting: Meeting, by, notify: bool = True) -> Meeting:
 
 
 @transaction.atomic
-def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) -> Term:
+def copy_term(
+    *,
+    term: Term,
+    name: str,
+    slug: str,
+    first_monday: datetime.date,
+    skip_weeks: list[datetime.date] | tuple = (),
+) -> Term:
     """Start a new, unpublished term from `term`: its weeks, readings and sections with their
     leads, moved to `first_monday`, and their meetings (made by the sync). Meeting changes,
-    notes and attendance belong to the old term's meetings and are not copied."""
+    notes and attendance belong to the old term's meetings and are not copied.
+
+    `skip_weeks`: Mondays of calendar weeks without a meeting (holidays). The week that would
+    fall there, and every later one, moves on a week (`syllabus.models.lay_out_weeks`); the
+    weeks that moved keep their dates as overrides, so weeks, meetings and calendars agree."""
     errors = {}
     if Term.objects.filter(slug=slug).exists():
         errors["slug"] = ValidationError(
@@ -214,10 +225,13 @@ def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) 
         check_first_monday(first_monday)
     except ValidationError as error:
         errors.update(error.error_dict)
+    if any(day.weekday() != 0 or day < first_monday for day in skip_weeks):
+        errors["skip_weeks"] = ValidationError(
+            "Weeks to skip are Mondays on or after the first Monday.", code="not_a_week"
+        )
     if errors:
         raise ValidationError(errors)
 
-    shift = first_monday - term.first_monday if term.first_monday else None
     new_term = Term.objects.create(
         name=name,
         slug=slug,
@@ -238,6 +252,9 @@ def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) 
 
     # bulk_create sends no post_save signals: one sync at the end makes every meeting.
     old_weeks = list(term.weeks.order_by("number"))
+    laid_out = lay_out_weeks(
+        old_weeks, from_monday=term.first_monday, to_monday=first_monday, skipped=skip_weeks
+    )
     new_weeks = Week.objects.bulk_create(
         Week(
             term=new_term,
@@ -245,13 +262,12 @@ def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) 
             title=week.title,
             tagline=week.tagline,
             summary=week.summary,
+            # Only a week that does not start where the first Monday puts it has an override.
             starts_on_override=(
-                week.starts_on_override + shift
-                if week.starts_on_override and shift is not None
-                else None
+                None if start == first_monday + datetime.timedelta(weeks=week.number - 1) else start
             ),
         )
-        for week in old_weeks
+        for week, start in laid_out
     )
     week_for = {old.pk: new for old, new in zip(old_weeks, new_weeks, strict=True)}
     Reading.objects.bulk_create(

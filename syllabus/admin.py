@@ -9,6 +9,7 @@ from core.admin import (
     BoundedInlineMixin,
     KeepHeldDataFormSet,
     KeepHeldDataMixin,
+    PeopleMixin,
     SafeIdsMixin,
 )
 from syllabus.forms import PaperImportForm
@@ -44,7 +45,7 @@ class WeekInline(SafeIdsMixin, BoundedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Term)
-class TermAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
+class TermAdmin(KeepHeldDataMixin, PeopleMixin, SafeIdsMixin, admin.ModelAdmin):
     list_display = [
         "name",
         "title",
@@ -75,6 +76,16 @@ class TermAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(week_count=Count("weeks"))
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """An unpublished term's texts that still name the term before it (copied by "Start
+        the next term": “This fall at MIT (2022)”) are listed above the form."""
+        if obj is not None and not obj.is_published:
+            previous = obj.previous_term()
+            if previous is not None:
+                context["named_texts"] = obj.texts_naming(previous)
+                context["previous_term"] = previous
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="weeks", ordering="week_count")
     def week_count(self, term):

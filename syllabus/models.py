@@ -1,7 +1,9 @@
 import datetime
+import re
 import unicodedata
 import zoneinfo
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -100,7 +102,12 @@ class TermQuerySet(models.QuerySet):
         return self if user.is_staff else self.published()
 
     def with_week_count(self):
-        return self.annotate(last_week_number=Max("weeks__number"))
+        """Annotate `last_week_number` and `latest_override` (the latest week start set by
+        hand), which `Term.ends_on` reads."""
+        return self.annotate(
+            last_week_number=Max("weeks__number"),
+            latest_override=Max("weeks__starts_on_override"),
+        )
 
     def current(self, today=None):
         """The published term whose dates cover today, else the latest published one (or None).
@@ -149,6 +156,7 @@ class Term(models.Model):
         help_text="For example “MIT AI Alignment Club (MAIA)”.",
     )
     first_monday = models.DateField(
+        "first Monday",
         null=True,
         blank=True,
         help_text="Monday of week 1; week dates follow from it unless a week overrides them.",
@@ -222,16 +230,126 @@ class Term(models.Model):
 
     @property
     def ends_on(self):
-        """The Sunday that closes the last week (needs `with_week_count()` or one query)."""
+        """The day that closes the last week, the latest of the weeks the first Monday lays
+        out and those moved by hand (a skipped holiday week moves the later ones on); needs
+        `with_week_count()` or one query."""
         if not self.first_monday:
             return None
-        last = getattr(self, "last_week_number", None)
-        if last is None:
-            last = self.weeks.aggregate(last=Max("number"))["last"] or 1
-        return self.first_monday + datetime.timedelta(weeks=last, days=-1)
+        if hasattr(self, "last_week_number"):
+            last, latest = self.last_week_number, getattr(self, "latest_override", None)
+        else:
+            found = self.weeks.aggregate(last=Max("number"), latest=Max("starts_on_override"))
+            last, latest = found["last"], found["latest"]
+        ends_on = self.first_monday + datetime.timedelta(weeks=last or 1, days=-1)
+        return max(ends_on, latest + datetime.timedelta(days=6)) if latest else ends_on
 
     def today(self):
         return timezone.localdate(timezone=self.tz)
+
+    def previous_term(self):
+        """The term that starts last before this one (None without dates or before any)."""
+        if self.first_monday is None:
+            return None
+        return (
+            Term.objects.filter(first_monday__lt=self.first_monday)
+            .order_by("-first_monday", "-pk")
+            .first()
+        )
+
+    def texts_naming(self, other):
+        """This term's texts that a copy took from `other` and that still name it (its name,
+        its year, its season): the intro's “This fall at MIT (2022)” in a copy for Spring
+        2023. A `NamedText` each, in the admin's order: the term's fields, then each week's,
+        then the readings' notes. Two queries."""
+        words = _naming_words(other, exclude=self)
+        if not words:
+            return []
+        pattern = re.compile("|".join(words), re.IGNORECASE)
+        found = []
+
+        def check(where, text):
+            match = pattern.search(text)
+            if match:
+                found.append(NamedText(where=where, excerpt=_excerpt(text, match)))
+
+        for name in ["title", "intro", "format_note", "reading_list_note", "supporters"]:
+            check(str(self._meta.get_field(name).verbose_name).capitalize(), getattr(self, name))
+        for week in self.weeks.order_by("number"):
+            check(f"Week {week.number}: title", week.title)
+            check(f"Week {week.number}: tagline", week.tagline)
+            check(f"Week {week.number}: summary", week.summary)
+        readings = Reading.objects.for_term(self).exclude(note="").select_related("week")
+        for reading in readings:
+            check(f"Week {reading.week.number}: note on “{reading.paper.title}”", reading.note)
+        return found
+
+
+SEASONS = ["spring", "summer", "fall", "autumn", "winter", "iap"]
+_YEAR = re.compile(r"(?<![0-9])(?:19|20|21)[0-9]{2}(?![0-9])")
+
+
+def _years(term):
+    years = set(_YEAR.findall(term.name))
+    if term.first_monday:
+        years.add(str(term.first_monday.year))
+    return years
+
+
+def _seasons(term):
+    return {word for word in re.findall(r"[a-z]+", term.name.lower()) if word in SEASONS}
+
+
+def _naming_words(term, *, exclude):
+    """Regular expressions for what names `term` and not the term `exclude`: its name, its
+    years and its seasons."""
+    words = []
+    if term.name.strip() and term.name.strip().lower() != exclude.name.strip().lower():
+        words.append(re.escape(term.name.strip()))
+    words += [rf"(?<![0-9]){year}(?![0-9])" for year in sorted(_years(term) - _years(exclude))]
+    words += [rf"\b{season}\b" for season in sorted(_seasons(term) - _seasons(exclude))]
+    return words
+
+
+def _excerpt(text, match, around=40):
+    """The words around `match` in `text`, on one line, “…” where cut (between words)."""
+    start, end = max(0, match.start() - around), min(len(text), match.end() + around)
+    if start:  # from the first whole word
+        space = text.find(" ", start, match.start())
+        start = space + 1 if space >= 0 else start
+    if end < len(text):  # to the last whole word
+        space = text.rfind(" ", match.end(), end)
+        end = space if space >= 0 else end
+    excerpt = " ".join(text[start:end].split())
+    return f"{'…' if start else ''}{excerpt}{'…' if end < len(text) else ''}"
+
+
+@dataclass(frozen=True)
+class NamedText:
+    """A text that names another term: where it is (“Intro”, “Week 3: tagline”) and the words
+    around the name."""
+
+    where: str
+    excerpt: str
+
+
+def lay_out_weeks(weeks, *, from_monday, to_monday, skipped=()):
+    """Where a copy of `weeks` (a term's, in number order) that starts on `to_monday` puts
+    each week: [(week, its first day)]. A week keeps its place in the term (one moved by hand
+    moves as the term does, from `from_monday` to `to_monday`; without `from_monday` it
+    follows `to_monday`); a week that falls in a skipped calendar week (its Monday in
+    `skipped`, a holiday) moves on to the next free week, and every later week as far."""
+    skipped, offset, placed = set(skipped), 0, []
+    for week in weeks:
+        if week.starts_on_override and from_monday:
+            start = week.starts_on_override + (to_monday - from_monday)
+        else:
+            start = to_monday + datetime.timedelta(weeks=week.number - 1)
+        start += datetime.timedelta(weeks=offset)
+        while start - datetime.timedelta(days=start.weekday()) in skipped:
+            start += datetime.timedelta(weeks=1)
+            offset += 1
+        placed.append((week, start))
+    return placed
 
 
 class WeekQuerySet(models.QuerySet):

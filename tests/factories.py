@@ -45,8 +45,9 @@ class WeekFactory(factory.django.DjangoModelFactory):
 
     term = factory.SubFactory(TermFactory)
     number = factory.Sequence(lambda n: n + 1)
-    title = factory.Sequence(lambda n: f"Topic {n}")
-    tagline = factory.Sequence(lambda n: f"Question {n}?")
+    # Five digits: a number such as 2022 would read as a year (Term.texts_naming flags those).
+    title = factory.Sequence(lambda n: f"Topic {n:05d}")
+    tagline = factory.Sequence(lambda n: f"Question {n:05d}?")
 
 
 class PaperFactory(factory.django.DjangoModelFactory):

@@ -40,7 +40,7 @@ LEAD = [
     "/meetings/{meeting}/notes/history/",
     "/meetings/{meeting}/change/",
 ]
-ORGANIZER = ["/attendance/terms/{term}/", "/attendance/"]
+ORGANIZER = ["/attendance/terms/{term}/", "/attendance/", "/admin/"]
 
 
 def big_roster_save(client, meeting, lead):

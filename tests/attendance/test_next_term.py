@@ -180,6 +180,40 @@ def test_only_organizers_start_the_next_term_and_copy_its_members(client, reques
     ]
 
 
+def test_the_members_box_and_the_skipped_weeks_work_together(client, organizer, term, rosters):
+    client.force_login(organizer)
+    monday = datetime.date(2023, 9, 11)
+
+    laid_out = client.post(
+        TERMS,
+        {
+            "action": "start_next_term",
+            "_selected_action": [term.pk],
+            "layout": "1",
+            "name": "Fall 2023",
+            "slug": "fall-2023",
+            "first_monday": "2023-09-11",
+            "skip_weeks": ["2023-09-18"],
+        },
+    )
+    response = start(client, term, copy_members="on", skip_weeks=["2023-09-18"])
+
+    assert laid_out.context["form"]["copy_members"].value() is False  # as sent: unticked
+    assert [row.monday for row in laid_out.context["layout"] if not row.weeks] == [
+        datetime.date(2023, 9, 18)
+    ]
+    new = Term.objects.get(slug="fall-2023")
+    assert [w.starts_on for w in new.weeks.order_by("number")] == [
+        monday + datetime.timedelta(weeks=n)
+        for n in [0, 2, 3]  # none in the skipped 2nd
+    ]
+    assert len(enrollments(new)) == 5
+    assert [str(m) for m in response.context["messages"]] == [
+        started(term),
+        "Copied 4 member(s) into 2 section(s); nobody was emailed.",
+    ]
+
+
 # --- The service -------------------------------------------------------------------------------
 
 

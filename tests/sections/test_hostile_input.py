@@ -263,6 +263,13 @@ ACTION_FIELDS = {
     "name": st.sampled_from(["Spring 2023"]),
     "slug": st.sampled_from(["spring-2023", "fall-2022"]),
     "first_monday": st.one_of(st.sampled_from(["2023-02-06", "2023-02-07"]), edge_date),
+    "skip_weeks": st.lists(
+        st.one_of(
+            st.sampled_from(["2023-02-13", "2023-03-20", "2023-02-07", "2022-01-03"]), edge_date
+        ),
+        max_size=3,
+    ),
+    "layout": st.just("Lay out the dates"),
     "apply": st.just("Apply"),
 }
 
@@ -306,6 +313,7 @@ def test_admin_actions_answer_hostile_posts_without_500(
         assert after == before
         assert response.templates[0].name in (
             "admin/sections/action_form.html",
+            "admin/sections/term/next_term.html",
             "admin/change_list.html",
         )
 

@@ -1,4 +1,5 @@
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -347,6 +348,109 @@ def test_copy_term_refuses_a_taken_slug_or_a_non_monday(slug, first_monday, erro
 
     assert raised.value.message_dict == errors
     assert Term.objects.count() == 1
+
+
+MONDAY = datetime.date(2023, 2, 6)
+WEEK = datetime.timedelta(weeks=1)
+
+
+def test_copy_term_skips_holiday_weeks_and_moves_later_weeks_on():
+    old = build_term(weeks=5, readings_per_week=0, sections=2, slug="fall-2022")
+
+    new = copy_term(
+        term=old,
+        name="Spring 2023",
+        slug="spring-2023",
+        first_monday=MONDAY,
+        skip_weeks=[MONDAY + 2 * WEEK, MONDAY + 4 * WEEK],  # the 3rd and 5th calendar weeks
+    )
+
+    weeks = new.weeks.order_by("number")
+    assert [(w.number, w.starts_on, w.starts_on_override) for w in weeks] == [
+        (1, MONDAY, None),
+        (2, MONDAY + WEEK, None),
+        (3, MONDAY + 3 * WEEK, MONDAY + 3 * WEEK),
+        (4, MONDAY + 5 * WEEK, MONDAY + 5 * WEEK),
+        (5, MONDAY + 6 * WEEK, MONDAY + 6 * WEEK),
+    ]
+    # Every week's meetings fall in it, in each section's weekday, and none in a skipped week.
+    meetings = Meeting.objects.for_term(new).select_related("week", "section__term")
+    assert sorted(
+        (m.week.number, m.section.weekday, m.local_start().date()) for m in meetings
+    ) == sorted(
+        (w.number, s.weekday, w.starts_on + datetime.timedelta(days=s.weekday))
+        for w in weeks
+        for s in new.sections.all()
+    )
+    assert {
+        m.local_start().date() - datetime.timedelta(days=m.section.weekday) for m in meetings
+    }.isdisjoint({MONDAY + 2 * WEEK, MONDAY + 4 * WEEK})
+    # The term ends with its last week, and the sync has nothing left to change.
+    assert Term.objects.with_week_count().get(
+        pk=new.pk
+    ).ends_on == MONDAY + 7 * WEEK - datetime.timedelta(days=1)
+    assert new.ends_on == MONDAY + 7 * WEEK - datetime.timedelta(days=1)
+    before = sorted(Meeting.objects.for_term(new).values_list("pk", "starts_at", "sequence"))
+    sync_meetings(term=new)
+    assert (
+        sorted(Meeting.objects.for_term(new).values_list("pk", "starts_at", "sequence")) == before
+    )
+
+
+def test_copy_term_moves_a_hand_moved_week_with_the_term_and_past_a_skipped_week():
+    old = build_term(weeks=3, readings_per_week=0, sections=0, slug="fall-2022")
+    old.weeks.filter(number=3).update(starts_on_override=old.first_monday + 3 * WEEK)  # a break
+
+    new = copy_term(
+        term=old,
+        name="Spring 2023",
+        slug="spring-2023",
+        first_monday=MONDAY,
+        skip_weeks=[MONDAY + WEEK],
+    )
+
+    assert [w.starts_on for w in new.weeks.order_by("number")] == [
+        MONDAY,
+        MONDAY + 2 * WEEK,  # skipped the 2nd calendar week
+        MONDAY + 4 * WEEK,  # its own break, then one week more
+    ]
+
+
+@pytest.mark.parametrize(
+    "skip", [datetime.date(2023, 2, 7), datetime.date(2023, 1, 30)], ids=["tuesday", "before"]
+)
+def test_copy_term_refuses_a_skipped_week_that_is_no_monday_of_the_term(skip):
+    old = build_term(weeks=2, sections=1, slug="fall-2022")
+
+    with pytest.raises(ValidationError) as raised:
+        copy_term(term=old, name="S", slug="s", first_monday=MONDAY, skip_weeks=[skip])
+
+    assert raised.value.message_dict == {
+        "skip_weeks": ["Weeks to skip are Mondays on or after the first Monday."]
+    }
+    assert Term.objects.count() == 1
+
+
+def test_a_skipped_week_leaves_a_gap_in_the_calendar_feed(client):
+    old = build_term(weeks=3, readings_per_week=0, sections=1, slug="fall-2022")
+    new = copy_term(
+        term=old,
+        name="Spring 2023",
+        slug="spring-2023",
+        first_monday=MONDAY,
+        skip_weeks=[MONDAY + WEEK],
+    )
+    new.is_published = True
+    new.save()
+
+    feed = client.get(f"/terms/{new.slug}/calendar.ics").content.decode()
+
+    weekday = new.sections.get().weekday
+    starts = sorted(re.findall(r"DTSTART;TZID=America/New_York:(\d{8})", feed))
+    assert starts == [
+        (day + datetime.timedelta(days=weekday)).strftime("%Y%m%d")
+        for day in (MONDAY, MONDAY + 2 * WEEK, MONDAY + 3 * WEEK)
+    ]
 
 
 def test_move_meeting_of_a_term_without_dates_refuses_a_date_out_of_range():

@@ -6,7 +6,7 @@ from django.db import IntegrityError
 from django.forms import modelform_factory
 
 from sections.models import Meeting, Section
-from syllabus.models import Paper, Reading, Term, Week
+from syllabus.models import Paper, Reading, Term, Week, lay_out_weeks
 from tests.factories import PaperFactory, ReadingFactory, SectionFactory, TermFactory, WeekFactory
 from tests.hostile import LINE_BREAKS
 
@@ -343,3 +343,89 @@ def test_the_paste_and_the_term_import_agree_on_the_same_paper(case):
     imported = term_imported_and_matched(stored, Paper(**{"year": 2022, **incoming}))
 
     assert (pasted, imported) == (same, same)
+
+
+# --- Starting the next term: texts that name the old one, weeks laid out ----------------------
+
+FALL_INTRO = (
+    "Welcome to the Science of Deep Learning Reading Group! This fall at MIT (2022), we will be "
+    "reading papers relevant to understanding what deep neural networks do."
+)
+
+
+def copied_term(name, first_monday, **texts):
+    """Fall 2022 (first Monday Sep 12) and a copy of it named `name`, with `texts` changed."""
+    old = TermFactory(name="Fall 2022", intro=FALL_INTRO, first_monday=datetime.date(2022, 9, 12))
+    fields = {"intro": FALL_INTRO, **texts}
+    new = TermFactory(name=name, first_monday=first_monday, is_published=False, **fields)
+    return old, new
+
+
+def test_texts_naming_finds_the_old_terms_year_and_season_with_the_words_around_them():
+    old, new = copied_term(
+        "Spring 2023",
+        datetime.date(2023, 2, 6),
+        reading_list_note="As in Fall 2022, the list is a sample.",
+        supporters="MAIA",
+    )
+    week = WeekFactory(term=new, number=3, title="Scaling", tagline="What changed since 2022?")
+    ReadingFactory(week=week, note="Read it before the fall break", paper__title="Grokking")
+
+    named = new.texts_naming(old)
+
+    assert [(text.where, text.excerpt) for text in named] == [
+        (
+            "Intro",
+            "…of Deep Learning Reading Group! This fall at MIT (2022), we will be reading…",
+        ),
+        ("Reading list note", "As in Fall 2022, the list is a sample."),
+        ("Week 3: tagline", "What changed since 2022?"),
+        ("Week 3: note on “Grokking”", "Read it before the fall break"),
+    ]
+
+
+def test_texts_naming_leaves_out_a_season_or_year_the_new_term_shares():
+    old, same_season = copied_term("Fall 2023", datetime.date(2023, 9, 11), intro="This fall!")
+    same_year = TermFactory(name="Spring 2022", first_monday=datetime.date(2022, 2, 7))
+    same_year.intro = "In 2022, reading group."
+
+    assert same_season.texts_naming(old) == []
+    assert [text.where for text in same_year.texts_naming(old)] == []
+
+
+def test_previous_term_is_the_one_that_starts_last_before():
+    old, new = copied_term("Spring 2023", datetime.date(2023, 2, 6))
+    TermFactory(first_monday=datetime.date(2021, 9, 13))
+    TermFactory(first_monday=None)
+
+    assert (new.previous_term(), old.previous_term().first_monday) == (
+        old,
+        datetime.date(2021, 9, 13),
+    )
+
+
+def test_a_term_ends_with_its_last_week_even_one_moved_by_hand():
+    term = TermFactory(first_monday=datetime.date(2023, 2, 6))
+    WeekFactory(term=term, number=1)
+    WeekFactory(term=term, number=2, starts_on_override=datetime.date(2023, 2, 20))
+
+    annotated = Term.objects.with_week_count().get(pk=term.pk)
+
+    assert (term.ends_on, annotated.ends_on) == (datetime.date(2023, 2, 26),) * 2
+
+
+def test_lay_out_weeks_moves_a_week_in_a_skipped_week_and_every_later_one():
+    term = TermFactory(first_monday=datetime.date(2022, 9, 12))
+    weeks = [WeekFactory(term=term, number=n) for n in (1, 2, 3)]
+    monday = datetime.date(2023, 2, 6)
+    week = datetime.timedelta(weeks=1)
+
+    placed = lay_out_weeks(
+        weeks, from_monday=term.first_monday, to_monday=monday, skipped=[monday, monday + 2 * week]
+    )
+
+    assert [(w.number, start) for w, start in placed] == [
+        (1, monday + week),
+        (2, monday + 3 * week),  # its own week, then one more: the skipped third
+        (3, monday + 4 * week),
+    ]

@@ -323,6 +323,11 @@ class Meeting(models.Model):
     def room(self):
         return self.room_override or self.scheduled_room
 
+    @property
+    def location(self):
+        """The room with the term's place: “2-151, MIT” (calendars' LOCATION)."""
+        return self.section.term.location_of(self.room)
+
     def state(self) -> MeetingState:
         return MeetingState(
             starts_at=self.starts_at,

@@ -223,6 +223,7 @@ def copy_term(*, term: Term, name: str, slug: str, first_monday: datetime.date) 
         slug=slug,
         title=term.title,
         institution=term.institution,
+        place=term.place,
         intro=term.intro,
         format_note=term.format_note,
         reading_list_note=term.reading_list_note,

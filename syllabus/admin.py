@@ -63,7 +63,17 @@ class TermAdmin(KeepHeldDataMixin, SafeIdsMixin, admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["name", "slug", "title", "institution", "is_published", "joining_open"]},
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "title",
+                    "institution",
+                    "place",
+                    "is_published",
+                    "joining_open",
+                ]
+            },
         ),
         ("Dates", {"fields": ["first_monday", "time_zone"]}),
         (

@@ -131,6 +131,12 @@ class Term(models.Model):
         max_length=200, validators=[validate_one_line], help_text="The group's title this term."
     )
     institution = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
+    place = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Where the rooms are, for calendars and pages: for example “MIT”.",
+    )
     intro = models.TextField(blank=True, help_text="Welcome text, in Markdown.")
     format_note = models.TextField(
         blank=True,
@@ -199,6 +205,11 @@ class Term(models.Model):
 
     def today(self):
         return timezone.localdate(timezone=self.tz)
+
+    def location_of(self, room):
+        """“2-151, MIT”: a room of this term's with the term's place (the room alone when the
+        term names no place)."""
+        return ", ".join(part for part in (room, self.place) if part)
 
 
 class WeekQuerySet(models.QuerySet):

@@ -90,6 +90,29 @@ def test_section_page_marks_cancelled_meetings(client, fall2022):
     assert "No meeting: Veterans Day" in content
 
 
+def test_section_cards_and_section_page_name_the_terms_place_after_the_room(client, fall2022):
+    unplaced = build_term(weeks=1, sections=1, slug="unplaced", place="")
+    section = unplaced.sections.get()
+    pages = {
+        url: client.get(url).content.decode()
+        for url in (
+            "/terms/fall-2022/",
+            "/terms/fall-2022/sections/wednesday/",
+            "/terms/unplaced/",
+            section.get_absolute_url(),
+        )
+    }
+
+    placed = '<span class="section-room">2-151</span>, <span class="section-place">MIT</span>'
+    alone = f'<span class="section-room">{section.room}</span></p>'
+    assert {url: (placed in html, alone in html) for url, html in pages.items()} == {
+        "/terms/fall-2022/": (True, False),
+        "/terms/fall-2022/sections/wednesday/": (True, False),
+        "/terms/unplaced/": (False, True),
+        section.get_absolute_url(): (False, True),
+    }
+
+
 def test_terms_archive_lists_published_terms_newest_first(client, db):
     TermFactory(name="Fall 2022", slug="fall-2022", first_monday=datetime.date(2022, 9, 12))
     TermFactory(name="Spring 2023", slug="spring-2023", first_monday=datetime.date(2023, 2, 6))

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Max, Prefetch, Q, When
+from django.db.models import Case, F, Max, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -121,6 +121,20 @@ class TermQuerySet(models.QuerySet):
                 return term
         return terms[0] if terms else None
 
+    def current_after(self, term):
+        """The current term, where the pages of `term` send members once it has ended (one
+        query); None while `term` has not ended, or when it is the current term itself."""
+        if not term.has_ended:
+            return None
+        current = self.current()
+        return current if current is not None and current.pk != term.pk else None
+
+
+def last_week_number(term):
+    """The number of the last week of `term` (an `OuterRef` to a term), as a subquery: what
+    `Term.ends_on` needs, annotated on a row that selects its term."""
+    return Subquery(Week.objects.filter(term=term).order_by("-number").values("number")[:1])
+
 
 class Term(models.Model):
     name = models.CharField(
@@ -195,16 +209,31 @@ class Term(models.Model):
 
     @property
     def ends_on(self):
-        """The Sunday that closes the last week (needs `with_week_count()` or one query)."""
+        """The Sunday that closes the last week (a term without weeks lasts one). Needs
+        `last_week_number` (`with_week_count()`, or set from weeks at hand), else one query."""
         if not self.first_monday:
             return None
-        last = getattr(self, "last_week_number", None)
-        if last is None:
-            last = self.weeks.aggregate(last=Max("number"))["last"] or 1
-        return self.first_monday + datetime.timedelta(weeks=last, days=-1)
+        if hasattr(self, "last_week_number"):
+            last = self.last_week_number
+        else:
+            last = self.weeks.aggregate(last=Max("number"))["last"]
+        return self.first_monday + datetime.timedelta(weeks=last or 1, days=-1)
 
     def today(self):
         return timezone.localdate(timezone=self.tz)
+
+    @property
+    def has_ended(self):
+        """Its last week is over, in its own time zone (False for a term without dates).
+        Reads `ends_on`: annotate `with_week_count()` or set `last_week_number` to spare the
+        query."""
+        ends_on = self.ends_on
+        return ends_on is not None and self.today() > ends_on
+
+    @property
+    def has_not_started(self):
+        """Its first week is still to come, in its own time zone."""
+        return self.starts_on is not None and self.today() < self.starts_on
 
     def location_of(self, room):
         """“2-151, MIT”: a room of this term's with the term's place (the room alone when the
@@ -213,6 +242,11 @@ class Term(models.Model):
 
 
 class WeekQuerySet(models.QuerySet):
+    def with_term_length(self):
+        """Annotate `term_last_week_number`, the number of the term's last week: set as the
+        term's `last_week_number`, it spares `term.ends_on` its query."""
+        return self.annotate(term_last_week_number=last_week_number(OuterRef("term")))
+
     def with_readings(self):
         return self.prefetch_related(
             Prefetch(

@@ -15,7 +15,7 @@ def home(request):
     term = Term.objects.current()
     if term is None:
         return render(request, "sections/no_term.html")
-    return _render_schedule(request, term)
+    return _render_schedule(request, term, is_current=True)
 
 
 @cache_public_page
@@ -24,13 +24,15 @@ def term_schedule(request, term):
     return _render_schedule(request, term)
 
 
-def _render_schedule(request, term):
+def _render_schedule(request, term, *, is_current=False):
     weeks = list(term.weeks.with_readings())
+    term.last_week_number = max((week.number for week in weeks), default=None)
     Meeting.objects.for_term(term).attach_to_weeks(weeks)
     sections = list(term.sections.with_leads())
     today = term.today()
     context = {
         "term": term,
+        "current_term": None if is_current else Term.objects.current_after(term),
         "weeks": weeks,
         "sections": sections,
         "organizers": term.organizers.order_by("pk"),
@@ -46,11 +48,12 @@ def _render_schedule(request, term):
 @cache_public_page
 def week_detail(request, term, number):
     week = get_object_or_404(
-        Week.objects.with_readings().select_related("term"),
+        Week.objects.with_readings().with_term_length().select_related("term"),
         term__in=Term.objects.visible_to(request.user),
         term__slug=term,
         number=number,
     )
+    week.term.last_week_number = week.term_last_week_number
     meetings = list(
         Meeting.objects.for_week(week)
         .in_section_order()
@@ -63,6 +66,7 @@ def week_detail(request, term, number):
         meeting.shown_note = meeting.note_for(may_manage=meeting.may_manage)
     context = {
         "term": week.term,
+        "current_term": Term.objects.current_after(week.term),
         "week": week,
         "meetings": meetings,
         "is_current": week.covers(week.term.today()),
@@ -73,11 +77,12 @@ def week_detail(request, term, number):
 @cache_public_page
 def section_detail(request, term, section):
     section = get_object_or_404(
-        Section.objects.select_related("term").with_leads(),
+        Section.objects.select_related("term").with_leads().with_term_length(),
         term__in=Term.objects.visible_to(request.user),
         term__slug=term,
         slug=section,
     )
+    section.term.last_week_number = section.term_last_week_number
     meetings = list(section.meetings.select_related("week").with_notes().order_by("week__number"))
     may_manage = section.is_managed_by(request.user)
     for meeting in meetings:
@@ -91,6 +96,7 @@ def section_detail(request, term, section):
     )
     context = {
         "term": section.term,
+        "current_term": Term.objects.current_after(section.term),
         "section": section,
         "meetings": meetings,
         "next_meeting": next_meeting(meetings),

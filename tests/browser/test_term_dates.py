@@ -4,18 +4,12 @@ to the current term; the schedule of a term still to come says when it starts.""
 import datetime
 
 import pytest
-from django.utils import timezone
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import click_and_wait
-from tests.factories import build_term
+from tests.factories import build_term, this_monday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def this_monday():
-    today = timezone.localdate()
-    return today - datetime.timedelta(days=today.weekday())
 
 
 def long_date(day):
@@ -51,6 +45,27 @@ def test_every_page_of_a_past_term_says_it_ended_and_leads_to_the_current_term(
         url=live_server.url + "/terms/now/",
     )
     assert texts(browser, "main .term-dates") == []
+
+
+def test_a_past_terms_section_offers_no_joining_and_its_join_page_says_why(
+    live_server, browser, fall2022, settings
+):
+    settings.EMAIL_CONFIGURED = True
+    build_term(weeks=4, sections=1, slug="now", name="Winter", first_monday=this_monday())
+
+    browser.get(live_server.url + "/terms/fall-2022/sections/wednesday/")
+    offers = texts(browser, "main .join-link")
+    browser.get(live_server.url + "/terms/fall-2022/sections/wednesday/join/")
+
+    assert offers == []
+    assert texts(browser, "main .join-refused") == [
+        "Fall 2022 ended on November 27, 2022: its sections take no new members. "
+        "Join a section of Winter instead."
+    ]
+    assert browser.find_elements(By.CSS_SELECTOR, "main form") == []
+    click_and_wait(
+        browser, browser.find_element(By.LINK_TEXT, "Winter"), url=live_server.url + "/terms/now/"
+    )
 
 
 def test_the_schedule_of_a_term_to_come_says_when_it_starts(live_server, browser, fall2022):

@@ -3,6 +3,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
 from tests.browser.conftest import click_and_wait, wait_until
+from tests.factories import build_term, this_monday
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,3 +53,35 @@ def test_phone_width_has_no_horizontal_scroll_and_a_working_menu(live_server, br
     )
     click_and_wait(browser, readings_link, url=live_server.url + "/terms/fall-2022/readings/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Reading list"
+
+
+def top(browser, selector):
+    return browser.execute_script(
+        "return document.querySelector(arguments[0]).getBoundingClientRect().top", selector
+    )
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_next_meeting_or_the_end_of_the_term_comes_before_the_welcome_text(
+    live_server, browser, fall2022, width
+):
+    build_term(weeks=3, sections=2, slug="now", first_monday=this_monday())
+    browser.set_window_size(width, 900)
+    seen = {}
+
+    for path, box in (("/", ".next-meeting"), ("/terms/fall-2022/", ".term-ended")):
+        browser.get(live_server.url + path)
+        seen[path] = {
+            "text": browser.find_element(By.CSS_SELECTOR, box).text.split(":")[0].split(" on ")[0],
+            "above the welcome": top(browser, box) < top(browser, ".term-intro-text"),
+            "on the first screen": top(browser, box) < 900,
+        }
+
+    assert seen == {
+        "/": {"text": "Next meeting", "above the welcome": True, "on the first screen": True},
+        "/terms/fall-2022/": {
+            "text": "This term ended",
+            "above the welcome": True,
+            "on the first screen": True,
+        },
+    }

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from core.roles import is_organizer
@@ -176,6 +176,14 @@ class MeetingQuerySet(models.QuerySet):
         return self.select_related("note").prefetch_related(
             Prefetch("note__authors", queryset=user_model.objects.order_by("pk"))
         )
+
+    def with_published_note_flag(self):
+        """Annotate `has_published_note`: whether members can read the meeting's discussion
+        notes (a subquery; the notes themselves are not loaded)."""
+        published = DiscussionNote.objects.filter(
+            meeting=OuterRef("pk"), status=DiscussionNote.Status.PUBLISHED
+        )
+        return self.annotate(has_published_note=Exists(published))
 
     def in_section_order(self):
         return self.select_related("section__term").order_by(

@@ -247,6 +247,20 @@ class WeekQuerySet(models.QuerySet):
         term's `last_week_number`, it spares `term.ends_on` its query."""
         return self.annotate(term_last_week_number=last_week_number(OuterRef("term")))
 
+    def with_neighbours(self):
+        """Annotate the number and title of the weeks before and after each in its term
+        (`previous_number`, `previous_title`, `next_number`, `next_title`; None at either end),
+        for links from one week to the next: subqueries of the same query."""
+        same_term = Week.objects.filter(term=OuterRef("term"))
+        before = same_term.filter(number__lt=OuterRef("number")).order_by("-number")
+        after = same_term.filter(number__gt=OuterRef("number")).order_by("number")
+        return self.annotate(
+            previous_number=Subquery(before.values("number")[:1]),
+            previous_title=Subquery(before.values("title")[:1]),
+            next_number=Subquery(after.values("number")[:1]),
+            next_title=Subquery(after.values("title")[:1]),
+        )
+
     def with_readings(self):
         return self.prefetch_related(
             Prefetch(

@@ -27,7 +27,12 @@ def term_schedule(request, term):
 def _render_schedule(request, term, *, is_current=False):
     weeks = list(term.weeks.with_readings())
     term.last_week_number = max((week.number for week in weeks), default=None)
-    Meeting.objects.for_term(term).attach_to_weeks(weeks)
+    Meeting.objects.for_term(term).with_published_note_flag().attach_to_weeks(weeks)
+    latest_notes = None  # the meeting of the latest week (last in section order) with notes
+    for week in weeks:
+        with_notes = [m for m in week.section_meetings if m.has_published_note]
+        week.has_published_notes = bool(with_notes)
+        latest_notes = with_notes[-1] if with_notes else latest_notes
     sections = list(term.sections.with_leads())
     today = term.today()
     context = {
@@ -38,6 +43,7 @@ def _render_schedule(request, term, *, is_current=False):
         "organizers": term.organizers.order_by("pk"),
         "current_week": next((week for week in weeks if week.covers(today)), None),
         "next_meeting": next_meeting(m for week in weeks for m in week.section_meetings),
+        "latest_notes": latest_notes,
         "calendar": subscribe_links(
             request, reverse("sections:term-calendar", kwargs={"term": term.slug})
         ),
@@ -48,7 +54,7 @@ def _render_schedule(request, term, *, is_current=False):
 @cache_public_page
 def week_detail(request, term, number):
     week = get_object_or_404(
-        Week.objects.with_readings().with_term_length().select_related("term"),
+        Week.objects.with_readings().with_term_length().with_neighbours().select_related("term"),
         term__in=Term.objects.visible_to(request.user),
         term__slug=term,
         number=number,

@@ -63,6 +63,7 @@ format: install
 # The suite runs with DEBUG off, as production does; the key is for tests only.
 test: lint
 	scripts/get-vnu.sh
+	scripts/get-axe.sh
 	DJANGO_SECRET_KEY=test-only-not-secret $(BIN)/pytest $(PYTEST_ARGS)
 
 # The edit-test loop (under a minute): lint, then every test not marked `slow` or `browser`.

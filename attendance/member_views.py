@@ -553,17 +553,21 @@ JOIN_SALT = "attendance.join"
 
 
 def _joinable_section(request, term, section):
-    return get_object_or_404(
-        Section.objects.select_related("term"),
+    section = get_object_or_404(
+        Section.objects.select_related("term").with_term_length(),
         term__in=Term.objects.visible_to(request.user),
         term__slug=term,
         slug=section,
     )
+    section.term.last_week_number = section.term_last_week_number
+    return section
 
 
 def _why_not_joinable(section):
-    """ "closed", "full" or None, as the join page tells it before anyone types anything. A
-    section with people on its waiting list is full (its free places are theirs)."""
+    """ "ended", "closed", "full" or None, as the join page tells it before anyone types
+    anything. A section with people on its waiting list is full (its free places are theirs)."""
+    if section.term.has_ended:
+        return "ended"
     if not section.term.joining_open:
         return "closed"
     if section.capacity is not None and (
@@ -584,7 +588,9 @@ def join(request, term, section):
     if not settings.EMAIL_CONFIGURED:
         return render(request, "attendance/sign_in_unavailable.html", context)
     context["refused"] = _why_not_joinable(section)
-    if context["refused"] == "closed":
+    if context["refused"] == "ended":
+        context["current_term"] = Term.objects.current_after(section.term)
+    if context["refused"] in ("ended", "closed"):
         return render(request, "attendance/join_form.html", context)
     wait = context["refused"] == "full"
     form = JoinForm(request.POST or None)

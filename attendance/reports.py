@@ -62,6 +62,26 @@ class SectionReport:
             for count, taken in zip(self.headcounts, self.taken, strict=True)
         ]
 
+    @property
+    def week_labels(self):
+        """“W6” per meeting: the header of its column, and on a phone (where each member is a
+        card and the header row is hidden) the label beside each of its cells."""
+        return [f"W{meeting.week.number}" for meeting in self.meetings]
+
+    @property
+    def labelled_rows(self):
+        """(row, [(week label, status, letter, words) per meeting]) per member."""
+        labels = self.week_labels
+        return [
+            (row, [(label, *cell) for label, cell in zip(labels, row.display_cells, strict=True)])
+            for row in self.rows
+        ]
+
+    @property
+    def labelled_headcounts(self):
+        """(week label, headcount cell) per meeting."""
+        return list(zip(self.week_labels, self.headcount_cells, strict=True))
+
     @classmethod
     def build(cls, section):
         meetings = list(section.meetings.select_related("week").order_by("week__number"))

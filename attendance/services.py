@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from attendance import checkin
 from attendance.emails import send_place_opened
@@ -465,14 +466,26 @@ def _free_places(section):
     return max(section.capacity - section.enrollments.count(), 0)
 
 
+def _check_term_joinable(term):
+    """Raise unless people may join `term`'s sections: joining is open and the term has not
+    ended (a past term is no longer running, whatever its flag says)."""
+    if term.has_ended:
+        raise ValidationError(
+            "%(term)s ended on %(date)s: its sections take no new members.",
+            code="ended",
+            params={"term": term.name, "date": date_format(term.ends_on, "F j, Y")},
+        )
+    if not term.joining_open:
+        raise ValidationError(
+            "Joining is closed for %(term)s.", code="closed", params={"term": term.name}
+        )
+
+
 def _check_open_and_free(section, member=None):
     """Raise unless `section` (locked by the caller) may take one more member (`member`, if
     known). While anyone else is on its waiting list, its free places are theirs: the section
     counts as full."""
-    if not section.term.joining_open:
-        raise ValidationError(
-            "Joining is closed for %(term)s.", code="closed", params={"term": section.term.name}
-        )
+    _check_term_joinable(section.term)
     if section.capacity is not None and (
         _free_places(section) == 0 or section.waiting_list.exclude(member=member).exists()
     ):
@@ -554,9 +567,10 @@ def fill_free_places(*, section) -> list[Member]:
 
     The section's row is locked (as `join_section` locks it), so two places freed at once go to
     two different people and the capacity is never exceeded. While the term's joining is
-    closed, no one is enrolled: the list waits. Returns the members enrolled now."""
+    closed, no one is enrolled: the list waits; once the term has ended, for good. Returns the
+    members enrolled now."""
     section = _locked_section(section)
-    if not section.term.joining_open:
+    if not section.term.joining_open or section.term.has_ended:
         return []
     # Anyone on the list who is in the section already (a lead added them) waits no more.
     _off_the_waiting_list(
@@ -604,10 +618,7 @@ def join_waiting_list(*, section, name, email, affiliation="") -> WaitingPlace:
     member = Member.objects.find_by_email(email)
     if member is not None and Enrollment.objects.filter(member=member, section=section).exists():
         return WaitingPlace(member, None, False)
-    if not section.term.joining_open:
-        raise ValidationError(
-            "Joining is closed for %(term)s.", code="closed", params={"term": section.term.name}
-        )
+    _check_term_joinable(section.term)
     if member is None:
         member, _ = member_with_email(name=name, email=email, affiliation=affiliation)
     if _free_places(section) != 0 and not section.waiting_list.exists():

@@ -85,7 +85,7 @@ def meeting_event(meeting, request):
         start=meeting.local_start(),
         end=meeting.local_end(),
         summary=event_summary(meeting),
-        location=one_line(meeting.room),
+        location=one_line(meeting.location),
         description=event_description(meeting, week_url),
         url=week_url,
         status="CANCELLED" if meeting.is_cancelled else "CONFIRMED",

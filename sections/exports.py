@@ -42,6 +42,7 @@ def schedule_data(term, *, absolute_url):
             "slug": term.slug,
             "title": term.title,
             "institution": term.institution,
+            "place": term.place,
             "time_zone": term.time_zone,
             "first_monday": term.first_monday.isoformat() if term.first_monday else None,
             "url": absolute_url(term.get_absolute_url()),

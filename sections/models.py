@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from core.roles import is_organizer
@@ -16,6 +16,7 @@ from syllabus.models import (
     Term,
     Week,
     check_date_in_range,
+    last_week_number,
     validate_one_line,
 )
 
@@ -58,6 +59,11 @@ class SectionQuerySet(models.QuerySet):
     def with_leads(self):
         user_model = get_user_model()
         return self.prefetch_related(Prefetch("leads", queryset=user_model.objects.order_by("pk")))
+
+    def with_term_length(self):
+        """Annotate `term_last_week_number`, the number of the term's last week: set as the
+        term's `last_week_number`, it spares `term.ends_on` its query."""
+        return self.annotate(term_last_week_number=last_week_number(OuterRef("term")))
 
 
 class Section(models.Model):
@@ -170,6 +176,14 @@ class MeetingQuerySet(models.QuerySet):
         return self.select_related("note").prefetch_related(
             Prefetch("note__authors", queryset=user_model.objects.order_by("pk"))
         )
+
+    def with_published_note_flag(self):
+        """Annotate `has_published_note`: whether members can read the meeting's discussion
+        notes (a subquery; the notes themselves are not loaded)."""
+        published = DiscussionNote.objects.filter(
+            meeting=OuterRef("pk"), status=DiscussionNote.Status.PUBLISHED
+        )
+        return self.annotate(has_published_note=Exists(published))
 
     def in_section_order(self):
         return self.select_related("section__term").order_by(
@@ -322,6 +336,11 @@ class Meeting(models.Model):
     @property
     def room(self):
         return self.room_override or self.scheduled_room
+
+    @property
+    def location(self):
+        """The room with the term's place: “2-151, MIT” (calendars' LOCATION)."""
+        return self.section.term.location_of(self.room)
 
     def state(self) -> MeetingState:
         return MeetingState(

@@ -237,6 +237,7 @@ def copy_term(
         slug=slug,
         title=term.title,
         institution=term.institution,
+        place=term.place,
         intro=term.intro,
         format_note=term.format_note,
         reading_list_note=term.reading_list_note,

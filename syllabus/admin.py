@@ -64,7 +64,17 @@ class TermAdmin(KeepHeldDataMixin, PeopleMixin, SafeIdsMixin, admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["name", "slug", "title", "institution", "is_published", "joining_open"]},
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "title",
+                    "institution",
+                    "place",
+                    "is_published",
+                    "joining_open",
+                ]
+            },
         ),
         ("Dates", {"fields": ["first_monday", "time_zone", "reminder_hour"]}),
         ("Check-in at the door", {"fields": ["checkin_opens_before", "late_after"]}),

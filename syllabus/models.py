@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Max, Prefetch, Q, When
+from django.db.models import Case, F, Max, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -128,6 +128,20 @@ class TermQuerySet(models.QuerySet):
                 return term
         return terms[0] if terms else None
 
+    def current_after(self, term):
+        """The current term, where the pages of `term` send members once it has ended (one
+        query); None while `term` has not ended, or when it is the current term itself."""
+        if not term.has_ended:
+            return None
+        current = self.current()
+        return current if current is not None and current.pk != term.pk else None
+
+
+def last_week_number(term):
+    """The number of the last week of `term` (an `OuterRef` to a term), as a subquery: what
+    `Term.ends_on` needs, annotated on a row that selects its term."""
+    return Subquery(Week.objects.filter(term=term).order_by("-number").values("number")[:1])
+
 
 class Term(models.Model):
     name = models.CharField(
@@ -138,6 +152,12 @@ class Term(models.Model):
         max_length=200, validators=[validate_one_line], help_text="The group's title this term."
     )
     institution = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
+    place = models.CharField(
+        max_length=200,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Where the rooms are, for calendars and pages: for example “MIT”.",
+    )
     intro = models.TextField(blank=True, help_text="Welcome text, in Markdown.")
     format_note = models.TextField(
         blank=True,
@@ -283,6 +303,24 @@ class Term(models.Model):
             check(f"Week {reading.week.number}: note on “{reading.paper.title}”", reading.note)
         return found
 
+    @property
+    def has_ended(self):
+        """Its last week is over, in its own time zone (False for a term without dates).
+        Reads `ends_on`: annotate `with_week_count()` or set `last_week_number` to spare the
+        query."""
+        ends_on = self.ends_on
+        return ends_on is not None and self.today() > ends_on
+
+    @property
+    def has_not_started(self):
+        """Its first week is still to come, in its own time zone."""
+        return self.starts_on is not None and self.today() < self.starts_on
+
+    def location_of(self, room):
+        """“2-151, MIT”: a room of this term's with the term's place (the room alone when the
+        term names no place)."""
+        return ", ".join(part for part in (room, self.place) if part)
+
 
 SEASONS = ["spring", "summer", "fall", "autumn", "winter", "iap"]
 _YEAR = re.compile(r"(?<![0-9])(?:19|20|21)[0-9]{2}(?![0-9])")
@@ -353,6 +391,25 @@ def lay_out_weeks(weeks, *, from_monday, to_monday, skipped=()):
 
 
 class WeekQuerySet(models.QuerySet):
+    def with_term_length(self):
+        """Annotate `term_last_week_number`, the number of the term's last week: set as the
+        term's `last_week_number`, it spares `term.ends_on` its query."""
+        return self.annotate(term_last_week_number=last_week_number(OuterRef("term")))
+
+    def with_neighbours(self):
+        """Annotate the number and title of the weeks before and after each in its term
+        (`previous_number`, `previous_title`, `next_number`, `next_title`; None at either end),
+        for links from one week to the next: subqueries of the same query."""
+        same_term = Week.objects.filter(term=OuterRef("term"))
+        before = same_term.filter(number__lt=OuterRef("number")).order_by("-number")
+        after = same_term.filter(number__gt=OuterRef("number")).order_by("number")
+        return self.annotate(
+            previous_number=Subquery(before.values("number")[:1]),
+            previous_title=Subquery(before.values("title")[:1]),
+            next_number=Subquery(after.values("number")[:1]),
+            next_title=Subquery(after.values("title")[:1]),
+        )
+
     def with_readings(self):
         return self.prefetch_related(
             Prefetch(

@@ -20,8 +20,10 @@ def term_list(request):
 @cache_public_page
 def reading_list(request, term):
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
-    weeks = term.weeks.with_readings()
-    return render(request, "syllabus/reading_list.html", {"term": term, "weeks": weeks})
+    weeks = list(term.weeks.with_readings())
+    term.last_week_number = max((week.number for week in weeks), default=None)
+    context = {"term": term, "current_term": Term.objects.current_after(term), "weeks": weeks}
+    return render(request, "syllabus/reading_list.html", context)
 
 
 @allow_any_origin

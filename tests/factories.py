@@ -4,6 +4,7 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from attendance.models import AttendanceRecord, Enrollment, Member
 from sections.models import DiscussionNote, Section, Weekday
@@ -87,6 +88,14 @@ class SectionFactory(factory.django.DjangoModelFactory):
     def leads(self, create, extracted, **kwargs):
         if create and extracted:
             self.leads.add(*extracted)
+
+
+def this_monday(*, weeks=0):
+    """The Monday of this week (in the site's time zone), `weeks` weeks on: the first Monday of
+    a term that runs now. (The factories' own terms are of 2022, long over: a term that has
+    ended takes no new members, and its pages say it ended.)"""
+    today = timezone.localdate()
+    return today - datetime.timedelta(days=today.weekday()) + datetime.timedelta(weeks=weeks)
 
 
 def build_term(*, weeks=3, readings_per_week=2, sections=2, **term_fields):

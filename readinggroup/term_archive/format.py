@@ -27,6 +27,7 @@ FIELDS = {
         "name",
         "title",
         "institution",
+        "place",
         "intro",
         "format_note",
         "reading_list_note",
@@ -77,7 +78,7 @@ FIELDS = {
 # Fields a record gained after version 1 was first written, with the value a file without them
 # stands for (the site's behaviour before they existed): files written before still import.
 # A file that has one must give it with its JSON type, like any other field.
-ADDED_LATER = {Term: {"joining_open": True}}
+ADDED_LATER = {Term: {"joining_open": True, "place": ""}}
 
 # Keys a record may leave out (besides those ADDED_LATER): a member's `ref`. Enrollments and
 # attendance name a member by its email, and a member without one by its `ref` (the export

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from attendance.models import AttendanceRecord, Enrollment, Member
-from tests.factories import AttendanceRecordFactory, EnrollmentFactory
+from tests.factories import AttendanceRecordFactory, EnrollmentFactory, build_term, this_monday
 from tests.hostile import (
     MISSING,
     STORED_HTML,
@@ -29,6 +29,16 @@ from tests.hostile import (
 from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def term(db):
+    """As the conftest's `term`, but running now (from last Monday): the join forms are
+    offered only while a term runs."""
+    return build_term(
+        weeks=3, readings_per_week=1, sections=2, slug="running", first_monday=this_monday(weeks=-1)
+    )
+
 
 STATUSES = st.sampled_from(["present", "late", "excused", "absent", ""])
 

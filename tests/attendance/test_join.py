@@ -1,19 +1,33 @@
 """Joining a section: a form, a confirmation email, enrolled only once the link is used."""
 
+import datetime
 import re
 import time
 import types
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from attendance.models import Enrollment, Member
-from tests.factories import EnrollmentFactory, MemberFactory, UserFactory
+from attendance.services import join_section, join_waiting_list, move_enrollment
+from syllabus.models import Term
+from tests.factories import EnrollmentFactory, MemberFactory, UserFactory, build_term, this_monday
 from tests.hostile import STORED_HTML, STORED_HTML_ESCAPED
 from tests.mailbox import delivered
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def term(db):
+    """As the conftest's `term`, but running now (from last Monday): a term that has ended
+    takes no new members (test_join.py: test_a_term_that_has_ended_takes_no_one)."""
+    return build_term(
+        weeks=3, readings_per_week=1, sections=2, slug="running", first_monday=this_monday(weeks=-1)
+    )
+
 
 LINK = re.compile(r"^(http://testserver/join/confirm/\?token=\S+)$", re.MULTILINE)
 
@@ -171,6 +185,59 @@ def test_a_closed_term_takes_no_one(client, section):
     assert "Joining is closed" in page.content.decode()
 
 
+def test_a_term_that_has_ended_takes_no_one(client, section, django_assert_num_queries):
+    ask_to_join(client, section)  # while it runs
+    term = section.term
+    term.first_monday = datetime.date(2022, 9, 12)  # three weeks: over on October 2, 2022
+    term.save()
+    current = build_term(
+        weeks=2, sections=1, slug="current", name="Winter", first_monday=this_monday()
+    )
+
+    refused = confirm(Client(), confirm_link(delivered()[0]))
+    with django_assert_num_queries(2):  # the section and its term's length; the current term
+        page = client.get(join_url(section))
+    posted = ask_to_join(client, section, email="bea@example.edu")
+    section_page = client.get(section.get_absolute_url()).content.decode()
+
+    ended = f"{term.name} ended on October 2, 2022: its sections take no new members."
+    assert refused.status_code == 409
+    assert ended in refused.content.decode()
+    assert Enrollment.objects.count() == 0
+    assert "form" not in page.context
+    assert (
+        f'<p class="alert alert-warning join-refused">{ended} Join a section of '
+        f'<a href="{current.get_absolute_url()}">Winter</a> instead.</p>'
+    ) in page.content.decode()
+    assert (posted.status_code, len(delivered())) == (200, 1)  # no second email
+    assert ended in posted.content.decode()
+    assert "Join this section" not in section_page
+
+
+def test_no_one_joins_waits_for_or_moves_into_a_section_of_a_term_that_has_ended(section):
+    member = EnrollmentFactory(section=section, member__email="ada@example.edu").member
+    enrollment = Enrollment.objects.get(member=member)
+    other = section.term.sections.exclude(pk=section.pk).get()
+    Term.objects.filter(pk=section.term_id).update(first_monday=datetime.date(2022, 9, 12))
+    section.refresh_from_db()
+    other.refresh_from_db()
+    attempts = {
+        "join": lambda: join_section(section=other, name="Bea", email="bea@example.edu"),
+        "wait": lambda: join_waiting_list(section=other, name="Bea", email="bea@example.edu"),
+        "move": lambda: move_enrollment(enrollment=enrollment, to_section=other),
+    }
+    codes = {}
+
+    for name, attempt in attempts.items():
+        with pytest.raises(ValidationError) as caught:
+            attempt()
+        codes[name] = (caught.value.code, caught.value.messages)
+
+    ended = [f"{section.term.name} ended on October 2, 2022: its sections take no new members."]
+    assert codes == dict.fromkeys(attempts, ("ended", ended))
+    assert enrollments() == [("ada@example.edu", section.slug)]
+
+
 def test_bad_input_gets_errors_next_to_the_fields_and_no_email(client, section):
     response = ask_to_join(client, section, name="  \n ", email="ada@", affiliation="a\x1bb")
 
@@ -257,8 +324,6 @@ def test_everyone_sees_the_same_join_form(client, section, people, who):
 def test_the_join_page_runs_a_fixed_number_of_queries(
     client, section, terms, django_assert_num_queries
 ):
-    from tests.factories import build_term
-
     for n in range(terms - 1):
         build_term(weeks=2, sections=1, slug=f"earlier-{n}")
     MemberFactory()

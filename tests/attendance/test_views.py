@@ -806,7 +806,10 @@ def test_section_report_has_statuses_totals_rates_and_headcounts(
         ),
     ]
     assert report.headcounts == [2, 2, None]
-    assert '<td class="text-end member-rate">50%</td>' in response.content.decode()
+    assert (
+        '<td class="text-end member-total member-rate" data-label="Rate">50%</td>'
+        in response.content.decode()
+    )
 
 
 def test_csv_parses_matches_the_report_and_escapes_formulas(client, lead, section, members):

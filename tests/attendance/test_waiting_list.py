@@ -1,6 +1,7 @@
 """A full section's waiting list: joining it (double opt-in), the place in line, leaving it, and
 a place that frees up going to the first in line, who is enrolled and told by email."""
 
+import datetime
 import re
 
 import pytest
@@ -25,12 +26,28 @@ from attendance.services import (
 )
 from sections.models import Meeting, Section
 from tests.admin_forms import admin_change
-from tests.factories import EnrollmentFactory, MemberFactory, SectionFactory
+from tests.factories import (
+    EnrollmentFactory,
+    MemberFactory,
+    SectionFactory,
+    build_term,
+    this_monday,
+)
 from tests.hostile import STORED_HTML, STORED_HTML_ESCAPED
 from tests.mailbox import delivered
 from tests.threads import both_at_once, postgresql_only
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def term(db):
+    """As the conftest's `term`, but running now (from last Monday): a term that has ended
+    takes no new members (test_join.py: test_a_term_that_has_ended_takes_no_one)."""
+    return build_term(
+        weeks=3, readings_per_week=1, sections=2, slug="running", first_monday=this_monday(weeks=-1)
+    )
+
 
 LINK = re.compile(r"^(http://testserver/join/confirm/\?token=\S+)$", re.MULTILINE)
 SITE = "https://readinggroup.example.edu"
@@ -224,6 +241,23 @@ def test_no_waiting_list_while_joining_is_closed(client, section):
 
     assert refused.status_code == 409
     assert f"Joining is closed for {section.term.name}." in refused.content.decode()
+    assert "Join the waiting list" not in page.content.decode()
+    assert line(section) == []
+
+
+def test_no_waiting_list_once_the_term_has_ended(client, section):
+    full(section)
+    ask(client, section)
+    section.term.first_monday = datetime.date(2022, 9, 12)  # three weeks: over on October 2
+    section.term.save()
+
+    refused = open_link(Client(), delivered()[0])
+    page = client.get(join_url(section))
+
+    ended = f"{section.term.name} ended on October 2, 2022: its sections take no new members."
+    assert refused.status_code == 409
+    assert ended in refused.content.decode()
+    assert ended in page.content.decode()
     assert "Join the waiting list" not in page.content.decode()
     assert line(section) == []
 
@@ -489,6 +523,15 @@ def test_no_one_is_enrolled_while_joining_is_closed(here, people, crowded):
     here.term.joining_open = True
     here.term.save()
     assert [m.name for m in fill_free_places(section=here)] == ["Cy"]
+
+
+def test_no_one_is_enrolled_once_the_term_has_ended(here, people, crowded):
+    here.term.first_monday = datetime.date(2022, 9, 12)
+    here.term.save()
+
+    promoted = leave_section(enrollment=Enrollment.objects.get(member=people["ada"]))
+
+    assert (promoted, roster(here), line(here), delivered()) == ([], [], ["Cy", "Dee"], [])
 
 
 def test_a_change_rolled_back_sends_no_email(

@@ -18,20 +18,28 @@ from tests.browser.conftest import (
     horizontal_overflow,
     log_in,
     navigation,
+    small_targets,
 )
 from tests.factories import AttendanceRecordFactory, EnrollmentFactory, write_note
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CLEAN = {"console": [], "axe": [], "overflow": 0}
+CLEAN = {"console": [], "axe": [], "small targets": [], "overflow": 0}
 
 
 def page_report(browser):
-    """Console errors and axe violations at 1280 px, then the overflow at 375 px (the page
-    reflows on resize, so a page reached by a POST is not sent again)."""
+    """Console errors, axe violations and targets under 24 px at 1280 px, then the same and the
+    overflow at 375 px (the page reflows on resize, so a page reached by a POST is not sent
+    again)."""
     browser.set_window_size(1280, 900)
-    report = {"console": console_errors(browser), "axe": axe_violations(browser)}
+    report = {
+        "console": console_errors(browser),
+        "axe": axe_violations(browser),
+        "small targets": small_targets(browser),
+    }
     browser.set_window_size(375, 900)
+    report["axe"] += axe_violations(browser)
+    report["small targets"] += small_targets(browser)
     report["overflow"] = horizontal_overflow(browser)
     browser.set_window_size(1280, 900)
     return report

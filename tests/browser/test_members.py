@@ -4,7 +4,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import click_and_wait, console_errors, horizontal_overflow
-from tests.factories import build_term
+from tests.factories import build_term, this_monday
 from tests.mailbox import delivered
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,7 +14,7 @@ def test_a_visitor_joins_a_section_confirms_by_email_and_sees_it_on_my_page(
     live_server, browser, settings
 ):
     settings.EMAIL_CONFIGURED = True
-    term = build_term(weeks=3, sections=2, slug="spring")
+    term = build_term(weeks=3, sections=2, slug="spring", first_monday=this_monday(weeks=-1))
     section = term.sections.order_by("weekday").first()
     browser.delete_all_cookies()
     browser.set_window_size(390, 900)

@@ -2,7 +2,9 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 
+from sections.models import DiscussionNote, Meeting
 from tests.browser.conftest import click_and_wait, wait_until
+from tests.factories import build_term, this_monday, write_note
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,3 +54,96 @@ def test_phone_width_has_no_horizontal_scroll_and_a_working_menu(live_server, br
     )
     click_and_wait(browser, readings_link, url=live_server.url + "/terms/fall-2022/readings/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Reading list"
+
+
+def top(browser, selector):
+    return browser.execute_script(
+        "return document.querySelector(arguments[0]).getBoundingClientRect().top", selector
+    )
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_next_meeting_or_the_end_of_the_term_comes_before_the_welcome_text(
+    live_server, browser, fall2022, width
+):
+    build_term(weeks=3, sections=2, slug="now", first_monday=this_monday())
+    browser.set_window_size(width, 900)
+    seen = {}
+
+    for path, box in (("/", ".next-meeting"), ("/terms/fall-2022/", ".term-ended")):
+        browser.get(live_server.url + path)
+        seen[path] = {
+            "text": browser.find_element(By.CSS_SELECTOR, box).text.split(":")[0].split(" on ")[0],
+            "above the welcome": top(browser, box) < top(browser, ".term-intro-text"),
+            "on the first screen": top(browser, box) < 900,
+        }
+
+    assert seen == {
+        "/": {"text": "Next meeting", "above the welcome": True, "on the first screen": True},
+        "/terms/fall-2022/": {
+            "text": "This term ended",
+            "above the welcome": True,
+            "on the first screen": True,
+        },
+    }
+
+
+def test_weeks_with_notes_are_marked_the_latest_notes_linked_and_weeks_link_to_each_other(
+    live_server, browser
+):
+    term = build_term(weeks=4, sections=2, slug="now", first_monday=this_monday(weeks=-3))
+    first, second = term.sections.order_by("weekday")
+    meetings = {(m.section, m.week.number): m for m in Meeting.objects.for_term(term)}
+    write_note(meetings[first, 1], "We read the first paper.")
+    write_note(meetings[second, 2], "Week 2, *second* section.")
+    write_note(meetings[first, 3], "Not ready yet.", status=DiscussionNote.Status.DRAFT)
+    week2 = term.weeks.get(number=2)
+    browser.set_window_size(390, 900)
+
+    browser.get(live_server.url + "/")
+    marked = [
+        week.get_attribute("id")
+        for week in browser.find_elements(By.CSS_SELECTOR, ".week")
+        if week.find_elements(By.CSS_SELECTOR, ".week-notes-badge")
+    ]
+    notes_links = [
+        link.get_attribute("aria-label")
+        for link in browser.find_elements(By.CSS_SELECTOR, ".meeting-notes-link")
+    ]
+    latest = browser.find_element(By.CSS_SELECTOR, ".latest-notes")
+
+    assert marked == ["week-1", "week-2"]
+    assert notes_links == [
+        f"Discussion notes of the {first.name} meeting of week 1",
+        f"Discussion notes of the {second.name} meeting of week 2",
+    ]
+    assert latest.text == (f"Latest discussion notes: week 2, {week2.title} ({second.name})")
+    click_and_wait(
+        browser,
+        latest.find_element(By.TAG_NAME, "a"),
+        url=f"{live_server.url}/terms/now/weeks/2/#section-{second.slug}",
+    )
+    assert "Week 2, second section." in browser.find_element(By.ID, f"section-{second.slug}").text
+
+    def pager():
+        return [
+            (link.get_attribute("rel"), link.text)
+            for link in browser.find_elements(By.CSS_SELECTOR, ".week-pager a")
+        ]
+
+    titles = {week.number: week.title for week in term.weeks.all()}
+    assert pager() == [
+        ("prev", f"← Week 1: {titles[1]}"),
+        ("next", f"Week 3: {titles[3]} →"),
+    ]
+    click_and_wait(
+        browser,
+        browser.find_element(By.CSS_SELECTOR, ".week-pager [rel=next]"),
+        url=live_server.url + "/terms/now/weeks/3/",
+    )
+    click_and_wait(
+        browser,
+        browser.find_element(By.CSS_SELECTOR, ".week-pager [rel=next]"),
+        url=live_server.url + "/terms/now/weeks/4/",
+    )
+    assert pager() == [("prev", f"← Week 3: {titles[3]}")]

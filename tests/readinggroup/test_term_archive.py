@@ -311,6 +311,28 @@ def test_a_file_written_before_terms_had_joining_open_imports_with_joining_open(
     )
 
 
+def test_a_terms_place_goes_out_and_comes_back(term):
+    Term.objects.filter(pk=term.pk).update(place="MIT, Cambridge MA")
+    data = as_file(export_term(term))
+    empty_the_database()
+
+    import_term(data)
+
+    assert data["term"]["place"] == "MIT, Cambridge MA"
+    assert Term.objects.get(slug="fall-2022").place == "MIT, Cambridge MA"
+
+
+def test_a_file_written_before_terms_had_a_place_imports_with_none(term):
+    Term.objects.filter(pk=term.pk).update(place="MIT")
+    data = as_file(export_term(term))
+    assert data["term"].pop("place") == "MIT"  # as files written before it were
+    empty_the_database()
+
+    report = import_term(data)
+
+    assert (report.term.place, Term.objects.get(slug="fall-2022").place) == ("", "")
+
+
 def test_import_keeps_cancelled_moved_and_restored_meetings_as_they_were(term):
     data = as_file(export_term(term))
     empty_the_database()
@@ -695,6 +717,15 @@ REFUSALS = {
             mutate(["term", "joining_open"], DELETE)(data)
         ),
         "term: missing “slug”.",
+    ),
+    "a number for the place": (
+        mutate(["term", "place"], 3),
+        "term.place: expected a string, found a whole number.",
+    ),
+    "a line break in the place": (
+        mutate(["term", "place"], "MIT\nCambridge"),
+        "term.place: Write this on one line: line breaks, tabs and other control characters "
+        "are not allowed here.",
     ),
     "text for a number": (
         mutate(["weeks", 0, "number"], "1"),

@@ -66,7 +66,7 @@ def test_section_feed_event_has_everything_a_member_needs(client, fall2022):
     assert len(calendar.events) == 11
     event = events_by_uid(calendar)[f"meeting-{meeting.pk}@readinggroup.calendar"]
     assert str(event["SUMMARY"]) == "Week 6: Grokking (Wednesday)"
-    assert str(event["LOCATION"]) == "2-151"
+    assert str(event["LOCATION"]) == "2-151, MIT"  # the room, then the term's place
     assert str(event["STATUS"]) == "CONFIRMED"
     assert event["SEQUENCE"] == 0
     assert str(event["URL"]) == "http://testserver/terms/fall-2022/weeks/6/"
@@ -220,6 +220,24 @@ def test_a_meeting_moved_to_another_day_says_so_in_its_title(client, fall2022):
     ]
 
 
+def test_calendar_location_is_the_room_then_the_terms_place(client):
+    term = build_term(weeks=1, sections=1, slug="placed", place="MIT, Cambridge MA")
+    unplaced = build_term(weeks=1, sections=1, slug="unplaced", place="")
+    moved = Meeting.objects.for_term(term).get()
+    moved.room_override = "4-231"
+    moved.save()
+
+    locations = {
+        slug: [str(e["LOCATION"]) for e in parse(client.get(f"/terms/{slug}/calendar.ics")).events]
+        for slug in ("placed", "unplaced")
+    }
+
+    assert locations == {
+        "placed": ["4-231, MIT, Cambridge MA"],
+        "unplaced": [unplaced.sections.get().room],
+    }
+
+
 def test_uids_are_unchanged_by_edits_and_moves(client, fall2022):
     before = sorted(events_by_uid(parse(client.get(TERM_FEED))))
     meeting = Meeting.objects.get(section__slug="friday", week__number=3)
@@ -241,7 +259,7 @@ def test_uids_are_unchanged_by_edits_and_moves(client, fall2022):
     event = events_by_uid(calendar)[f"meeting-{meeting.pk}@readinggroup.calendar"]
     assert (event.DTSTART, str(event["LOCATION"]), event["SEQUENCE"]) == (
         datetime.datetime(2022, 9, 29, 19, tzinfo=NEW_YORK),
-        "4-231",
+        "4-231, MIT",
         1,
     )
     assert str(event["SUMMARY"]) == "Week 3: A new title (Friday section, moved to Thursday)"
@@ -423,6 +441,7 @@ def test_schedule_json_names_its_version_and_schema_and_each_meetings_calendar_u
     data = client.get("/terms/fall-2022/schedule.json").json()
 
     assert (data["$schema"], data["version"]) == ("http://testserver/schema/schedule-v1.json", 1)
+    assert (data["term"]["institution"], data["term"]["place"]) == ("MIT", "MIT")
     for section in data["sections"]:
         feed = parse(client.get(f"/terms/fall-2022/sections/{section['slug']}/calendar.ics"))
         assert [m["uid"] for m in section["meetings"]] == [

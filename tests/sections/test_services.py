@@ -262,7 +262,9 @@ def snapshot(term):
 
 
 def test_copy_term_copies_weeks_readings_sections_and_meetings_with_dates_shifted():
-    old = build_term(weeks=4, readings_per_week=3, sections=2, slug="fall-2022", name="Fall 2022")
+    old = build_term(
+        weeks=4, readings_per_week=3, sections=2, slug="fall-2022", name="Fall 2022", place="MIT"
+    )
     old.organizers.add(UserFactory())
     week_4 = old.weeks.get(number=4)
     week_4.starts_on_override = datetime.date(2022, 10, 10)  # a week's break before it
@@ -275,11 +277,12 @@ def test_copy_term_copies_weeks_readings_sections_and_meetings_with_dates_shifte
     )
 
     assert snapshot(old) == before  # nothing of the old term changed
-    assert (new.name, new.slug, new.is_published, new.first_monday) == (
+    assert (new.name, new.slug, new.is_published, new.first_monday, new.place) == (
         "Spring 2023",
         "spring-2023",
         False,
         datetime.date(2023, 2, 6),
+        "MIT",
     )
     assert list(new.organizers.all()) == list(old.organizers.all())
     counts = [

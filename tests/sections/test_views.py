@@ -90,6 +90,44 @@ def test_section_page_marks_cancelled_meetings(client, fall2022):
     assert "No meeting: Veterans Day" in content
 
 
+def test_section_cards_and_section_page_name_the_terms_place_after_the_room(client, fall2022):
+    unplaced = build_term(weeks=1, sections=1, slug="unplaced", place="")
+    section = unplaced.sections.get()
+    pages = {
+        url: client.get(url).content.decode()
+        for url in (
+            "/terms/fall-2022/",
+            "/terms/fall-2022/sections/wednesday/",
+            "/terms/unplaced/",
+            section.get_absolute_url(),
+        )
+    }
+
+    placed = '<span class="section-room">2-151</span>, <span class="section-place">MIT</span>'
+    alone = f'<span class="section-room">{section.room}</span></p>'
+    assert {url: (placed in html, alone in html) for url, html in pages.items()} == {
+        "/terms/fall-2022/": (True, False),
+        "/terms/fall-2022/sections/wednesday/": (True, False),
+        "/terms/unplaced/": (False, True),
+        section.get_absolute_url(): (False, True),
+    }
+
+
+def test_the_last_term_there_is_says_it_ended_and_links_to_no_other(client, fall2022):
+    pages = [
+        client.get(url).content.decode()
+        for url in ("/", "/terms/fall-2022/weeks/6/", "/terms/fall-2022/readings/")
+    ]
+
+    ended = [
+        page.split('<p class="alert alert-secondary term-dates term-ended">', 1)[1]
+        .split("</p>", 1)[0]
+        .split()
+        for page in pages
+    ]
+    assert ended == [["This", "term", "ended", "on", "November", "27,", "2022."]] * 3
+
+
 def test_terms_archive_lists_published_terms_newest_first(client, db):
     TermFactory(name="Fall 2022", slug="fall-2022", first_monday=datetime.date(2022, 9, 12))
     TermFactory(name="Spring 2023", slug="spring-2023", first_monday=datetime.date(2023, 2, 6))
@@ -143,28 +181,43 @@ def test_unknown_term_week_or_section_is_a_404_in_the_site_style(client, fall202
     assert response.templates[0].name == "404.html"
 
 
-PUBLIC_PAGES = [  # each count includes the page cache's read of the data version
-    ("/", 8),
-    ("/terms/{term}/", 8),
-    ("/terms/{term}/weeks/2/", 5),
-    ("/terms/{term}/sections/{section}/", 4),
-    ("/terms/{term}/readings/", 4),
-    ("/terms/{term}/readings.bib", 3),
-    ("/terms/", 3),
+# Each count includes the page cache's read of the data version. The pages of a term that has
+# ended run one query more: the current term's, which they link to ("This term ended on …").
+PUBLIC_PAGES = [  # (url, queries while the term runs, once it has ended)
+    ("/", 8, 8),
+    ("/terms/{term}/", 8, 9),
+    ("/terms/{term}/weeks/2/", 5, 6),
+    ("/terms/{term}/sections/{section}/", 4, 5),
+    ("/terms/{term}/readings/", 4, 5),
+    ("/terms/{term}/readings.bib", 3, 3),
+    ("/terms/", 3, 3),
 ]
+THIS_MONDAY = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
 
 
-@pytest.mark.parametrize(("url", "expected"), PUBLIC_PAGES)
+@pytest.mark.parametrize(
+    ("url", "expected", "first_mondays"),
+    [
+        (url, running, [THIS_MONDAY - datetime.timedelta(weeks=1)] * 2)
+        for url, running, _ in PUBLIC_PAGES
+    ]
+    + [
+        (url, ended, [datetime.date(2022, 9, 12), datetime.date(2023, 1, 2)])
+        for url, _, ended in PUBLIC_PAGES
+    ],
+)
 def test_public_page_queries_do_not_grow_with_the_term(
-    client, django_assert_max_num_queries, url, expected
+    client, django_assert_max_num_queries, url, expected, first_mondays
 ):
-    small = build_term(weeks=2, readings_per_week=1, sections=1, slug="small")
+    small = build_term(
+        weeks=2, readings_per_week=1, sections=1, slug="small", first_monday=first_mondays[0]
+    )
     large = build_term(
         weeks=40,
         readings_per_week=6,
         sections=6,
         slug="large",
-        first_monday=datetime.date(2023, 1, 2),
+        first_monday=first_mondays[1],
     )
     small_url = url.format(term=small.slug, section=small.sections.first().slug)
     large_url = url.format(term=large.slug, section=large.sections.first().slug)
@@ -176,7 +229,7 @@ def test_public_page_queries_do_not_grow_with_the_term(
     assert large_count == small_count == expected
 
 
-@pytest.mark.parametrize(("url", "expected"), PUBLIC_PAGES)
+@pytest.mark.parametrize(("url", "expected"), [(url, ended) for url, _, ended in PUBLIC_PAGES])
 def test_public_page_queries_on_the_fixture(
     client, fall2022, django_assert_num_queries, url, expected
 ):

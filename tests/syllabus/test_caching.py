@@ -1,7 +1,10 @@
 """Public pages come from the cache for anonymous visitors, and are never stale."""
 
+import datetime
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from sections.models import Meeting
 from tests.admin_forms import admin_change
@@ -182,3 +185,22 @@ def test_a_slug_longer_than_any_term_is_a_404_not_a_cache_key_error(client, fall
 
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+def test_a_term_that_ends_says_so_from_the_first_hour_after_its_last_sunday(
+    client, fall2022, monkeypatch, django_assert_num_queries
+):
+    """Pages are cached by the data version and the hour (UTC): the hour that begins at local
+    midnight after the term's last Sunday (November 27, 2022) gets a page of its own, which
+    says the term has ended, with no data changed in between."""
+    clock = {"now": datetime.datetime(2022, 11, 28, 4, 30, tzinfo=datetime.UTC)}  # 11:30 pm
+    monkeypatch.setattr(timezone, "now", lambda: clock["now"])
+    ended = "This term ended on November 27, 2022."
+
+    sunday_night = client.get("/").content.decode()
+    with django_assert_num_queries(1):  # the same hour: the cached page
+        cached = client.get("/").content.decode()
+    clock["now"] = datetime.datetime(2022, 11, 28, 5, 0, 30, tzinfo=datetime.UTC)  # 12:00 am
+    monday = client.get("/").content.decode()
+
+    assert (ended in sunday_night, ended in cached, ended in monday) == (False, False, True)

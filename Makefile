@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEMPLATES := $(shell find templates -name '*.html')
 
-.PHONY: install run serve worker test test-fast lint format migrate organizer lead pg-test bench loadtest clean
+.PHONY: install run serve worker test test-fast lint format migrate organizer lead pg-test bench loadtest checkin-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -86,6 +86,12 @@ bench: install
 # make loadtest). Not part of test. Shorter: make loadtest LOADTEST_ARGS="--duration 5".
 loadtest: install
 	$(BIN)/python scripts/loadtest.py $(LOADTEST_ARGS)
+
+# Check-ins per second at the door: 400 signed-in members, then 400 by email, 32 at once, each
+# checking in once over HTTP on gunicorn (2 workers); checks the records. SQLite unless
+# DATABASE_URL is set (scripts/with-postgres.sh make checkin-load). Not part of test.
+checkin-load: install
+	$(BIN)/python scripts/checkin_load.py $(CHECKIN_LOAD_ARGS)
 
 # Create or reset an organizer account: make organizer USERNAME=emichaud
 organizer: migrate

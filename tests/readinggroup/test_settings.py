@@ -171,6 +171,15 @@ def test_settings_email_defaults_links_and_retries():
     )
 
 
+def test_settings_checkin_emails_per_client_defaults_to_3_and_can_be_raised():
+    default = import_settings(show="s.CHECKIN_EMAILS_PER_CLIENT", DJANGO_DEBUG="1")
+    raised = import_settings(
+        show="s.CHECKIN_EMAILS_PER_CLIENT", DJANGO_DEBUG="1", DJANGO_CHECKIN_EMAILS_PER_CLIENT="40"
+    )
+
+    assert (default.stdout.strip(), raised.stdout.strip()) == ("3", "40")
+
+
 def test_settings_local_development_prints_mail_on_the_console():
     result = import_settings(show="s.EMAIL_CONFIGURED, s.EMAIL_BACKEND", DJANGO_DEBUG="1")
 

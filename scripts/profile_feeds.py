@@ -88,8 +88,8 @@ def main():
             profile.runcall(render, client, path, name)
             print(f"\n--- {name}: top costs by own time")
             pstats.Stats(profile).sort_stats("tottime").print_stats(8)
-            print(f"--- {name}: top costs by cumulative time")
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+            print(f"--- {name}: what the feed's build costs")
+            pstats.Stats(profile).sort_stats("cumulative").print_callees("meetings_calendar")
 
 
 if __name__ == "__main__":

@@ -129,8 +129,8 @@ _FOLD_OCTETS = 74
 
 def fold_line(line):
     """The UTF-8 bytes of one content line, folded exactly as icalendar 7's `_foldline` folds
-    it: never inside a multi-byte character, and never right after a backslash or a caret
-    (RFC 5545 and RFC 6868 escapes), which starts the next line instead."""
+    it: never inside a multi-byte character, and no line ends with a backslash or a caret (they
+    start RFC 5545 and RFC 6868 escapes): it starts the next line instead."""
     data = line.encode()
     start, size = 0, len(data)
     if size <= _FOLD_OCTETS:

@@ -14,10 +14,13 @@ import pytest
 from django.db import connection
 from django.utils.http import parse_http_date
 from icalendar import Calendar
+from icalendar.parser import Contentline
 
+from sections.calendars import fold_line, ical_bytes
 from sections.models import Meeting
 from sections.services import cancel_meeting, move_meeting
 from tests.factories import (
+    EnrollmentFactory,
     PaperFactory,
     ReadingFactory,
     SectionFactory,
@@ -662,3 +665,75 @@ def test_feeds_are_valid_icalendar_whatever_text_is_stored(client, text):
         for name in ("SUMMARY", "LOCATION", "DESCRIPTION"):
             value = str(event.get(name, ""))
             assert [c for c in value if unicodedata.category(c) == "Cc" and c != "\n"] == []
+
+
+# Text whose content lines run past 75 octets with characters of two, three and four octets
+# (é, CJK, emoji) and a combining accent, and with commas and semicolons, which icalendar
+# escapes with a backslash that must not end a folded line.
+WIDE_TITLE = "Émergence et généralisation — 大規模言語モデルの創発 🧠🔬🧪 (naïve Bayes, ré-évalué)"
+WIDE_TAGLINE = "Café, thé; 中文, 日本語; 🦊, 🐙; " * 6 + "e\u0301"
+WIDE_NAME = "Zoë Ngọc Ánh 李小龍 🦊 Ōtsuka-Brontë, Ph.D.; Université de Montréal"
+
+
+@pytest.fixture
+def wide_text(fall2022):
+    """Fall 2022 with multi-byte text in friday's week 4; the member of friday it returns is
+    named with it too."""
+    week = fall2022.weeks.get(number=4)
+    week.title, week.tagline = WIDE_TITLE, WIDE_TAGLINE
+    week.save()
+    paper = week.readings.first().paper
+    paper.title, paper.authors = WIDE_TITLE + " 🧠" * 20, WIDE_NAME
+    paper.save()
+    return EnrollmentFactory(section=fall2022.sections.get(slug="friday"), member__name=WIDE_NAME)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        TERM_FEED,
+        "/terms/fall-2022/sections/friday/calendar.ics",
+        "/terms/fall-2022/sections/friday/meetings/4.ics",
+        "/me/calendar/{secret}.ics",
+    ],
+)
+def test_feeds_are_byte_for_byte_what_icalendar_writes_with_multi_byte_text(client, wide_text, url):
+    body = client.get(url.format(secret=wide_text.member.calendar_secret)).content
+
+    calendar = Calendar.from_ical(body)
+    assert calendar.to_ical() == body  # icalendar's own serialisation of what was served
+    assert ical_bytes(calendar) == body
+    lines = body.split(b"\r\n")
+    assert max(len(line) for line in lines) == 75  # 74 octets after a fold's space
+    folded = [line for line in lines if line.startswith(b" ")]
+    assert any(line.startswith(b" \\") for line in folded)  # an escape moved to the next line
+    assert {"Émergence", "大規模言語モデルの創発", "🦊"} <= set(
+        body.decode().replace("\r\n ", "").split()
+    )
+    assert str(calendar["X-WR-CALNAME"]).endswith(WIDE_NAME) == ("/me/" in url)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "X" * 74,
+        "X" * 75,
+        "X" * 73 + "é",  # 75 octets: the two-octet character goes to the next line
+        "X" * 72 + "é" + "X",
+        "X" * 73 + "\\" + "X" * 10,  # a backslash at the 74th octet starts the next line
+        "X" * 73 + "^" + "X" * 10,
+        "\\" * 200,
+        "^" * 200,
+        "é" * 100,
+        "字" * 100,
+        "X" + "字" * 100,
+        "🦊" * 100,
+        "X" * 2 + "🦊" * 100,
+        "e\u0301" * 90,
+        "DESCRIPTION:" + "a\\, b\\; " * 40,
+        "SUMMARY:" + ("Café 中文 🐙\\, " * 30),
+    ],
+)
+def test_fold_line_folds_as_icalendar_does(line):
+    assert fold_line(line) == Contentline(line).to_ical()

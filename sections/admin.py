@@ -115,7 +115,9 @@ class SectionAdmin(KeepHeldDataMixin, PeopleMixin, SafeIdsMixin, admin.ModelAdmi
     }
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("leads")
+        # Leads in a fixed order, the first named first (PostgreSQL returns them in any order).
+        leads = Prefetch("leads", queryset=get_user_model().objects.order_by("pk"))
+        return super().get_queryset(request).prefetch_related(leads)
 
     @admin.display(description="leads")
     def lead_names(self, section):

@@ -9,9 +9,9 @@ microsecond.
 
 Version 1 of the format holds, besides `format`, `version` and `exported_at`:
 
-- `term`: its fields and `organizers` (usernames). `joining_open` and `place` came later: a
-  file without them imports as joining open and with no place, what every term was before
-  (`format.ADDED_LATER`);
+- `term`: its fields and `organizers` (usernames). `joining_open`, `place`, `reminder_hour`,
+  `checkin_opens_before` and `late_after` came later: a file without them imports with the
+  values every term had before (`format.ADDED_LATER`); durations are "hh:mm:ss" text;
 - `users`: every user the term names (organizers, leads, note authors, whoever changed a meeting
   or recorded attendance, members' accounts): username, names and email, never a password;
 - `papers`: the papers its readings use, each with a `key` the readings refer to (`arXiv:<id>`,

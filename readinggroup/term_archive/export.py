@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.duration import duration_string
 
 from attendance.models import AttendanceRecord, Enrollment, Member
 from readinggroup.term_archive.format import FIELDS, FORMAT, VERSION, User
@@ -18,6 +19,8 @@ def _plain(value):
         return value.astimezone(datetime.UTC).isoformat()
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return duration_string(value)
     return value
 
 

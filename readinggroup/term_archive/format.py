@@ -36,6 +36,9 @@ FIELDS = {
         "time_zone",
         "is_published",
         "joining_open",
+        "reminder_hour",
+        "checkin_opens_before",
+        "late_after",
         "created_at",
         "updated_at",
     ],
@@ -78,7 +81,16 @@ FIELDS = {
 # Fields a record gained after version 1 was first written, with the value a file without them
 # stands for (the site's behaviour before they existed): files written before still import.
 # A file that has one must give it with its JSON type, like any other field.
-ADDED_LATER = {Term: {"joining_open": True, "place": ""}}
+ADDED_LATER = {
+    Term: {
+        "joining_open": True,
+        "place": "",
+        "reminder_hour": 18,
+        # Durations as Django writes them ("hh:mm:ss"), the form the term admin takes too.
+        "checkin_opens_before": "00:15:00",
+        "late_after": "00:15:00",
+    }
+}
 
 # Keys a record may leave out (besides those ADDED_LATER): a member's `ref`. Enrollments and
 # attendance name a member by its email, and a member without one by its `ref` (the export

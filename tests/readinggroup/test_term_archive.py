@@ -333,6 +333,53 @@ def test_a_file_written_before_terms_had_a_place_imports_with_none(term):
     assert (report.term.place, Term.objects.get(slug="fall-2022").place) == ("", "")
 
 
+def test_a_terms_reminder_hour_and_check_in_times_go_out_and_come_back(term):
+    Term.objects.filter(pk=term.pk).update(
+        reminder_hour=9,
+        checkin_opens_before=datetime.timedelta(minutes=30),
+        late_after=datetime.timedelta(minutes=5, seconds=30),
+    )
+    data = as_file(export_term(term))
+    empty_the_database()
+
+    import_term(data)
+
+    assert [
+        data["term"][key] for key in ("reminder_hour", "checkin_opens_before", "late_after")
+    ] == [
+        9,
+        "00:30:00",
+        "00:05:30",
+    ]
+    stored = Term.objects.get(slug="fall-2022")
+    assert (stored.reminder_hour, stored.checkin_opens_before, stored.late_after) == (
+        9,
+        datetime.timedelta(minutes=30),
+        datetime.timedelta(minutes=5, seconds=30),
+    )
+
+
+def test_a_file_written_before_reminders_and_check_in_imports_with_their_defaults(term):
+    Term.objects.filter(pk=term.pk).update(reminder_hour=9, late_after=datetime.timedelta(0))
+    data = as_file(export_term(term))
+    for key in ("reminder_hour", "checkin_opens_before", "late_after"):
+        del data["term"][key]  # as files written before they existed
+    empty_the_database()
+
+    report = import_term(data)
+
+    assert (report.term.reminder_hour, report.term.late_after) == (
+        18,
+        datetime.timedelta(minutes=15),
+    )
+    stored = Term.objects.get(slug="fall-2022")
+    assert (stored.reminder_hour, stored.checkin_opens_before, stored.late_after) == (
+        18,
+        datetime.timedelta(minutes=15),
+        datetime.timedelta(minutes=15),
+    )
+
+
 def test_import_keeps_cancelled_moved_and_restored_meetings_as_they_were(term):
     data = as_file(export_term(term))
     empty_the_database()
@@ -711,6 +758,15 @@ REFUSALS = {
     "null for joining open": (
         mutate(["term", "joining_open"], None),
         "term.joining_open: expected true or false, found null.",
+    ),
+    "a check-in time that is no duration": (
+        mutate(["term", "checkin_opens_before"], "soon"),
+        "term.checkin_opens_before: “soon” value has an invalid format. It must be in "
+        "[DD] [[HH:]MM:]ss[.uuuuuu] format.",
+    ),
+    "a reminder hour past the day": (
+        mutate(["term", "reminder_hour"], 24),
+        "term.reminder_hour: Ensure this value is less than or equal to 23.",
     ),
     "another field missing beside joining open": (
         lambda data: mutate(["term", "slug"], DELETE)(

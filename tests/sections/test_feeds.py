@@ -411,7 +411,8 @@ def test_schedule_json_matches_the_pages(client, fall2022):
     }
 
 
-def test_schedule_json_shows_cancelled_and_moved_meetings(client, fall2022):
+def cancel_week_9_and_move_week_10():
+    """Cancel Fall 2022's Friday meeting of week 9 and move week 10's to Thursday."""
     friday = {m.week.number: m for m in Meeting.objects.filter(section__slug="friday")}
     cancel_meeting(meeting=friday[9], reason="No meeting: Veterans Day", by=None)
     move_meeting(
@@ -422,6 +423,10 @@ def test_schedule_json_shows_cancelled_and_moved_meetings(client, fall2022):
         room="",
         by=None,
     )
+
+
+def test_schedule_json_shows_cancelled_and_moved_meetings(client, fall2022):
+    cancel_week_9_and_move_week_10()
 
     data = client.get("/terms/fall-2022/schedule.json").json()
 
@@ -495,16 +500,7 @@ def assert_valid(schema, data):
 
 
 def test_schedule_json_is_valid_against_the_schema_it_names(client, fall2022):
-    friday = {m.week.number: m for m in Meeting.objects.filter(section__slug="friday")}
-    cancel_meeting(meeting=friday[9], reason="No meeting: Veterans Day", by=None)
-    move_meeting(
-        meeting=friday[10],
-        date=datetime.date(2022, 11, 17),
-        start_time=datetime.time(18),
-        end_time=datetime.time(19),
-        room="",
-        by=None,
-    )
+    cancel_week_9_and_move_week_10()
 
     data = client.get("/terms/fall-2022/schedule.json").json()
 

@@ -143,6 +143,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The hottest fragments only (core/jinja2.py); pages are Django templates.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "core.jinja2.environment"},
+    },
 ]
 
 WSGI_APPLICATION = "readinggroup.wsgi.application"

@@ -27,13 +27,13 @@ def term_schedule(request, term):
 def _render_schedule(request, term, *, is_current=False):
     weeks = list(term.weeks.with_readings())
     term.last_week_number = max((week.number for week in weeks), default=None)
-    Meeting.objects.for_term(term).with_published_note_flag().attach_to_weeks(weeks)
+    sections = list(term.sections.with_leads())
+    Meeting.objects.for_term(term).with_published_note_flag().attach_to_weeks(weeks, sections)
     latest_notes = None  # the meeting of the latest week (last in section order) with notes
     for week in weeks:
         with_notes = [m for m in week.section_meetings if m.has_published_note]
         week.has_published_notes = bool(with_notes)
         latest_notes = with_notes[-1] if with_notes else latest_notes
-    sections = list(term.sections.with_leads())
     today = term.today()
     context = {
         "term": term,

@@ -84,9 +84,16 @@ def varied_fall2022(fall2022):
 
 
 def render(client, path):
+    """The page's bytes, with the CSRF token masked and each meeting's primary key written as
+    its section and week (PostgreSQL does not restart its sequences between tests)."""
     response = client.get(path)
     assert response.status_code == 200, path
-    return re.sub(rb'(name="csrfmiddlewaretoken" value=")[^"]+', rb"\1-", response.content)
+    names = {
+        str(pk).encode(): f"{section}-{week}".encode()
+        for pk, section, week in Meeting.objects.values_list("pk", "section__slug", "week__number")
+    }
+    body = re.sub(rb'(name="csrfmiddlewaretoken" value=")[^"]+', rb"\1-", response.content)
+    return re.sub(rb"/meetings/(\d+)/", lambda m: b"/meetings/%s/" % names[m[1]], body)
 
 
 def check(name, body):

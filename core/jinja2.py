@@ -12,6 +12,7 @@ marked safe by Django (Markdown, `people`) are not escaped twice.
 
 import html
 
+from django.conf import settings
 from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import static
 from django.urls import reverse
@@ -26,10 +27,16 @@ from core.templatetags.people import people
 
 
 def as_django_prints(value):
-    """Django's `render_value_in_context` with autoescaping on (`django.utils.html.escape` is
-    `html.escape`; plain strings, most of what is printed, take the short way)."""
+    """Django's `render_value_in_context` with autoescaping on. Plain strings, safe strings and
+    integers (nearly all that is printed) take the short way to the same result:
+    `django.utils.html.escape` is `html.escape`, and an integer is localised to its digits
+    unless thousands are separated."""
     if type(value) is str:
         return Markup(html.escape(value))
+    if hasattr(value, "__html__"):  # marked safe (by Django or Jinja2)
+        return value
+    if type(value) is int and not settings.USE_THOUSAND_SEPARATOR:
+        return str(value)
     value = localize(template_localtime(value))
     if not isinstance(value, str):
         value = str(value)

@@ -62,6 +62,15 @@ def page_key(request, version, query=()):
     return f"rg:page:{version}:{hour}:{hashlib.sha256(url.encode()).hexdigest()[:40]}"
 
 
+def fragment_key(request):
+    """The key of content that every visitor of this URL sees alike, whoever is signed in (a
+    term's schedule: only the header differs for a lead): the page's key, by the same version
+    and hour, for `{% cache %}`. A lead's page is never in the page cache, but its content can
+    be; the version read for an anonymous visitor by `cache_public_page` is used again."""
+    version = getattr(request, "data_version", None)
+    return page_key(request, current_version() if version is None else version)
+
+
 def cache_public_page(view=None, *, query=()):
     """Decorate a public view: serve anonymous visitors from the cache, keyed by the data version.
 
@@ -77,7 +86,7 @@ def cache_public_page(view=None, *, query=()):
             response = view(request, *args, **kwargs)
             patch_cache_control(response, private=True, no_cache=True)
             return response
-        version = current_version()
+        version = request.data_version = current_version()
         key = page_key(request, version, query)
         cached = cache.get(key) if key else None
         if cached is None:

@@ -1,9 +1,11 @@
 """The public pages: home, a term's schedule, a week, a section (cached for anonymous visitors)."""
 
+from functools import cached_property
+
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from core.caching import cache_public_page
+from core.caching import PAGE_TIMEOUT, cache_public_page, fragment_key
 from sections.calendars import subscribe_links
 from sections.models import Meeting, Section, next_meeting
 from syllabus.models import Term, Week
@@ -20,35 +22,74 @@ def home(request):
 
 @cache_public_page
 def term_schedule(request, term):
-    term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
+    term = get_object_or_404(Term.objects.visible_to(request.user).with_week_count(), slug=term)
     return _render_schedule(request, term)
 
 
 def _render_schedule(request, term, *, is_current=False):
-    weeks = list(term.weeks.with_readings())
-    term.last_week_number = max((week.number for week in weeks), default=None)
-    sections = list(term.sections.with_leads())
-    Meeting.objects.for_term(term).with_published_note_flag().attach_to_weeks(weeks, sections)
-    latest_notes = None  # the meeting of the latest week (last in section order) with notes
-    for week in weeks:
-        with_notes = [m for m in week.section_meetings if m.has_published_note]
-        week.has_published_notes = bool(with_notes)
-        latest_notes = with_notes[-1] if with_notes else latest_notes
-    today = term.today()
+    schedule = TermSchedule(request, term, is_current=is_current)
     context = {
         "term": term,
-        "current_term": None if is_current else Term.objects.current_after(term),
-        "weeks": weeks,
-        "sections": sections,
-        "organizers": term.organizers.order_by("pk"),
-        "current_week": next((week for week in weeks if week.covers(today)), None),
-        "next_meeting": next_meeting(m for week in weeks for m in week.section_meetings),
-        "latest_notes": latest_notes,
-        "calendar": subscribe_links(
-            request, reverse("sections:term-calendar", kwargs={"term": term.slug})
-        ),
+        "schedule": schedule,
+        # The content is the same for every visitor: a lead's or an organizer's page (never in
+        # the page cache) takes it from the cache, by the data version, and runs none of the
+        # schedule's queries (core/caching.py).
+        "content_key": fragment_key(request),
+        "content_timeout": PAGE_TIMEOUT,
     }
     return render(request, "sections/term_schedule.html", context)
+
+
+class TermSchedule:
+    """What a term's schedule page shows, each part loaded on first use."""
+
+    def __init__(self, request, term, *, is_current):
+        self.request, self.term, self.is_current = request, term, is_current
+
+    @cached_property
+    def sections(self):
+        return list(self.term.sections.with_leads())
+
+    @cached_property
+    def weeks(self):
+        weeks = list(self.term.weeks.with_readings())
+        Meeting.objects.for_term(self.term).with_published_note_flag().attach_to_weeks(
+            weeks, self.sections
+        )
+        for week in weeks:
+            week.has_published_notes = any(m.has_published_note for m in week.section_meetings)
+        return weeks
+
+    @cached_property
+    def latest_notes(self):
+        """The meeting of the latest week (last in section order) with published notes."""
+        with_notes = [
+            m for week in self.weeks for m in week.section_meetings if m.has_published_note
+        ]
+        return with_notes[-1] if with_notes else None
+
+    @cached_property
+    def current_week(self):
+        today = self.term.today()
+        return next((week for week in self.weeks if week.covers(today)), None)
+
+    @cached_property
+    def next_meeting(self):
+        return next_meeting(m for week in self.weeks for m in week.section_meetings)
+
+    @cached_property
+    def current_term(self):
+        """Where a past term's page sends members (None on the current term's own page)."""
+        return None if self.is_current else Term.objects.current_after(self.term)
+
+    @cached_property
+    def organizers(self):
+        return list(self.term.organizers.order_by("pk"))
+
+    @cached_property
+    def calendar(self):
+        path = reverse("sections:term-calendar", kwargs={"term": self.term.slug})
+        return subscribe_links(self.request, path)
 
 
 @cache_public_page

@@ -2,6 +2,7 @@
 does. (Between processes and servers: tests/readinggroup/test_two_servers.py.)"""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -237,3 +238,21 @@ def test_the_version_read_replaces_a_connection_the_server_dropped():
 
     assert isinstance(version, int)
     assert connection.connection.get_backend_pid() != pid
+
+
+def test_a_leads_schedule_takes_its_content_from_the_cache_until_a_change(
+    client, fall2022, django_assert_num_queries
+):
+    """A signed-in page is never in the page cache, but the schedule's content is everyone's:
+    a lead's second visit runs none of its queries, and a change shows on the next."""
+    client.force_login(get_user_model().objects.get(username="emichaud"))
+    first = client.get("/terms/fall-2022/")
+
+    # The session, its user, the term, the data version; two for the lead's menu.
+    with django_assert_num_queries(6):
+        second = client.get("/terms/fall-2022/")
+
+    token = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert token.sub(b"", second.content) == token.sub(b"", first.content)
+    Week.objects.filter(term=fall2022, number=4).update(title="Changed while the lead looked")
+    assert "Changed while the lead looked" in client.get("/terms/fall-2022/").content.decode()

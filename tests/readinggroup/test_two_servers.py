@@ -190,3 +190,29 @@ def test_a_write_from_manage_py_shell_shows_on_both_servers(site):
     pages = [WEEK[10], WEDNESDAY, TERM, TERM_FEED, WEDNESDAY_FEED, JSON]
     assert stale_answers(site["b"], pages, fresh) == []
     assert stale_answers(site["a"], pages, fresh) == []
+
+
+def test_a_leads_schedule_shows_a_write_from_manage_py_shell_on_both_servers(site):
+    """A lead's schedule takes its content from the cache (it is everyone's content), by the
+    same data version as the anonymous pages: never stale, whichever process wrote."""
+    leads = {name: Browser(site[name].base) for name in ("a", "b")}
+    for lead in leads.values():
+        lead.log_in("emichaud", PASSWORD)
+        for path in ("/", TERM):
+            for _ in range(REQUESTS_PER_CHECK):  # the content cached in both workers
+                body = lead.get(path)
+                assert "Log out Eric" in body
+                assert "From the shell" not in body
+
+    shell(
+        site["env"],
+        "from syllabus.models import Week; "
+        "Week.objects.filter(term__slug='fall-2022', number=4).update(title='From the shell')",
+    )
+
+    for name, lead in leads.items():
+        for path in ("/", TERM):
+            bodies = [lead.get(path) for _ in range(REQUESTS_PER_CHECK)]
+            stale = [body[:200] for body in bodies if "From the shell" not in body]
+            assert stale == [], (name, path)
+            assert all("Log out Eric" in body for body in bodies)

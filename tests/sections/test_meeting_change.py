@@ -269,7 +269,7 @@ def test_schedule_and_section_pages_show_the_next_meeting(client):
     assert schedule.context["next_meeting"] == meetings[2]
     assert section_page.context["next_meeting"] == meetings[2]
     assert "Next meeting:" in schedule.content.decode()
-    assert schedule.context["current_week"].number == 1
+    assert schedule.context["schedule"].current_week.number == 1
 
 
 def test_leads_see_a_change_link_on_their_section_and_week_pages_only(client, setup):

@@ -40,7 +40,7 @@ def test_schedule_highlights_the_current_week(client):
 
     response = client.get(term.get_absolute_url())
 
-    assert response.context["current_week"].number == 2
+    assert response.context["schedule"].current_week.number == 2
     assert 'id="week-2" aria-current="date"' in response.content.decode()
 
 

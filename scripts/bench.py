@@ -363,8 +363,8 @@ def describe(dataset, prepared, info):
         text = f"fixtures/{dataset.fixture}.json loaded in {prepared:.1f} s"
     else:
         text = (
-            f"`generate_demo --scale {dataset.scale}` in {prepared:.1f} s (N groups × 3 terms × "
-            "15 weeks × 4 readings, 4 sections, 30 members enrolled per section)"
+            f"`generate_demo --scale {dataset.scale}` in {prepared:.1f} s ({dataset.scale} × "
+            "(3 terms × 15 weeks × 4 readings, 4 sections, 30 members enrolled per section))"
         )
     names = info["names"]
     text += f"; term `{names['term']}`, section `{names['section_slug']}` with `{LEAD_USERNAME}`"

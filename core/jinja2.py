@@ -43,8 +43,13 @@ def as_django_prints(value):
     return conditional_escape(value)
 
 
+def date(value, arg=None):
+    """Django's `date` filter, on the local time as Django's engine gives it to that filter."""
+    return date_filter(template_localtime(value), arg)
+
+
 def environment(**options):
     env = Environment(**options, finalize=as_django_prints, keep_trailing_newline=True)
-    env.filters.update(date=date_filter, markdown=render_markdown, people=people)
+    env.filters.update(date=date, markdown=render_markdown, people=people)
     env.globals.update(url=reverse, static=static)
     return env

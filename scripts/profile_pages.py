@@ -4,9 +4,9 @@
     DATABASE_URL=sqlite:////tmp/n50.sqlite3 .venv/bin/python scripts/profile_pages.py \
         --renders 30 --profile / /terms/{term}/weeks/3/
 
-Each render goes through the test client with the page cache off (CACHE_URL=dummy://) and
-production settings (DEBUG off), anonymously or (--lead) as a lead of the current term's
-"wednesday" section. `{term}`, `{section}` and `{meeting}` in a path are filled in as
+Each render goes through the test client with the cache off (CACHE_URL=dummy://; --cached: on,
+in local memory) and production settings (DEBUG off), anonymously or (--lead) as a lead of the
+current term's "wednesday" section. `{term}`, `{section}` and `{meeting}` in a path are filled in as
 `make bench` fills them. Prints the median and best time per page; --profile adds cProfile's
 top costs (by own time) of the renders.
 """
@@ -28,7 +28,8 @@ os.environ.update(
     DJANGO_ALLOWED_HOSTS="testserver",
     DJANGO_SECURE_COOKIES="0",
     DJANGO_LOG_LEVEL="WARNING",
-    CACHE_URL="dummy://",
+    # --cached: the local-memory cache of a default deployment (what a lead's page can use).
+    CACHE_URL="" if "--cached" in sys.argv else "dummy://",
 )
 
 import django
@@ -81,6 +82,7 @@ def main():
     parser.add_argument("--renders", type=int, default=30)
     parser.add_argument("--lead", action="store_true", help="render as a logged-in lead")
     parser.add_argument("--profile", action="store_true", help="print each page's top costs")
+    parser.add_argument("--cached", action="store_true", help="with the cache on (not dummy://)")
     parser.add_argument("--top", type=int, default=15)
     args = parser.parse_args()
     filled, section = names()

@@ -2,6 +2,8 @@
 
 from functools import cached_property
 
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -9,6 +11,8 @@ from core.caching import PAGE_TIMEOUT, cache_public_page, fragment_key
 from sections.calendars import subscribe_links
 from sections.models import Meeting, Section, next_meeting
 from syllabus.models import Term, Week
+
+User = get_user_model()
 
 
 @cache_public_page
@@ -105,7 +109,7 @@ def week_detail(request, term, number):
         Meeting.objects.for_week(week)
         .in_section_order()
         .with_notes()
-        .prefetch_related("section__leads")
+        .prefetch_related(Prefetch("section__leads", queryset=User.objects.order_by("pk")))
     )
     for meeting in meetings:
         meeting.week = week

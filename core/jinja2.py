@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.timezone import template_localtime
-from jinja2 import Environment
+from jinja2 import ChainableUndefined, Environment
 from markupsafe import Markup
 
 from core.markup import render_markdown
@@ -49,6 +49,9 @@ def date(value, arg=None):
 
 
 def environment(**options):
+    # A missing value, or a missing value's attribute, prints nothing, as in Django's engine,
+    # with DEBUG on too (Django's backend would print "{{ name }}" in DEBUG).
+    options["undefined"] = ChainableUndefined
     env = Environment(**options, finalize=as_django_prints, keep_trailing_newline=True)
     env.filters.update(date=date, markdown=render_markdown, people=people)
     env.globals.update(url=reverse, static=static)

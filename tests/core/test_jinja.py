@@ -1,0 +1,38 @@
+"""The Jinja2 fragments print values as Django's engine prints them (core/jinja2.py)."""
+
+import datetime
+
+import pytest
+from django.template import Context, Template
+from django.template.backends.jinja2 import Jinja2
+from django.utils.safestring import mark_safe
+
+SOURCE = (
+    "[{{ text }}|{{ safe }}|{{ number }}|{{ nothing }}|{{ missing }}|{{ missing.deeper }}|"
+    "{{ when|date('M j, Y H:i') }}]"
+)
+VALUES = {
+    "text": 'Tom & Jerry\'s "<b>"',
+    "safe": mark_safe("<em>kept</em>"),
+    "number": 12345,
+    "nothing": None,
+    # 1 am UTC is still the day before in New York (settings.TIME_ZONE).
+    "when": datetime.datetime(2022, 10, 1, 1, 30, tzinfo=datetime.UTC),
+}
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_jinja_fragments_print_what_django_templates_print(settings, debug):
+    settings.DEBUG = debug  # Django's backend reads it when it builds the environment
+    (params,) = [t for t in settings.TEMPLATES if t["BACKEND"].endswith("Jinja2")]
+    engine = Jinja2({**{k: v for k, v in params.items() if k != "BACKEND"}, "NAME": "jinja2"})
+    django_source = SOURCE.replace("|date('M j, Y H:i')", '|date:"M j, Y H:i"')
+
+    jinja = engine.env.from_string(SOURCE).render(VALUES)
+    django = Template(django_source).render(Context(VALUES))
+
+    assert jinja == django
+    assert jinja == (
+        "[Tom &amp; Jerry&#x27;s &quot;&lt;b&gt;&quot;|<em>kept</em>|12345|None|||"
+        "Sep 30, 2022 21:30]"
+    )

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 
 from core.roles import is_organizer
@@ -207,6 +207,32 @@ class MeetingQuerySet(models.QuerySet):
             Prefetch("week__readings", queryset=Reading.objects.select_related("paper"))
         )
 
+    def for_term_calendar(self, term):
+        """These meetings, all of `term`, as a list in feed order (start, then pk), with what
+        a calendar event shows (`sections.calendars.meetings_calendar`): two queries, the
+        meetings with their sections and weeks (only the columns an event shows), then the
+        weeks' readings with their papers. Unlike `for_calendar`, each section and week is one
+        object, shared by its meetings, and has `term` as its term (no term is loaded)."""
+        meetings = list(
+            self.select_related("section", "week")
+            .only(*CALENDAR_FIELDS)
+            .order_by("starts_at", "pk")
+        )
+        sections, weeks = {}, {}
+        for meeting in meetings:
+            section = sections.get(meeting.section_id)
+            if section is None:
+                section = sections[meeting.section_id] = meeting.section
+                section.term = term
+            week = weeks.get(meeting.week_id)
+            if week is None:
+                week = weeks[meeting.week_id] = meeting.week
+                week.term = term
+            meeting.section, meeting.week = section, week
+        readings = Reading.objects.select_related("paper").only(*CALENDAR_READING_FIELDS)
+        prefetch_related_objects(list(weeks.values()), Prefetch("readings", queryset=readings))
+        return meetings
+
     def touch(self):
         """Mark these meetings as modified (feeds' ETag and LAST-MODIFIED follow).
 
@@ -216,6 +242,34 @@ class MeetingQuerySet(models.QuerySet):
         if not ids:
             return 0
         return Meeting.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+
+
+# What a calendar event shows of a meeting, its section, its week and its readings' papers
+# (`MeetingQuerySet.for_term_calendar`): a field left out here would cost a query per object.
+CALENDAR_FIELDS = [
+    "section",
+    "week",
+    "scheduled_starts_at",
+    "scheduled_ends_at",
+    "scheduled_room",
+    "starts_at",
+    "ends_at",
+    "is_rescheduled",
+    "room_override",
+    "status",
+    "public_note",
+    "sequence",
+    "updated_at",
+    *(f"section__{field}" for field in ("term", "name", "weekday")),
+    *(f"week__{field}" for field in ("term", "number", "title", "tagline")),
+]
+CALENDAR_READING_FIELDS = [
+    "week",
+    "paper",
+    "kind",
+    "order",
+    *(f"paper__{field}" for field in ("title", "authors", "url", "arxiv_id", "doi")),
+]
 
 
 def next_meeting(meetings, now=None):

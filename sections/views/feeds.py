@@ -29,7 +29,7 @@ def _calendar_response(body, filename, *, attachment=False):
 def term_calendar(request, term):
     """`/terms/<term>/calendar.ics`: every meeting of every section."""
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
-    meetings = Meeting.objects.for_term(term).for_calendar().order_by("starts_at", "pk")
+    meetings = Meeting.objects.for_term(term).for_term_calendar(term)
     body = meetings_calendar(
         name=f"{one_line(term.title)} ({one_line(term.name)})",
         uid=f"term-{term.pk}@{UID_DOMAIN}",
@@ -50,7 +50,7 @@ def section_calendar(request, term, section):
         term__slug=term,
         slug=section,
     )
-    meetings = section.meetings.for_calendar().order_by("starts_at", "pk")
+    meetings = section.meetings.for_term_calendar(section.term)
     body = meetings_calendar(
         name=(
             f"{one_line(section.term.title)} "

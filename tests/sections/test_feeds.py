@@ -11,12 +11,14 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils.http import parse_http_date
 from icalendar import Calendar
 from icalendar.parser import Contentline
 
 from sections.calendars import fold_line, ical_bytes
+from sections.exports import json_indented
 from sections.models import Meeting
 from sections.services import cancel_meeting, move_meeting
 from tests.factories import (
@@ -733,3 +735,37 @@ def test_feeds_are_byte_for_byte_what_icalendar_writes_with_multi_byte_text(clie
 )
 def test_fold_line_folds_as_icalendar_does(line):
     assert fold_line(line) == Contentline(line).to_ical()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        {"a": {}, "b": [], "c": [{}], "d": [[]]},
+        {"text": 'é 大 🦊 \x00\x1f\x7f \u2028 " \\ / \t\n', "": ""},
+        {"numbers": [0, -1, 2**70, 1.5, -0.0, 1e300, float("nan"), float("inf"), -float("inf")]},
+        {"flags": [True, False, None], "nested": {"list": [1, [2, [3, {"x": None}]]]}},
+        {3: "int key", 2.5: "float key", True: "bool key", False: "false", None: "None key"},
+        ("tuple", ("inside",)),
+        {
+            "moment": datetime.datetime(2022, 11, 9, 18, 0, 0, 123000, tzinfo=NEW_YORK),
+            "day": datetime.date(2022, 11, 9),
+            "clock": datetime.time(18, 30),
+            "duration": datetime.timedelta(hours=2),
+        },
+        "just a string",
+        42,
+    ],
+)
+def test_json_indented_writes_what_json_dumps_writes(value):
+    expected = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+
+    assert json_indented(value) == expected.encode()
+
+
+def test_json_indented_refuses_what_json_dumps_refuses():
+    with pytest.raises(TypeError):
+        json_indented({"object": object()})
+    with pytest.raises(TypeError):
+        json_indented({(1, 2): "tuple key"})

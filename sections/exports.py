@@ -49,9 +49,16 @@ def schedule_data(term, *, absolute_url):
     host: `request.build_absolute_uri`); times are local to the term's time zone, with their
     offset."""
     readings = Reading.objects.select_related("paper").only(*READING_FIELDS)
-    weeks = list(term.weeks.defer("summary").prefetch_related(Prefetch("readings", readings)))
+    # Lists (`to_attr`) rather than managers: `.all()` would clone a queryset each time.
+    weeks = list(
+        term.weeks.defer("summary").prefetch_related(
+            Prefetch("readings", readings, to_attr="listed_readings")
+        )
+    )
     leads = get_user_model().objects.only(*LEAD_FIELDS).order_by("pk")
-    sections = list(term.sections.prefetch_related(Prefetch("leads", leads)))
+    sections = list(
+        term.sections.prefetch_related(Prefetch("leads", leads, to_attr="listed_leads"))
+    )
     meetings_by_section = {section.pk: [] for section in sections}
     meetings = Meeting.objects.for_term(term).only(*MEETING_FIELDS).order_by("week__number", "pk")
     for meeting in meetings:
@@ -101,7 +108,7 @@ def schedule_data(term, *, absolute_url):
                         "arxiv_id": reading.paper.arxiv_id,
                         "doi": reading.paper.doi,
                     }
-                    for reading in week.readings.all()
+                    for reading in week.listed_readings
                 ],
             }
             for week in weeks
@@ -114,7 +121,7 @@ def schedule_data(term, *, absolute_url):
                 "start_time": section.start_time.isoformat("minutes"),
                 "end_time": section.end_time.isoformat("minutes"),
                 "room": section.room,
-                "leads": [lead.get_full_name() or lead.username for lead in section.leads.all()],
+                "leads": [lead.get_full_name() or lead.username for lead in section.listed_leads],
                 "url": absolute_url(section.get_absolute_url()),
                 "calendar": absolute_url(
                     reverse_url("sections:section-calendar", term=term.slug, section=section.slug)
@@ -155,7 +162,8 @@ def json_indented(value):
 
 
 def _write_json(value, newline, parts, default):
-    """Append the JSON text of `value`, nested at the indent that `newline` carries."""
+    """Append the JSON text of `value`, nested at the indent that `newline` carries. Strings,
+    the commonest values, are written in the loops, without a call of their own."""
     if isinstance(value, str):
         parts.append(_encode_string(value))
     elif value is None:
@@ -177,10 +185,11 @@ def _write_json(value, newline, parts, default):
         for key, item in value.items():
             if not isinstance(key, str):
                 key = _json_key(key)
-            parts.append(separator)
-            parts.append(_encode_string(key))
-            parts.append(": ")
-            _write_json(item, inner, parts, default)
+            parts.append(f"{separator}{_encode_string(key)}: ")
+            if type(item) is str:
+                parts.append(_encode_string(item))
+            else:
+                _write_json(item, inner, parts, default)
             separator = "," + inner
         parts.append(newline + "}")
     elif isinstance(value, (list, tuple)):
@@ -191,7 +200,10 @@ def _write_json(value, newline, parts, default):
         separator = "[" + inner
         for item in value:
             parts.append(separator)
-            _write_json(item, inner, parts, default)
+            if type(item) is str:
+                parts.append(_encode_string(item))
+            else:
+                _write_json(item, inner, parts, default)
             separator = "," + inner
         parts.append(newline + "]")
     else:

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import bibtexparser
 from bibtexparser.exceptions import BlockAbortedException
-from bibtexparser.middlewares import RemoveEnclosingMiddleware
+from bibtexparser.middlewares import RemoveEnclosingMiddleware, default_unparse_stack
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
     Entry,
@@ -292,7 +292,10 @@ def papers_to_bibtex(papers) -> str:
     papers = list(papers)
     keys = citation_keys(papers)
     library = bibtexparser.Library([paper_entry(paper, keys[paper.pk]) for paper in papers])
-    return bibtexparser.write_string(library)
+    # The default stack, allowed to change the library it writes (made here for this): by
+    # default each entry is deep-copied first, which was most of readings.bib's render.
+    stack = default_unparse_stack(allow_inplace_modification=True)
+    return bibtexparser.write_string(library, unparse_stack=stack)
 
 
 # --- Reading -----------------------------------------------------------------------------------

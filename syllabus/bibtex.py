@@ -80,6 +80,7 @@ _LATEX_SPECIALS = {
     "`": "{`}",
 }
 _LIGATURES = re.compile(r"([-'])(?=\1)")
+_LATEX_TRANSLATION = str.maketrans(_LATEX_SPECIALS)
 _DECODER = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 _CIRCUMFLEX_MACRO = re.compile(r"\\textasciicircum(?![a-zA-Z])(?:\s*\{\})?")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -92,8 +93,7 @@ STOP_WORDS = {
 def latex_escape(text: str) -> str:
     """Plain text as a BibTeX value that LaTeX and `latex_decode` read back as the same text
     (with white space as `single_spaced` leaves it)."""
-    escaped = "".join(_LATEX_SPECIALS.get(char, char) for char in text)
-    return _LIGATURES.sub(r"\1{}", escaped)
+    return _LIGATURES.sub(r"\1{}", text.translate(_LATEX_TRANSLATION))
 
 
 def latex_decode(text: str, *, keep_lines: bool = False) -> str:
@@ -241,7 +241,7 @@ def bibtex_title(title: str) -> str:
     words = []
     for word in re.split(r"(\s+)", title):
         match = _WORD_CORE.fullmatch(word)
-        if match and any(char != char.lower() for char in match[2]):
+        if match and match[2] != match[2].lower():  # a capital letter
             before, core, after = match.groups()
             words.append(f"{latex_escape(before)}{{{latex_escape(core)}}}{latex_escape(after)}")
         else:

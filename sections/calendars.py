@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 from icalendar import Calendar, Event, vDuration
 
 from sections.models import Weekday
+from syllabus.models import ListedReading, Reading
 
 PRODID = "-//readinggroup//Reading group calendar//EN"
 # UIDs must stay the same whatever host name the site is reached by: a fixed domain.
@@ -58,17 +59,19 @@ def event_summary(meeting, start):
 
 def week_description(week, week_url):
     """The lines of an event's description that come from its week, which every section's
-    meeting of that week shares: `(tagline lines, reading lines with the week page's)`."""
+    meeting of that week shares: `(tagline lines, reading lines with the week page's)`. The
+    readings are the week's `listed_readings` if it has them, else its prefetched readings."""
     tagline = one_line(week.tagline)
     lines = []
-    readings = list(week.readings.all())
+    readings = getattr(week, "listed_readings", None)
+    if readings is None:  # prefetched by `for_calendar`
+        readings = [ListedReading.of(reading) for reading in week.readings.all()]
     if readings:
         lines.append("Readings:")
         for reading in readings:
-            paper = reading.paper
-            optional = " (optional)" if reading.kind == reading.Kind.OPTIONAL else ""
-            link = f" {one_line(paper.primary_url)}" if paper.primary_url else ""
-            title, authors = one_line(paper.title), one_line(paper.authors)
+            optional = " (optional)" if reading.kind == Reading.Kind.OPTIONAL else ""
+            link = f" {one_line(reading.primary_url)}" if reading.primary_url else ""
+            title, authors = one_line(reading.title), one_line(reading.authors)
             lines.append(f"- {title}, {authors}{optional}{link}")
         lines.append("")
     lines.append(f"Week page: {week_url}")

@@ -32,14 +32,6 @@ MEETING_FIELDS = [
     "public_note",
     "sequence",
 ]
-READING_FIELDS = [
-    "week",
-    "paper",
-    "kind",
-    "note",
-    "order",
-    *(f"paper__{field}" for field in ("title", "authors", "year", "url", "arxiv_id", "doi")),
-]
 LEAD_FIELDS = ["username", "first_name", "last_name"]
 
 
@@ -48,13 +40,8 @@ def schedule_data(term, *, absolute_url):
     dict of JSON types. `absolute_url(path)` makes a link absolute (the request's scheme and
     host: `request.build_absolute_uri`); times are local to the term's time zone, with their
     offset."""
-    readings = Reading.objects.select_related("paper").only(*READING_FIELDS)
-    # Lists (`to_attr`) rather than managers: `.all()` would clone a queryset each time.
-    weeks = list(
-        term.weeks.defer("summary").prefetch_related(
-            Prefetch("readings", readings, to_attr="listed_readings")
-        )
-    )
+    weeks = Reading.objects.listed_by_week(list(term.weeks.defer("summary")))
+    # A list (`to_attr`) rather than a manager: each `.all()` would clone a queryset.
     leads = get_user_model().objects.only(*LEAD_FIELDS).order_by("pk")
     sections = list(
         term.sections.prefetch_related(Prefetch("leads", leads, to_attr="listed_leads"))
@@ -99,14 +86,14 @@ def schedule_data(term, *, absolute_url):
                 "url": absolute_url(week.get_absolute_url()),
                 "readings": [
                     {
-                        "title": reading.paper.title,
-                        "authors": reading.paper.authors,
-                        "year": reading.paper.year,
+                        "title": reading.title,
+                        "authors": reading.authors,
+                        "year": reading.year,
                         "kind": reading.kind,
                         "note": reading.note,
-                        "url": reading.paper.primary_url,
-                        "arxiv_id": reading.paper.arxiv_id,
-                        "doi": reading.paper.doi,
+                        "url": reading.primary_url,
+                        "arxiv_id": reading.arxiv_id,
+                        "doi": reading.doi,
                     }
                     for reading in week.listed_readings
                 ],

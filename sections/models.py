@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from core.roles import is_organizer
@@ -211,8 +211,8 @@ class MeetingQuerySet(models.QuerySet):
         """These meetings, all of `term`, as a list in feed order (start, then pk), with what
         a calendar event shows (`sections.calendars.meetings_calendar`): two queries, the
         meetings with their sections and weeks (only the columns an event shows), then the
-        weeks' readings with their papers. Unlike `for_calendar`, each section and week is one
-        object, shared by its meetings, and has `term` as its term (no term is loaded)."""
+        weeks' `listed_readings`. Unlike `for_calendar`, each section and week is one object,
+        shared by its meetings, and has `term` as its term (no term is loaded)."""
         meetings = list(
             self.select_related("section", "week")
             .only(*CALENDAR_FIELDS)
@@ -229,8 +229,7 @@ class MeetingQuerySet(models.QuerySet):
                 week = weeks[meeting.week_id] = meeting.week
                 week.term = term
             meeting.section, meeting.week = section, week
-        readings = Reading.objects.select_related("paper").only(*CALENDAR_READING_FIELDS)
-        prefetch_related_objects(list(weeks.values()), Prefetch("readings", queryset=readings))
+        Reading.objects.listed_by_week(list(weeks.values()))
         return meetings
 
     def touch(self):
@@ -262,13 +261,6 @@ CALENDAR_FIELDS = [
     "updated_at",
     *(f"section__{field}" for field in ("term", "name", "weekday")),
     *(f"week__{field}" for field in ("term", "number", "title", "tagline")),
-]
-CALENDAR_READING_FIELDS = [
-    "week",
-    "paper",
-    "kind",
-    "order",
-    *(f"paper__{field}" for field in ("title", "authors", "url", "arxiv_id", "doi")),
 ]
 
 

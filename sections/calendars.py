@@ -78,9 +78,10 @@ def week_description(week, week_url):
     return [tagline, ""] if tagline else [], lines
 
 
-def event_description(meeting, week_lines):
-    """Lines of text, each from `one_line`: stored text cannot add lines or control codes.
-    `week_lines` is the week's part, from `week_description`."""
+def meeting_lines(meeting):
+    """The lines of an event's description that are the meeting's own (cancelled, moved, its
+    note), before its week's (`week_description`). Each is from `one_line`: stored text cannot
+    add lines or control codes."""
     lines = []
     note = one_line(meeting.public_note)
     if meeting.is_cancelled:
@@ -90,8 +91,7 @@ def event_description(meeting, week_lines):
         lines += [f"Moved from {meeting.scheduled_when_display} · {old_room}.", ""]
     if note and not meeting.is_cancelled:
         lines += [note, ""]
-    tagline, rest = week_lines
-    return "\n".join(lines + tagline + rest)
+    return lines
 
 
 # --- Writing the content lines ----------------------------------------------------------------
@@ -204,8 +204,14 @@ def meetings_calendar(*, name, uid, term, meetings, request) -> bytes:
         week_part = weeks.get(week.pk)
         if week_part is None:
             week_url = request.build_absolute_uri(week.get_absolute_url())
-            week_part = weeks[week.pk] = (week_description(week, week_url), week_url)
-        week_lines, week_url = week_part
+            tagline, rest = week_description(week, week_url)
+            week_part = weeks[week.pk] = (ical_text("\n".join(tagline + rest)), week_url)
+        week_text, week_url = week_part
+        # The week's part is escaped once: escaping each part gives the escaped whole, since
+        # the part before it ends with a line break (no `\\N` or CRLF spans the two).
+        own_lines = meeting_lines(meeting)
+        if own_lines:
+            week_text = ical_text("\n".join(own_lines) + "\n") + week_text
         updated = ical_utc(meeting.updated_at)
         events += [
             "BEGIN:VEVENT",
@@ -220,7 +226,7 @@ def meetings_calendar(*, name, uid, term, meetings, request) -> bytes:
             f"DTSTAMP:{updated}",
             f"UID:{ical_text(meeting_uid(meeting))}",
             f"SEQUENCE:{int(meeting.sequence)}",
-            f"DESCRIPTION:{ical_text(event_description(meeting, week_lines))}",
+            f"DESCRIPTION:{week_text}",
             f"LAST-MODIFIED:{updated}",
             f"LOCATION:{ical_text(one_line(meeting.location))}",
             f"STATUS:{'CANCELLED' if meeting.is_cancelled else 'CONFIRMED'}",
@@ -235,7 +241,17 @@ def meetings_calendar(*, name, uid, term, meetings, request) -> bytes:
         )
     lines += events
     lines.append("END:VCALENDAR")
-    return b"\r\n".join([fold_line(line) for line in lines]) + b"\r\n"
+    # Most lines are short ASCII, which needs no folding; a long line (a week's DESCRIPTION
+    # and URL in every section's event) is folded once per feed.
+    folded = {}
+    for index, line in enumerate(lines):
+        if len(line) > _FOLD_OCTETS or not line.isascii():
+            text = folded.get(line)
+            if text is None:
+                text = folded[line] = fold_line(line).decode()
+            lines[index] = text
+    lines.append("")
+    return "\r\n".join(lines).encode()
 
 
 # icalendar folds a content line before it would reach 75 octets: 74 octets a line at most,

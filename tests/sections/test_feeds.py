@@ -772,6 +772,11 @@ def test_json_indented_refuses_what_json_dumps_refuses():
         json_indented({(1, 2): "tuple key"})
 
 
+# What RFC 5545 escapes (and icalendar's reading of a literal `\N` as a line break), with
+# multi-byte characters, within 100 characters (rooms and section names).
+ESCAPES = 'Zoë; 李小龍, 🦊 \\N \\n \\ ^ ^^ "quoted" a\\;b\\,c'
+
+
 def icalendar_feed(*, name, uid, term, meetings):
     """What icalendar 7 writes for the feed of `meetings` when it builds the events itself
     (`Event.new`, `Calendar.new`, `to_ical()`): the texts from sections.calendars, everything
@@ -811,7 +816,7 @@ def icalendar_feed(*, name, uid, term, meetings):
     return calendar.to_ical()
 
 
-@pytest.mark.parametrize("text", [*LINE_BREAKS, *NASTY_STRINGS, STORED_HTML, WIDE_TAGLINE])
+@pytest.mark.parametrize("text", [*LINE_BREAKS, *NASTY_STRINGS, STORED_HTML, WIDE_NAME, ESCAPES])
 @pytest.mark.parametrize("time_zone", ["America/New_York", "UTC", "Asia/Kolkata"])
 def test_feeds_are_byte_for_byte_what_icalendar_builds_whatever_text_is_stored(
     client, text, time_zone

@@ -210,23 +210,45 @@ class MeetingQuerySet(models.QuerySet):
     def for_term_calendar(self, term):
         """These meetings, all of `term`, as a list in feed order (start, then pk), with what
         a calendar event shows (`sections.calendars.meetings_calendar`): two queries, the
-        meetings with their sections and weeks (only the columns an event shows), then the
+        meetings with their sections' and weeks' columns (only those an event shows), then the
         weeks' `listed_readings`. Unlike `for_calendar`, each section and week is one object,
         shared by its meetings, and has `term` as its term (no term is loaded)."""
+        # The sections' and weeks' columns come as annotations and make one object for each
+        # section and week (`from_db`: a field left out is deferred, and reading it would cost
+        # a query): select_related would build a section and a week for every meeting.
         meetings = list(
-            self.select_related("section", "week")
-            .only(*CALENDAR_FIELDS)
+            self.only(*CALENDAR_FIELDS)
+            .annotate(
+                section_name=F("section__name"),
+                section_weekday=F("section__weekday"),
+                week_number=F("week__number"),
+                week_title=F("week__title"),
+                week_tagline=F("week__tagline"),
+            )
             .order_by("starts_at", "pk")
         )
         sections, weeks = {}, {}
         for meeting in meetings:
             section = sections.get(meeting.section_id)
             if section is None:
-                section = sections[meeting.section_id] = meeting.section
+                section = sections[meeting.section_id] = Section.from_db(
+                    self.db,
+                    ["id", "name", "weekday"],
+                    [meeting.section_id, meeting.section_name, meeting.section_weekday],
+                )
                 section.term = term
             week = weeks.get(meeting.week_id)
             if week is None:
-                week = weeks[meeting.week_id] = meeting.week
+                week = weeks[meeting.week_id] = Week.from_db(
+                    self.db,
+                    ["id", "number", "title", "tagline"],
+                    [
+                        meeting.week_id,
+                        meeting.week_number,
+                        meeting.week_title,
+                        meeting.week_tagline,
+                    ],
+                )
                 week.term = term
             meeting.section, meeting.week = section, week
         Reading.objects.listed_by_week(list(weeks.values()))
@@ -243,8 +265,8 @@ class MeetingQuerySet(models.QuerySet):
         return Meeting.objects.filter(pk__in=ids).update(updated_at=timezone.now())
 
 
-# What a calendar event shows of a meeting, its section, its week and its readings' papers
-# (`MeetingQuerySet.for_term_calendar`): a field left out here would cost a query per object.
+# What a calendar event shows of a meeting (`MeetingQuerySet.for_term_calendar`): a field left
+# out here would cost a query per meeting.
 CALENDAR_FIELDS = [
     "section",
     "week",
@@ -259,8 +281,6 @@ CALENDAR_FIELDS = [
     "public_note",
     "sequence",
     "updated_at",
-    *(f"section__{field}" for field in ("term", "name", "weekday")),
-    *(f"week__{field}" for field in ("term", "number", "title", "tagline")),
 ]
 
 

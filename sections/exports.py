@@ -40,11 +40,15 @@ def schedule_data(term, *, absolute_url):
     dict of JSON types. `absolute_url(path)` makes a link absolute (the request's scheme and
     host: `request.build_absolute_uri`); times are local to the term's time zone, with their
     offset."""
-    weeks = Reading.objects.listed_by_week(list(term.weeks.defer("summary")))
+    # In the models' orders without their first key, the term: all the rows share it, and
+    # ordering by it would join the terms table.
+    weeks = Reading.objects.listed_by_week(list(term.weeks.defer("summary").order_by("number")))
     # A list (`to_attr`) rather than a manager: each `.all()` would clone a queryset.
     leads = get_user_model().objects.only(*LEAD_FIELDS).order_by("pk")
     sections = list(
-        term.sections.prefetch_related(Prefetch("leads", leads, to_attr="listed_leads"))
+        term.sections.order_by("weekday", "start_time", "name").prefetch_related(
+            Prefetch("leads", leads, to_attr="listed_leads")
+        )
     )
     meetings_by_section = {section.pk: [] for section in sections}
     meetings = Meeting.objects.for_term(term).only(*MEETING_FIELDS).order_by("week__number", "pk")

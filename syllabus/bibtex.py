@@ -231,6 +231,7 @@ def _bibtex_authors(authors: str) -> str:
 
 
 _WORD_CORE = re.compile(r"(.*?)([^\W_](?:.*[^\W_])?)(.*)")
+_SPACES = re.compile(r"(\s+)")
 
 
 def bibtex_title(title: str) -> str:
@@ -238,15 +239,21 @@ def bibtex_title(title: str) -> str:
     first letter or digit to its last: `{Grokking}:`), so that styles which set titles in
     sentence case (pybtex's and BibTeX's own) keep "Grokking", "SGD" and "Transformers" as
     written. `latex_decode` drops the braces again."""
-    words = []
-    for word in re.split(r"(\s+)", title):
+    # Escaped a run at a time: the words without capitals, and the white space between words,
+    # are escaped together (a ligature never spans white space or a brace).
+    parts, run = [], []
+    for word in _SPACES.split(title):
         match = _WORD_CORE.fullmatch(word)
         if match and match[2] != match[2].lower():  # a capital letter
             before, core, after = match.groups()
-            words.append(f"{latex_escape(before)}{{{latex_escape(core)}}}{latex_escape(after)}")
+            run.append(before)
+            parts.append(latex_escape("".join(run)))
+            parts.append(f"{{{latex_escape(core)}}}")
+            run = [after]
         else:
-            words.append(latex_escape(word))
-    return "".join(words)
+            run.append(word)
+    parts.append(latex_escape("".join(run)))
+    return "".join(parts)
 
 
 def arxiv_primary_class(arxiv_id: str) -> str:

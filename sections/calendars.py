@@ -1,4 +1,4 @@
-"""iCalendar (RFC 5545) feeds of meetings, built with the `icalendar` package.
+"""iCalendar (RFC 5545) feeds of meetings, written as the `icalendar` package writes them.
 
 Times are written in the term's time zone (`DTSTART;TZID=America/New_York:20221109T180000`) with
 that zone's VTIMEZONE, so calendar programs keep 6 pm at 6 pm across daylight-saving changes.
@@ -7,11 +7,13 @@ UIDs depend only on the meeting's primary key, so edits update events instead of
 Every stored text goes through `one_line` first: RFC 5545 allows no control characters in a
 TEXT value, and icalendar refuses a line break in some properties (X-WR-CALNAME): one stored
 line break made every feed of its term a 500. DESCRIPTION is built of such lines, joined by
-line breaks that icalendar escapes as `\\n`.
+line breaks that are escaped as `\\n`.
 
-The text is serialised by `ical_bytes`, not by icalendar's `to_ical()`: the same bytes, but each
-content line is folded in one pass over its UTF-8 bytes instead of character by character (that
-folding was about half of a term feed's render; docs/performance.md).
+`meetings_calendar` writes the content lines itself, byte for byte what icalendar 7's
+`Event.new`, `Calendar.new` and `to_ical()` write for the same events (building icalendar's
+property objects and serialising them was most of a term feed's render; issue #16): see
+"Writing the content lines" below. tests/sections/test_feeds.py holds them to icalendar's bytes
+for any stored text; tests/golden/feeds/ holds whole feeds as they were before.
 """
 
 import datetime

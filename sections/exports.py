@@ -1,13 +1,38 @@
 """The term's schedule as data: what `/terms/<term>/schedule.json` serves."""
 
+import json
+
+from django.contrib.auth import get_user_model
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
 from django.urls import reverse
 
+from core.urlhelpers import reverse_url
 from sections.calendars import meeting_uid
 from sections.models import Meeting
+from syllabus.models import Reading
 
 # schedule.json's version, and its schema's name (static/schema/schedule-v1.json, served at
 # /schema/schedule-v1.json): see docs/exports.md for what a version keeps.
 SCHEDULE_VERSION = 1
+
+# The columns schedule.json shows (and those its properties read: `is_moved`, `room`,
+# `primary_url`); a field left out here would cost a query per object.
+MEETING_FIELDS = [
+    "section",
+    "week",
+    "scheduled_starts_at",
+    "scheduled_ends_at",
+    "scheduled_room",
+    "starts_at",
+    "ends_at",
+    "is_rescheduled",
+    "room_override",
+    "status",
+    "public_note",
+    "sequence",
+]
+LEAD_FIELDS = ["username", "first_name", "last_name"]
 
 
 def schedule_data(term, *, absolute_url):
@@ -15,22 +40,29 @@ def schedule_data(term, *, absolute_url):
     dict of JSON types. `absolute_url(path)` makes a link absolute (the request's scheme and
     host: `request.build_absolute_uri`); times are local to the term's time zone, with their
     offset."""
-    weeks = list(term.weeks.with_readings())
-    sections = list(term.sections.with_leads())
-    week_by_pk = {week.pk: week for week in weeks}
-    section_by_pk = {section.pk: section for section in sections}
+    # In the models' orders without their first key, the term: all the rows share it, and
+    # ordering by it would join the terms table.
+    weeks = Reading.objects.listed_by_week(list(term.weeks.defer("summary").order_by("number")))
+    # A list (`to_attr`) rather than a manager: each `.all()` would clone a queryset.
+    leads = get_user_model().objects.only(*LEAD_FIELDS).order_by("pk")
+    sections = list(
+        term.sections.order_by("weekday", "start_time", "name").prefetch_related(
+            Prefetch("leads", leads, to_attr="listed_leads")
+        )
+    )
     meetings_by_section = {section.pk: [] for section in sections}
-    for meeting in Meeting.objects.for_term(term).order_by("week__number", "pk"):
-        meeting.section = section_by_pk[meeting.section_id]
-        meeting.week = week_by_pk[meeting.week_id]
+    meetings = Meeting.objects.for_term(term).only(*MEETING_FIELDS).order_by("week__number", "pk")
+    for meeting in meetings:
         meetings_by_section[meeting.section_id].append(meeting)
     for week in weeks:
         week.term = term
     for section in sections:
         section.term = term
+    tz = term.tz
+    week_number = {week.pk: week.number for week in weeks}
 
     def local(moment):
-        return moment.astimezone(term.tz).isoformat() if moment else None
+        return moment.astimezone(tz).isoformat() if moment else None
 
     return {
         "$schema": absolute_url(
@@ -46,7 +78,7 @@ def schedule_data(term, *, absolute_url):
             "time_zone": term.time_zone,
             "first_monday": term.first_monday.isoformat() if term.first_monday else None,
             "url": absolute_url(term.get_absolute_url()),
-            "calendar": absolute_url(reverse("sections:term-calendar", kwargs={"term": term.slug})),
+            "calendar": absolute_url(reverse_url("sections:term-calendar", term=term.slug)),
         },
         "weeks": [
             {
@@ -58,16 +90,16 @@ def schedule_data(term, *, absolute_url):
                 "url": absolute_url(week.get_absolute_url()),
                 "readings": [
                     {
-                        "title": reading.paper.title,
-                        "authors": reading.paper.authors,
-                        "year": reading.paper.year,
+                        "title": reading.title,
+                        "authors": reading.authors,
+                        "year": reading.year,
                         "kind": reading.kind,
                         "note": reading.note,
-                        "url": reading.paper.primary_url,
-                        "arxiv_id": reading.paper.arxiv_id,
-                        "doi": reading.paper.doi,
+                        "url": reading.primary_url,
+                        "arxiv_id": reading.arxiv_id,
+                        "doi": reading.doi,
                     }
-                    for reading in week.readings.all()
+                    for reading in week.listed_readings
                 ],
             }
             for week in weeks
@@ -80,19 +112,16 @@ def schedule_data(term, *, absolute_url):
                 "start_time": section.start_time.isoformat("minutes"),
                 "end_time": section.end_time.isoformat("minutes"),
                 "room": section.room,
-                "leads": [lead.get_full_name() or lead.username for lead in section.leads.all()],
+                "leads": [lead.get_full_name() or lead.username for lead in section.listed_leads],
                 "url": absolute_url(section.get_absolute_url()),
                 "calendar": absolute_url(
-                    reverse(
-                        "sections:section-calendar",
-                        kwargs={"term": term.slug, "section": section.slug},
-                    )
+                    reverse_url("sections:section-calendar", term=term.slug, section=section.slug)
                 ),
                 "meetings": [
                     {
                         "id": meeting.pk,
                         "uid": meeting_uid(meeting),
-                        "week": meeting.week.number,
+                        "week": week_number[meeting.week_id],
                         "starts_at": local(meeting.starts_at),
                         "ends_at": local(meeting.ends_at),
                         "room": meeting.room,
@@ -109,3 +138,89 @@ def schedule_data(term, *, absolute_url):
             for section in sections
         ],
     }
+
+
+_encode_string = json.encoder.encode_basestring  # as json.dumps with ensure_ascii=False
+
+
+def json_indented(value):
+    """`json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)` as bytes, the
+    same text written without the generators of the pure-Python encoder that `indent` needs
+    (that encoder was a quarter of schedule.json's render)."""
+    parts = []
+    _write_json(value, "\n", parts, DjangoJSONEncoder().default)
+    return "".join(parts).encode()
+
+
+def _write_json(value, newline, parts, default):
+    """Append the JSON text of `value`, nested at the indent that `newline` carries. Strings,
+    the commonest values, are written in the loops, without a call of their own."""
+    if isinstance(value, str):
+        parts.append(_encode_string(value))
+    elif value is None:
+        parts.append("null")
+    elif value is True:
+        parts.append("true")
+    elif value is False:
+        parts.append("false")
+    elif isinstance(value, int):
+        parts.append(int.__repr__(value))
+    elif isinstance(value, float):
+        parts.append(_json_float(value))
+    elif isinstance(value, dict):
+        if not value:
+            parts.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            if not isinstance(key, str):
+                key = _json_key(key)
+            parts.append(f"{separator}{_encode_string(key)}: ")
+            if type(item) is str:
+                parts.append(_encode_string(item))
+            else:
+                _write_json(item, inner, parts, default)
+            separator = "," + inner
+        parts.append(newline + "}")
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            parts.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            parts.append(separator)
+            if type(item) is str:
+                parts.append(_encode_string(item))
+            else:
+                _write_json(item, inner, parts, default)
+            separator = "," + inner
+        parts.append(newline + "]")
+    else:
+        _write_json(default(value), newline, parts, default)
+
+
+def _json_float(value):
+    if value != value:
+        return "NaN"
+    if value == float("inf"):
+        return "Infinity"
+    if value == -float("inf"):
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _json_key(key):
+    """A dict key that is no string, as `json.dumps` writes it."""
+    if isinstance(key, float):
+        return _json_float(key)
+    if key is True:
+        return "true"
+    if key is False:
+        return "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int):
+        return int.__repr__(key)
+    raise TypeError(f"keys must be str, int, float, bool or None, not {type(key).__name__}")

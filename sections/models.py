@@ -214,6 +214,53 @@ class MeetingQuerySet(models.QuerySet):
             Prefetch("week__readings", queryset=Reading.objects.select_related("paper"))
         )
 
+    def for_term_calendar(self, term):
+        """These meetings, all of `term`, as a list in feed order (start, then pk), with what
+        a calendar event shows (`sections.calendars.meetings_calendar`): two queries, the
+        meetings with their sections' and weeks' columns (only those an event shows), then the
+        weeks' `listed_readings`. Unlike `for_calendar`, each section and week is one object,
+        shared by its meetings, and has `term` as its term (no term is loaded)."""
+        # The sections' and weeks' columns come as annotations and make one object for each
+        # section and week (`from_db`: a field left out is deferred, and reading it would cost
+        # a query): select_related would build a section and a week for every meeting.
+        meetings = list(
+            self.only(*CALENDAR_FIELDS)
+            .annotate(
+                section_name=F("section__name"),
+                section_weekday=F("section__weekday"),
+                week_number=F("week__number"),
+                week_title=F("week__title"),
+                week_tagline=F("week__tagline"),
+            )
+            .order_by("starts_at", "pk")
+        )
+        sections, weeks = {}, {}
+        for meeting in meetings:
+            section = sections.get(meeting.section_id)
+            if section is None:
+                section = sections[meeting.section_id] = Section.from_db(
+                    self.db,
+                    ["id", "name", "weekday"],
+                    [meeting.section_id, meeting.section_name, meeting.section_weekday],
+                )
+                section.term = term
+            week = weeks.get(meeting.week_id)
+            if week is None:
+                week = weeks[meeting.week_id] = Week.from_db(
+                    self.db,
+                    ["id", "number", "title", "tagline"],
+                    [
+                        meeting.week_id,
+                        meeting.week_number,
+                        meeting.week_title,
+                        meeting.week_tagline,
+                    ],
+                )
+                week.term = term
+            meeting.section, meeting.week = section, week
+        Reading.objects.listed_by_week(list(weeks.values()))
+        return meetings
+
     def touch(self):
         """Mark these meetings as modified (feeds' ETag and LAST-MODIFIED follow).
 
@@ -223,6 +270,25 @@ class MeetingQuerySet(models.QuerySet):
         if not ids:
             return 0
         return Meeting.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+
+
+# What a calendar event shows of a meeting (`MeetingQuerySet.for_term_calendar`): a field left
+# out here would cost a query per meeting.
+CALENDAR_FIELDS = [
+    "section",
+    "week",
+    "scheduled_starts_at",
+    "scheduled_ends_at",
+    "scheduled_room",
+    "starts_at",
+    "ends_at",
+    "is_rescheduled",
+    "room_override",
+    "status",
+    "public_note",
+    "sequence",
+    "updated_at",
+]
 
 
 def next_meeting(meetings, now=None):

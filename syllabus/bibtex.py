@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import bibtexparser
 from bibtexparser.exceptions import BlockAbortedException
-from bibtexparser.middlewares import RemoveEnclosingMiddleware
+from bibtexparser.middlewares import RemoveEnclosingMiddleware, default_unparse_stack
 from bibtexparser.model import (
     DuplicateBlockKeyBlock,
     Entry,
@@ -80,6 +80,7 @@ _LATEX_SPECIALS = {
     "`": "{`}",
 }
 _LIGATURES = re.compile(r"([-'])(?=\1)")
+_LATEX_TRANSLATION = str.maketrans(_LATEX_SPECIALS)
 _DECODER = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 _CIRCUMFLEX_MACRO = re.compile(r"\\textasciicircum(?![a-zA-Z])(?:\s*\{\})?")
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -92,8 +93,7 @@ STOP_WORDS = {
 def latex_escape(text: str) -> str:
     """Plain text as a BibTeX value that LaTeX and `latex_decode` read back as the same text
     (with white space as `single_spaced` leaves it)."""
-    escaped = "".join(_LATEX_SPECIALS.get(char, char) for char in text)
-    return _LIGATURES.sub(r"\1{}", escaped)
+    return _LIGATURES.sub(r"\1{}", text.translate(_LATEX_TRANSLATION))
 
 
 def latex_decode(text: str, *, keep_lines: bool = False) -> str:
@@ -231,6 +231,7 @@ def _bibtex_authors(authors: str) -> str:
 
 
 _WORD_CORE = re.compile(r"(.*?)([^\W_](?:.*[^\W_])?)(.*)")
+_SPACES = re.compile(r"(\s+)")
 
 
 def bibtex_title(title: str) -> str:
@@ -238,15 +239,21 @@ def bibtex_title(title: str) -> str:
     first letter or digit to its last: `{Grokking}:`), so that styles which set titles in
     sentence case (pybtex's and BibTeX's own) keep "Grokking", "SGD" and "Transformers" as
     written. `latex_decode` drops the braces again."""
-    words = []
-    for word in re.split(r"(\s+)", title):
+    # Escaped a run at a time: the words without capitals, and the white space between words,
+    # are escaped together (a ligature never spans white space or a brace).
+    parts, run = [], []
+    for word in _SPACES.split(title):
         match = _WORD_CORE.fullmatch(word)
-        if match and any(char != char.lower() for char in match[2]):
+        if match and match[2] != match[2].lower():  # a capital letter
             before, core, after = match.groups()
-            words.append(f"{latex_escape(before)}{{{latex_escape(core)}}}{latex_escape(after)}")
+            run.append(before)
+            parts.append(latex_escape("".join(run)))
+            parts.append(f"{{{latex_escape(core)}}}")
+            run = [after]
         else:
-            words.append(latex_escape(word))
-    return "".join(words)
+            run.append(word)
+    parts.append(latex_escape("".join(run)))
+    return "".join(parts)
 
 
 def arxiv_primary_class(arxiv_id: str) -> str:
@@ -292,7 +299,10 @@ def papers_to_bibtex(papers) -> str:
     papers = list(papers)
     keys = citation_keys(papers)
     library = bibtexparser.Library([paper_entry(paper, keys[paper.pk]) for paper in papers])
-    return bibtexparser.write_string(library)
+    # The default stack, allowed to change the library it writes (made here for this): by
+    # default each entry is deep-copied first, which was most of readings.bib's render.
+    stack = default_unparse_stack(allow_inplace_modification=True)
+    return bibtexparser.write_string(library, unparse_stack=stack)
 
 
 # --- Reading -----------------------------------------------------------------------------------

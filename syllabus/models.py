@@ -4,6 +4,7 @@ import unicodedata
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -593,14 +594,13 @@ class Paper(models.Model):
     @property
     def primary_url(self):
         """Where the title links: the paper's own URL, else arXiv, else the DOI."""
-        return self.web_url or self.arxiv_abs_url or self.doi_url
+        return paper_primary_url(self.url, self.arxiv_id, self.doi)
 
     @property
     def web_url(self):
         """The paper's URL if it is a web address (a scheme the URL field accepts): a
         `javascript:` URL that no form checked (a shell, a fixture) is never made a link."""
-        scheme = self.url.partition(":")[0].lower()
-        return self.url if scheme in {"http", "https", "ftp", "ftps"} else ""
+        return web_url(self.url)
 
     @property
     def arxiv_abs_url(self):
@@ -613,6 +613,20 @@ class Paper(models.Model):
     @property
     def doi_url(self):
         return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+def web_url(url):
+    """`url` if it is a web address (a scheme the URL field accepts), else ""."""
+    return url if url.partition(":")[0].lower() in {"http", "https", "ftp", "ftps"} else ""
+
+
+def paper_primary_url(url, arxiv_id, doi):
+    """`Paper.primary_url` of a paper with these fields: its own URL, else arXiv, else DOI."""
+    return (
+        web_url(url)
+        or (f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else "")
+        or (f"https://doi.org/{doi}" if doi else "")
+    )
 
 
 NAME_SUFFIXES = {"jr", "sr", "ii", "iii", "iv"}
@@ -693,12 +707,68 @@ class PaperMatcher:
 
 
 class ReadingQuerySet(models.QuerySet):
+    def listed_by_week(self, weeks):
+        """Set `week.listed_readings` on each of `weeks`: its readings as `ListedReading`s, in
+        reading order. One query of the columns they show, no model objects: a tenth of the
+        time of prefetching the readings with their papers."""
+        by_week = {week.pk: [] for week in weeks}
+        rows = (
+            self.filter(week__in=list(by_week))
+            .order_by("order", "pk")
+            .values_list(
+                "week_id",
+                "kind",
+                "note",
+                "paper__title",
+                "paper__authors",
+                "paper__year",
+                "paper__arxiv_id",
+                "paper__doi",
+                "paper__url",
+            )
+        )
+        for *fields, url in rows:
+            by_week[fields[0]].append(ListedReading(*fields, paper_primary_url(url, *fields[6:8])))
+        for week in weeks:
+            week.listed_readings = by_week[week.pk]
+        return weeks
+
     def for_term(self, term):
         """The term's readings with their papers, week by week in reading order."""
         return (
             self.filter(week__term=term)
             .select_related("paper")
             .order_by("week__number", "order", "pk")
+        )
+
+
+class ListedReading(NamedTuple):
+    """A reading as feeds and exports list it (`ReadingQuerySet.listed`): no model objects."""
+
+    week_id: int
+    kind: str
+    note: str
+    title: str
+    authors: str
+    year: int | None
+    arxiv_id: str
+    doi: str
+    primary_url: str
+
+    @classmethod
+    def of(cls, reading):
+        """The listing of a `Reading` loaded with its paper."""
+        paper = reading.paper
+        return cls(
+            reading.week_id,
+            reading.kind,
+            reading.note,
+            paper.title,
+            paper.authors,
+            paper.year,
+            paper.arxiv_id,
+            paper.doi,
+            paper.primary_url,
         )
 
 

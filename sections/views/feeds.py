@@ -4,13 +4,13 @@ Conditional GET (ETag from the body, Last-Modified from the data version) is ans
 page cache (core/caching.py), which every write moves on, however it is made.
 """
 
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from core.caching import cache_public_page
 from core.cors import allow_any_origin
 from sections.calendars import UID_DOMAIN, meetings_calendar, one_line
-from sections.exports import schedule_data
+from sections.exports import json_indented, schedule_data
 from sections.models import Meeting, Section
 from syllabus.models import Term
 
@@ -29,7 +29,7 @@ def _calendar_response(body, filename, *, attachment=False):
 def term_calendar(request, term):
     """`/terms/<term>/calendar.ics`: every meeting of every section."""
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
-    meetings = Meeting.objects.for_term(term).for_calendar().order_by("starts_at", "pk")
+    meetings = Meeting.objects.for_term(term).for_term_calendar(term)
     body = meetings_calendar(
         name=f"{one_line(term.title)} ({one_line(term.name)})",
         uid=f"term-{term.pk}@{UID_DOMAIN}",
@@ -50,7 +50,7 @@ def section_calendar(request, term, section):
         term__slug=term,
         slug=section,
     )
-    meetings = section.meetings.for_calendar().order_by("starts_at", "pk")
+    meetings = section.meetings.for_term_calendar(section.term)
     body = meetings_calendar(
         name=(
             f"{one_line(section.term.title)} "
@@ -100,4 +100,4 @@ def schedule_json(request, term):
     """`/terms/<term>/schedule.json`: the term, its weeks with readings, sections with meetings."""
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
     data = schedule_data(term, absolute_url=request.build_absolute_uri)
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    return HttpResponse(json_indented(data), content_type="application/json")

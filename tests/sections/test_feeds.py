@@ -11,12 +11,15 @@ from urllib.parse import urlsplit
 
 import jsonschema
 import pytest
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.utils.http import parse_http_date
-from icalendar import Calendar
+from icalendar import Calendar, Event, vDuration
 from icalendar.parser import Contentline
 
+from sections import calendars
 from sections.calendars import fold_line, ical_bytes
+from sections.exports import json_indented
 from sections.models import Meeting
 from sections.services import cancel_meeting, move_meeting
 from tests.factories import (
@@ -735,3 +738,142 @@ def test_feeds_are_byte_for_byte_what_icalendar_writes_with_multi_byte_text(clie
 )
 def test_fold_line_folds_as_icalendar_does(line):
     assert fold_line(line) == Contentline(line).to_ical()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        {"a": {}, "b": [], "c": [{}], "d": [[]]},
+        {"text": 'é 大 🦊 \x00\x1f\x7f \u2028 " \\ / \t\n', "": ""},
+        {"numbers": [0, -1, 2**70, 1.5, -0.0, 1e300, float("nan"), float("inf"), -float("inf")]},
+        {"flags": [True, False, None], "nested": {"list": [1, [2, [3, {"x": None}]]]}},
+        {3: "int key", 2.5: "float key", True: "bool key", False: "false", None: "None key"},
+        ("tuple", ("inside",)),
+        {
+            "moment": datetime.datetime(2022, 11, 9, 18, 0, 0, 123000, tzinfo=NEW_YORK),
+            "day": datetime.date(2022, 11, 9),
+            "clock": datetime.time(18, 30),
+            "duration": datetime.timedelta(hours=2),
+        },
+        "just a string",
+        42,
+    ],
+)
+def test_json_indented_writes_what_json_dumps_writes(value):
+    expected = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+
+    assert json_indented(value) == expected.encode()
+
+
+def test_json_indented_refuses_what_json_dumps_refuses():
+    with pytest.raises(TypeError):
+        json_indented({"object": object()})
+    with pytest.raises(TypeError):
+        json_indented({(1, 2): "tuple key"})
+
+
+# What RFC 5545 escapes (and icalendar's reading of a literal `\N` as a line break), with
+# multi-byte characters, within 100 characters (rooms and section names).
+ESCAPES = 'Zoë; 李小龍, 🦊 \\N \\n \\ ^ ^^ "quoted" a\\;b\\,c'
+
+
+def icalendar_feed(*, name, uid, term, meetings):
+    """What icalendar 7 writes for the feed of `meetings` when it builds the events itself
+    (`Event.new`, `Calendar.new`, `to_ical()`): the texts from sections.calendars, everything
+    else icalendar's. The feeds write their content lines themselves and must match it."""
+    meetings = [m for m in meetings if m.starts_at is not None]
+    events = []
+    for meeting in meetings:
+        week_url = f"http://testserver{meeting.week.get_absolute_url()}"
+        tagline, rest = calendars.week_description(meeting.week, week_url)
+        events.append(
+            Event.new(
+                uid=calendars.meeting_uid(meeting),
+                start=meeting.local_start(),
+                end=meeting.local_end(),
+                summary=calendars.event_summary(meeting, meeting.local_start()),
+                location=calendars.one_line(meeting.location),
+                description="\n".join(calendars.meeting_lines(meeting) + tagline + rest),
+                url=week_url,
+                status="CANCELLED" if meeting.is_cancelled else "CONFIRMED",
+                sequence=meeting.sequence,
+                last_modified=meeting.updated_at,
+                stamp=meeting.updated_at,
+            )
+        )
+    calendar = Calendar.new(
+        name=calendars.one_line(name), uid=uid, prodid=calendars.PRODID, subcomponents=events
+    )
+    calendar.add("REFRESH-INTERVAL", vDuration(calendars.REFRESH), parameters={"VALUE": "DURATION"})
+    calendar.add("X-WR-TIMEZONE", calendars.one_line(term.time_zone))
+    calendar.add("X-PUBLISHED-TTL", vDuration(calendars.REFRESH))
+    if meetings:
+        days = [m.local_start().date() for m in meetings]
+        calendar.add_missing_timezones(
+            first_date=min(days) - datetime.timedelta(days=1),
+            last_date=max(days) + datetime.timedelta(days=1),
+        )
+    return calendar.to_ical()
+
+
+@pytest.mark.parametrize("text", [*LINE_BREAKS, *NASTY_STRINGS, STORED_HTML, WIDE_NAME, ESCAPES])
+@pytest.mark.parametrize("time_zone", ["America/New_York", "UTC", "Asia/Kolkata"])
+def test_feeds_are_byte_for_byte_what_icalendar_builds_whatever_text_is_stored(
+    client, text, time_zone
+):
+    if "\x00" in text and connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL cannot store a NUL character (forms refuse it everywhere)")
+    term, _ = hostile_term(text)
+    term.time_zone, term.place = time_zone, f"{text}, Campus"
+    term.save()
+    section = term.sections.get()
+    meetings = list(Meeting.objects.for_calendar().filter(section=section).order_by("starts_at"))
+
+    feeds = {
+        "term": client.get(f"/terms/{term.slug}/calendar.ics").content,
+        "section": client.get(f"/terms/{term.slug}/sections/s/calendar.ics").content,
+        "meeting": client.get(f"/terms/{term.slug}/sections/s/meetings/2.ics").content,
+    }
+
+    line = calendars.one_line
+    assert feeds == {
+        "term": icalendar_feed(
+            name=f"{line(term.title)} ({line(term.name)})",
+            uid=f"term-{term.pk}@readinggroup.calendar",
+            term=term,
+            meetings=meetings,
+        ),
+        "section": icalendar_feed(
+            name=f"{line(term.title)} ({line(term.name)}, {line(section.name)})",
+            uid=f"section-{section.pk}@readinggroup.calendar",
+            term=term,
+            meetings=meetings,
+        ),
+        "meeting": icalendar_feed(
+            name=f"{line(term.name)}: {line(section.name)}, week 2",
+            uid=f"meeting-file-{meetings[1].pk}@readinggroup.calendar",
+            term=term,
+            meetings=[meetings[1]],
+        ),
+    }
+
+
+def test_member_feed_gives_its_time_zones_in_tzid_order(client):
+    # icalendar adds the VTIMEZONEs in a set's order, which changed with the hash seed of the
+    # process: the same feed came in a different order from one server process to the next.
+    zones = ["Pacific/Auckland", "America/New_York", "Europe/London", "Asia/Kolkata", "UTC"]
+    member = EnrollmentFactory(section=build_term(weeks=1, sections=1).sections.get()).member
+    for time_zone in zones:
+        term = build_term(weeks=1, sections=1, time_zone=time_zone)
+        EnrollmentFactory(member=member, section=term.sections.get())
+
+    body = client.get(f"/me/calendar/{member.calendar_secret}.ics").content
+
+    assert re.findall(rb"\r\nTZID:([^\r]*)\r\n", body) == [
+        b"America/New_York",
+        b"Asia/Kolkata",
+        b"Europe/London",
+        b"Pacific/Auckland",
+    ]

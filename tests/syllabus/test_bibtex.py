@@ -1,5 +1,6 @@
 """The reading list as BibTeX, and papers brought in from BibTeX and arXiv ids."""
 
+import re
 from urllib.parse import unquote
 
 import bibtexparser
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pybtex.style.formatting.plain import Style as PlainStyle
 
+from syllabus import bibtex
 from syllabus.bibtex import (
     brace_problem,
     citation_keys,
@@ -719,3 +721,26 @@ def test_latex_in_titles_and_names_is_decoded():
         "url": "",
         "abstract": "",
     }
+
+
+def word_by_word_title(title):
+    """`bibtex_title` as its docstring defines it, a word and a character at a time."""
+
+    def escape(text):
+        escaped = "".join(bibtex._LATEX_SPECIALS.get(char, char) for char in text)
+        return re.sub(r"([-'])(?=\1)", r"\1{}", escaped)
+
+    words = []
+    for word in re.split(r"(\s+)", title):
+        match = re.fullmatch(r"(.*?)([^\W_](?:.*[^\W_])?)(.*)", word)
+        if match and any(char != char.lower() for char in match[2]):
+            before, core, after = match.groups()
+            words.append(f"{escape(before)}{{{escape(core)}}}{escape(after)}")
+        else:
+            words.append(escape(word))
+    return "".join(words)
+
+
+@given(st.text() | st.text(alphabet="aZ- '`\\{}%^@\t\u00a0éİΣς1.\u0301"))
+def test_bibtex_title_escapes_as_word_by_word_whatever_the_text(title):
+    assert bibtex.bibtex_title(title) == word_by_word_title(title)

@@ -23,9 +23,11 @@ class MemberQuerySet(models.QuerySet):
         attended = (
             AttendanceRecord.objects.filter(meeting__section=section).values("member_id").order_by()
         )
-        shown = Enrollment.objects.filter(section=section, member=OuterRef("pk")).values(
-            "display_name"
-        )[:1]
+        shown = (
+            Enrollment.objects.filter(section=section, member=OuterRef("pk"))
+            .order_by()
+            .values("display_name")[:1]
+        )
         return (
             self.filter(Q(pk__in=enrolled) | Q(pk__in=attended))
             .annotate(roster_name=Coalesce(NullIf(Subquery(shown), Value("")), F("name")))
@@ -35,13 +37,13 @@ class MemberQuerySet(models.QuerySet):
     def with_enrolled_at(self, section):
         """Annotate `enrolled_at`: when the member joined `section` (None if they are not in
         it, e.g. a walk-in who is only in its records). No query of its own."""
-        since = Enrollment.objects.filter(section=section, member=OuterRef("pk"))
+        since = Enrollment.objects.filter(section=section, member=OuterRef("pk")).order_by()
         return self.annotate(enrolled_at=Subquery(since.values("created_at")[:1]))
 
     def with_record_for(self, meeting):
         """Annotate `saved_status`, `saved_remark`, `saved_version` and `saved_source` of
         `meeting`'s record (None without one): the whole roster and its marks in one query."""
-        records = AttendanceRecord.objects.filter(meeting=meeting, member=OuterRef("pk"))
+        records = AttendanceRecord.objects.filter(meeting=meeting, member=OuterRef("pk")).order_by()
         return self.annotate(
             saved_status=Subquery(records.values("status")[:1]),
             saved_remark=Subquery(records.values("remark")[:1]),
@@ -52,13 +54,13 @@ class MemberQuerySet(models.QuerySet):
     def with_apology_for(self, meeting):
         """Annotate `apology_reason`: the reason of the member's "I can't come" for `meeting`
         ("" without a reason, None when they said nothing). No query of its own."""
-        apologies = Apology.objects.filter(meeting=meeting, member=OuterRef("pk"))
+        apologies = Apology.objects.filter(meeting=meeting, member=OuterRef("pk")).order_by()
         return self.annotate(apology_reason=Subquery(apologies.values("reason")[:1]))
 
     def with_preparation_for(self, meeting):
         """Annotate `read_at` (when the member said "I've read it", else None) and `question`
         (their question for `meeting`, else None). No query of its own."""
-        preparations = Preparation.objects.filter(meeting=meeting, member=OuterRef("pk"))
+        preparations = Preparation.objects.filter(meeting=meeting, member=OuterRef("pk")).order_by()
         return self.annotate(
             read_at=Subquery(preparations.values("read_at")[:1]),
             question=Subquery(preparations.values("question")[:1]),

@@ -1,5 +1,6 @@
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -37,6 +38,18 @@ def focus_first(errors):
     if errors:
         errors[0].field.field.widget.attrs["autofocus"] = True
     return errors
+
+
+class RosterLine(NamedTuple):
+    """One member's line of the roster form, as RosterForm.lines() gives it."""
+
+    member: Member
+    status: str | None
+    remark: str | None
+    original_status: str | None
+    original_remark: str | None
+    status_errors: list | None
+    remark_errors: list | None
 
 
 class RosterForm(forms.Form):
@@ -121,28 +134,27 @@ class RosterForm(forms.Form):
         sent = self.data.getlist("theirs") if hasattr(self.data, "getlist") else []
         return sorted(set(sent) & names)
 
-    def rows(self):
-        """Per roster line: the member, the bound status and remark fields, and the status
-        choices as (value, label, input id, checked). The template writes the inputs itself:
-        rendering 4 × 200 radio widgets through the form renderer took most of a second."""
-        rows = []
-        for member in self.roster:
-            status = self[self.status_name(member.pk)]
-            current = status.value()
-            rows.append(
-                {
-                    "member": member,
-                    "status": status,
-                    "remark": self[self.remark_name(member.pk)],
-                    "original_status": self.original(status.name),
-                    "original_remark": self.original(self.remark_name(member.pk)),
-                    "choices": [
-                        (value, label, f"{status.auto_id}_{value}", value == current)
-                        for value, label in Status.choices
-                    ],
-                }
+    def lines(self):
+        """Per roster line, what its inputs show (RosterLine): the status and remark (what was
+        posted, else the initial values), the originals and the fields' errors. Read straight
+        from the form's data, initial values and errors, as a BoundField's value() and errors
+        would give them, without building 400 BoundFields for a 200-member roster; the
+        `roster_lines` tag writes the inputs."""
+        errors = self.errors  # {} on an unbound form
+        values = self.data if self.is_bound else self.initial
+        return [
+            RosterLine(
+                member=member,
+                status=values.get(status),
+                remark=values.get(remark),
+                original_status=self.original(status),
+                original_remark=self.original(remark),
+                status_errors=errors.get(status),
+                remark_errors=errors.get(remark),
             )
-        return rows
+            for member in self.roster
+            for status, remark in [(self.status_name(member.pk), self.remark_name(member.pk))]
+        ]
 
     def field_errors(self):
         """The lines' errors (FieldError), in roster order."""

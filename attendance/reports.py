@@ -69,15 +69,6 @@ class SectionReport:
         return [f"W{meeting.week.number}" for meeting in self.meetings]
 
     @property
-    def labelled_rows(self):
-        """(row, [(week label, status, letter, words) per meeting]) per member."""
-        labels = self.week_labels
-        return [
-            (row, [(label, *cell) for label, cell in zip(labels, row.display_cells, strict=True)])
-            for row in self.rows
-        ]
-
-    @property
     def labelled_headcounts(self):
         """(week label, headcount cell) per meeting."""
         return list(zip(self.week_labels, self.headcount_cells, strict=True))

@@ -85,11 +85,14 @@ class SectionReport:
         }
         marked = {meeting_id for _, meeting_id in status_of}
         taken = [m.pk in marked and not m.is_cancelled for m in meetings]
+        # Per meeting, its key and whether it was cancelled: read once, not once a member.
+        columns = [(m.pk, m.is_cancelled) for m in meetings]
         rows = []
         for member in members:
+            member_id = member.pk
             cells = [
-                CANCELLED if m.is_cancelled else status_of.get((member.pk, m.pk), "")
-                for m in meetings
+                CANCELLED if cancelled else status_of.get((member_id, meeting_id), "")
+                for meeting_id, cancelled in columns
             ]
             counts = Counter(cells)
             attended = counts[Status.PRESENT] + counts[Status.LATE]

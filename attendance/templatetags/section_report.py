@@ -12,6 +12,8 @@ from html import escape
 from django import template
 from django.utils.safestring import mark_safe
 
+from attendance.reports import CELL_DISPLAY
+
 register = template.Library()
 
 
@@ -22,14 +24,18 @@ def _rate(rate):
     return f"{round(float(rate) / 1.0 * 100)}%"
 
 
-def _row(row, labels):
-    cells = "".join(
+def _cell(week, status, letter, label):
+    return (
         "\n                "
         f'<td class="text-center cell-{escape(status) or "none"}" data-label="{escape(week)}">'
         f'<span aria-hidden="true">{escape(letter)}</span>'
         f'<span class="visually-hidden">{escape(label)}</span></td>\n              '
-        for week, (status, letter, label) in zip(labels, row.display_cells, strict=True)
     )
+
+
+def _row(row, cell_html):
+    """`cell_html`: per meeting, its cell's markup by status."""
+    cells = "".join(markup[status] for markup, status in zip(cell_html, row.cells, strict=True))
     totals = row.totals
     return (
         "\n            <tr>"
@@ -52,5 +58,9 @@ def _row(row, labels):
 @register.simple_tag
 def report_rows(report):
     """The matrix's body rows of `report` (a SectionReport)."""
-    labels = report.week_labels
-    return mark_safe("".join(_row(row, labels) for row in report.rows))
+    # A cell's markup depends only on its meeting's column and its status: made once each.
+    cell_html = [
+        {status: _cell(week, status, *CELL_DISPLAY[status]) for status in CELL_DISPLAY}
+        for week in report.week_labels
+    ]
+    return mark_safe("".join(_row(row, cell_html) for row in report.rows))

@@ -28,7 +28,7 @@ _SOURCE_BADGES = {
 
 
 def _apology(reason):
-    """templates/attendance/includes/roster_apology.html, with its closing newline."""
+    """The “Can't come” badge (it was an include: hence its closing newline)."""
     if reason is None:
         return "\n"
     text = f": {escape(reason)}" if reason else ""

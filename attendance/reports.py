@@ -87,6 +87,7 @@ class SectionReport:
         taken = [m.pk in marked and not m.is_cancelled for m in meetings]
         # Per meeting, its key and whether it was cancelled: read once, not once a member.
         columns = [(m.pk, m.is_cancelled) for m in meetings]
+        statuses = Status.values  # a list Django builds anew at each use
         rows = []
         for member in members:
             member_id = member.pk
@@ -106,7 +107,7 @@ class SectionReport:
                 MemberRow(
                     member=member,
                     cells=cells,
-                    totals={status: counts[status] for status in Status.values},
+                    totals={status: counts[status] for status in statuses},
                     attended=attended,
                     rate=attended / counted if counted else None,
                     counted=counted,

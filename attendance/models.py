@@ -23,14 +23,14 @@ class MemberQuerySet(models.QuerySet):
         attended = (
             AttendanceRecord.objects.filter(meeting__section=section).values("member_id").order_by()
         )
-        shown = (
-            Enrollment.objects.filter(section=section, member=OuterRef("pk"))
-            .order_by()
-            .values("display_name")[:1]
-        )
+        # The enrollment's display name by a LEFT JOIN (one enrollment per member and section):
+        # a subquery here ran twice a member, for the name and again for the order.
+        enrollment = FilteredRelation("enrollments", condition=Q(enrollments__section=section))
+        shown = NullIf(F("section_enrollment__display_name"), Value(""))
         return (
             self.filter(Q(pk__in=enrolled) | Q(pk__in=attended))
-            .annotate(roster_name=Coalesce(NullIf(Subquery(shown), Value("")), F("name")))
+            .annotate(section_enrollment=enrollment)
+            .annotate(roster_name=Coalesce(shown, F("name")))
             .order_by(Lower("roster_name"), "pk")
         )
 

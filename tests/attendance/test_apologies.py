@@ -166,8 +166,8 @@ def test_the_service_refuses_a_member_of_another_section(people, coming):
 
 
 def roster_line(response, member):
-    row = next(r for r in response.context["form"].rows() if r["member"] == member)
-    return row["status"].value(), row["remark"].value(), row["original_status"]
+    line = next(line for line in response.context["form"].lines() if line.member == member)
+    return line.status, line.remark, line.original_status
 
 
 def test_the_roster_shows_it_and_pre_marks_the_member_excused(client, people, coming):
@@ -188,11 +188,12 @@ def test_saving_the_roster_unchanged_records_the_pre_marked_excuse(client, peopl
     url = f"/attendance/meetings/{coming.pk}/"
     form = client.get(url).context["form"]
     data = {"action": "save", "version": 0, "walk_in-status": "present"}
-    for row in form.rows():
-        data[row["status"].html_name] = row["status"].value()
-        data[row["remark"].html_name] = row["remark"].value()
-        data[f"original-{row['status'].html_name}"] = row["original_status"]
-        data[f"original-{row['remark'].html_name}"] = row["original_remark"]
+    for line in form.lines():
+        status, remark = form.status_name(line.member.pk), form.remark_name(line.member.pk)
+        data[status] = line.status
+        data[remark] = line.remark
+        data[f"original-{status}"] = line.original_status
+        data[f"original-{remark}"] = line.original_remark
 
     client.post(url, data)
 

@@ -177,7 +177,7 @@ def test_confirm_enrolls_everyone_understood_once_and_goes_back_to_the_roster(
         ("Dee Dunn", "dee@example.edu", ""),
     ]
     assert Member.objects.filter(email__iexact="cy@example.edu").get() == stored
-    assert [row["member"].roster_name for row in response.context["form"].rows()] == [
+    assert [line.member.roster_name for line in response.context["form"].lines()] == [
         "Ada Lovelace",
         "Bea Bell",
         "Cy Cole",

@@ -34,7 +34,7 @@ def test_walk_in_with_another_sections_members_email_shows_only_what_the_lead_ty
     assert [str(m) for m in response.context["messages"]] == [
         f"Saved 1 change to {section.name}, week 1. Kim W. is on the roster."
     ]
-    assert [row["member"].roster_name for row in response.context["form"].rows()] == ["Kim W."]
+    assert [line.member.roster_name for line in response.context["form"].lines()] == ["Kim W."]
     content = response.content.decode()
     assert "Secret Stored Name" not in content
     assert "Hidden Lab" not in content
@@ -94,4 +94,4 @@ def test_a_member_in_no_section_walking_in_keeps_the_typed_name_for_the_lead(
     )
 
     assert "Unlisted Person" not in response.content.decode()
-    assert [row["member"].roster_name for row in response.context["form"].rows()] == ["U. P."]
+    assert [line.member.roster_name for line in response.context["form"].lines()] == ["U. P."]

@@ -240,6 +240,7 @@ def test_the_version_read_replaces_a_connection_the_server_dropped():
     assert connection.connection.get_backend_pid() != pid
 
 
+@pytest.mark.usefixtures("steady_clock")  # the second request must find the first's content
 def test_a_leads_schedule_takes_its_content_from_the_cache_until_a_change(
     client, fall2022, django_assert_num_queries
 ):

@@ -65,6 +65,7 @@ class RosterForm(forms.Form):
     """
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    status_choices = Status.choices  # a line's toggles, in order
 
     def __init__(self, *args, roster, **kwargs):
         self.roster = list(roster)
@@ -79,7 +80,7 @@ class RosterForm(forms.Form):
         # A status and a remark field per line: shallow copies of one of each, made here for
         # this form alone (a ChoiceField with its widget costs 24 µs to build, a copy 1.5 µs:
         # 5 ms on a 200-member roster). The copies of a kind share their widget: nothing
-        # renders it, the `roster_lines` tag writes the lines' inputs.
+        # renders it: templates/jinja2/attendance/roster_lines.html writes the lines' inputs.
         status_field = forms.ChoiceField(
             choices=Status.choices,
             required=False,
@@ -145,7 +146,7 @@ class RosterForm(forms.Form):
         posted, else the initial values), the originals and the fields' errors. Read straight
         from the form's data, initial values and errors, as a BoundField's value() and errors
         would give them, without building 400 BoundFields for a 200-member roster; the
-        `roster_lines` tag writes the inputs."""
+        Jinja2 template attendance/roster_lines.html writes the inputs."""
         errors = self.errors  # {} on an unbound form
         values = self.data if self.is_bound else self.initial
         return [

@@ -65,6 +65,7 @@ class RosterForm(forms.Form):
     """
 
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+    status_choices = Status.choices  # a line's toggles, in order
 
     def __init__(self, *args, roster, **kwargs):
         self.roster = list(roster)
@@ -79,7 +80,7 @@ class RosterForm(forms.Form):
         # A status and a remark field per line: shallow copies of one of each, made here for
         # this form alone (a ChoiceField with its widget costs 24 µs to build, a copy 1.5 µs:
         # 5 ms on a 200-member roster). The copies of a kind share their widget: nothing
-        # renders it, the `roster_lines` tag writes the lines' inputs.
+        # renders it: templates/jinja2/attendance/roster_lines.html writes the lines' inputs.
         status_field = forms.ChoiceField(
             choices=Status.choices,
             required=False,
@@ -145,7 +146,7 @@ class RosterForm(forms.Form):
         posted, else the initial values), the originals and the fields' errors. Read straight
         from the form's data, initial values and errors, as a BoundField's value() and errors
         would give them, without building 400 BoundFields for a 200-member roster; the
-        `roster_lines` tag writes the inputs."""
+        Jinja2 template attendance/roster_lines.html writes the inputs."""
         errors = self.errors  # {} on an unbound form
         values = self.data if self.is_bound else self.initial
         return [
@@ -261,6 +262,60 @@ class RosterForm(forms.Form):
         return data
 
 
+class DrawnField(NamedTuple):
+    """A walk-in field as templates/jinja2/attendance/walk_in_fields.html draws it, the way
+    `{{ form|crispy }}` (crispy-bootstrap5's field.html) drew it: tests/attendance/
+    test_roster_tags.py compares the two over the form's states."""
+
+    bound: forms.BoundField
+    select: bool  # a <select> (with `options`), else an <input type=`input_type`>
+    input_type: str | None
+    value: str | None  # an input's value attribute (None: none)
+    attrs: list[tuple[str, str | bool]]  # the widget's attributes, in Django's order
+    options: list[tuple[str, str, bool]]  # a select's (value, label, selected)
+
+
+def drawn_field(bound):
+    """`bound` as crispy drew it: its widget's attributes as Django renders them after
+    crispy's `crispy_field` added its classes (the widget's own, such as maxlength and
+    autofocus, then class, aria-invalid, aria-describedby and id), its value and options."""
+    widget = bound.field.widget
+    select = isinstance(widget, forms.Select)
+    attrs = {name: value for name, value in widget.attrs.items() if name != "class"}
+    kind = type(widget).__name__.lower()
+    control = "form-select" if select else "form-control"
+    attrs["class"] = f"{kind} {control}" + (" is-invalid" if bound.errors else "")
+    described = []
+    if bound.field.help_text:
+        described.append(f"{bound.auto_id}_helptext")
+    if bound.errors:
+        attrs["aria-invalid"] = "true"
+        described.append(f"{bound.auto_id}_error")
+    if described:
+        attrs["aria-describedby"] = " ".join(described)
+    attrs["id"] = bound.auto_id
+    value = bound.value()
+    options = []
+    if select:
+        chosen = "" if value is None else str(value)
+        options = [
+            (str(choice), str(label), str(choice) == chosen)
+            for choice, label in bound.field.choices
+        ]
+    return DrawnField(
+        bound=bound,
+        select=select,
+        input_type=None if select else widget.input_type,
+        value=None if select or value is None or value == "" else str(value),
+        attrs=[
+            (name, True if value is True else str(value))
+            for name, value in attrs.items()
+            if value is not False and value is not None
+        ],
+        options=options,
+    )
+
+
 class WalkInForm(forms.Form):
     """Someone not on the roster yet; left empty, it is ignored.
 
@@ -293,6 +348,10 @@ class WalkInForm(forms.Form):
             for name, errors in self.errors.items()
             if name in self.fields
         ]
+
+    def drawn_fields(self):
+        """The fields as templates/jinja2/attendance/walk_in_fields.html draws them."""
+        return [drawn_field(bound) for bound in self]
 
     def walk_in(self):
         if not self.has_changed():

@@ -45,6 +45,12 @@ class MemberRow:
         """(status, letter, words) per meeting, for the matrix."""
         return [(cell, *CELL_DISPLAY[cell]) for cell in self.cells]
 
+    @property
+    def column_cells(self):
+        """(column, status) per meeting: the key of each cell's markup, which the matrix's
+        template (templates/jinja2/attendance/report_rows.html) draws once per pair."""
+        return list(enumerate(self.cells))
+
 
 @dataclass
 class SectionReport:
@@ -53,6 +59,7 @@ class SectionReport:
     rows: list[MemberRow]
     headcounts: list[int | None]  # present + late per meeting; None when cancelled
     taken: list[bool] = field(default_factory=list)  # roll taken (any record) per meeting
+    cell_display = CELL_DISPLAY  # what a cell shows per status: (letter, words)
 
     @property
     def headcount_cells(self):

@@ -3,13 +3,12 @@ fragment (templates/jinja2/) inside a Django template, with exactly the variable
 (core/jinja2.py says why)."""
 
 from django import template
-from django.template import engines
-from django.utils.safestring import mark_safe
+
+from core import jinja2
 
 register = template.Library()
 
 
 @register.simple_tag
 def jinja(template_name, **variables):
-    fragment = engines["jinja2"].get_template(template_name).template
-    return mark_safe(fragment.render(variables))
+    return jinja2.render(template_name, variables)

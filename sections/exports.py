@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from core.urlhelpers import reverse_url
 from sections.calendars import meeting_uid
-from sections.models import Meeting
+from sections.models import SHOWN_FIELDS, Meeting
 from syllabus.models import Reading
 
 # schedule.json's version, and its schema's name (static/schema/schedule-v1.json, served at
@@ -18,20 +18,7 @@ SCHEDULE_VERSION = 1
 
 # The columns schedule.json shows (and those its properties read: `is_moved`, `room`,
 # `primary_url`); a field left out here would cost a query per object.
-MEETING_FIELDS = [
-    "section",
-    "week",
-    "scheduled_starts_at",
-    "scheduled_ends_at",
-    "scheduled_room",
-    "starts_at",
-    "ends_at",
-    "is_rescheduled",
-    "room_override",
-    "status",
-    "public_note",
-    "sequence",
-]
+MEETING_FIELDS = SHOWN_FIELDS
 LEAD_FIELDS = ["username", "first_name", "last_name"]
 
 

@@ -272,9 +272,10 @@ class MeetingQuerySet(models.QuerySet):
         return Meeting.objects.filter(pk__in=ids).update(updated_at=timezone.now())
 
 
-# What a calendar event shows of a meeting (`MeetingQuerySet.for_term_calendar`): a field left
-# out here would cost a query per meeting.
-CALENDAR_FIELDS = [
+# What members are shown of a meeting (schedule.json; the properties `is_moved` and `room` read
+# these), and what a calendar event adds (`MeetingQuerySet.for_term_calendar`): a field left out
+# of a query that loads only these would cost a query per meeting.
+SHOWN_FIELDS = [
     "section",
     "week",
     "scheduled_starts_at",
@@ -287,8 +288,8 @@ CALENDAR_FIELDS = [
     "status",
     "public_note",
     "sequence",
-    "updated_at",
 ]
+CALENDAR_FIELDS = [*SHOWN_FIELDS, "updated_at"]
 
 
 def next_meeting(meetings, now=None):

@@ -41,11 +41,6 @@ class MemberRow:
     counted: int = 0  # those meetings: since they enrolled or first came, whichever is earlier
 
     @property
-    def display_cells(self):
-        """(status, letter, words) per meeting, for the matrix."""
-        return [(cell, *CELL_DISPLAY[cell]) for cell in self.cells]
-
-    @property
     def column_cells(self):
         """(column, status) per meeting: the key of each cell's markup, which the matrix's
         template (templates/jinja2/attendance/report_rows.html) draws once per pair."""

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.template import engines
 from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -22,6 +21,7 @@ from jinja2 import ChainableUndefined, Environment
 
 from core.markup import render_markdown
 from core.templatetags.people import people
+from core.urlhelpers import reverse_url
 
 
 def as_django_prints(value):
@@ -54,11 +54,16 @@ def date(value, arg=None):
     return date_filter(template_localtime(value), arg)
 
 
+def url(name, kwargs=None):
+    """`url("sections:note-edit", kwargs={"meeting": 3})`: the path, remembered (reverse_url)."""
+    return reverse_url(name, **(kwargs or {}))
+
+
 def environment(**options):
     # A missing value, or a missing value's attribute, prints nothing, as in Django's engine,
     # with DEBUG on too (Django's backend would print "{{ name }}" in DEBUG).
     options["undefined"] = ChainableUndefined
     env = Environment(**options, finalize=as_django_prints, keep_trailing_newline=True)
     env.filters.update(date=date, markdown=render_markdown, people=people)
-    env.globals.update(url=reverse, static=static)
+    env.globals.update(url=url, static=static)
     return env

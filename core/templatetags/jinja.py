@@ -1,4 +1,4 @@
-"""`{% jinja "includes/meeting_lines.html" meetings=week.section_meetings %}`: render a Jinja2
+"""`{% jinja "includes/readings.html" week=week level=3 %}`: render a Jinja2
 fragment (templates/jinja2/) inside a Django template, with exactly the variables given
 (core/jinja2.py says why)."""
 

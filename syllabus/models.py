@@ -411,10 +411,12 @@ class WeekQuerySet(models.QuerySet):
         )
 
     def with_readings(self):
+        """The weeks' readings and their papers, without the columns no page of readings shows
+        (a paper's abstract and timestamps)."""
         return self.prefetch_related(
             Prefetch(
                 "readings",
-                queryset=Reading.objects.select_related("paper"),
+                queryset=Reading.objects.select_related("paper").defer(*UNSHOWN_PAPER_FIELDS),
             )
         )
 
@@ -523,6 +525,10 @@ class Week(models.Model):
     @property
     def optional_readings(self):
         return [r for r in self.readings.all() if r.kind == Reading.Kind.OPTIONAL]
+
+
+# What a list of readings never prints: left out of its query (and its date-time parsing).
+UNSHOWN_PAPER_FIELDS = ("paper__abstract", "paper__created_at", "paper__updated_at")
 
 
 class PaperQuerySet(models.QuerySet):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from core.caching import PAGE_TIMEOUT, cache_public_page, fragment_key
 from sections.calendars import subscribe_links
 from sections.models import Meeting, Section, next_meeting
-from syllabus.models import Term, Week
+from syllabus.models import Reading, Term, Week
 
 User = get_user_model()
 
@@ -56,7 +56,7 @@ class TermSchedule:
 
     @cached_property
     def weeks(self):
-        weeks = list(self.term.weeks.with_readings())
+        weeks = Reading.objects.shown_by_week(list(self.term.weeks.all()))
         Meeting.objects.for_term(self.term).with_published_note_flag().attach_to_weeks(
             weeks, self.sections
         )

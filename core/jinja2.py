@@ -54,6 +54,11 @@ def date(value, arg=None):
     return date_filter(template_localtime(value), arg)
 
 
+def month_day(value):
+    """“Sep 5”: Django's `date` filter with "M j", for a date (no time zone to convert)."""
+    return f"{value:%b} {value.day}"
+
+
 def url(name, kwargs=None):
     """`url("sections:note-edit", kwargs={"meeting": 3})`: the path, remembered (reverse_url)."""
     return reverse_url(name, **(kwargs or {}))
@@ -64,6 +69,6 @@ def environment(**options):
     # with DEBUG on too (Django's backend would print "{{ name }}" in DEBUG).
     options["undefined"] = ChainableUndefined
     env = Environment(**options, finalize=as_django_prints, keep_trailing_newline=True)
-    env.filters.update(date=date, markdown=render_markdown, people=people)
+    env.filters.update(date=date, month_day=month_day, markdown=render_markdown, people=people)
     env.globals.update(url=url, static=static)
     return env

@@ -38,3 +38,23 @@ def test_jinja_fragments_print_what_django_templates_print(settings, debug):
         "[Tom &amp; Jerry&#x27;s &quot;&lt;b&gt;&quot;|<em>kept</em>|12345|None|||"
         "Sep 30, 2022 21:30]"
     )
+
+
+def test_month_day_prints_what_djangos_date_filter_prints():
+    """`month_day` (the schedule's week dates) is Django's `date:"M j"` without its cost."""
+    days = [datetime.date(2022, month, day) for month in range(1, 13) for day in (1, 9, 10, 28)]
+    source = "{% for day in days %}{{ day|month_day }};{% endfor %}"
+    engine = Jinja2(
+        {
+            "DIRS": [],
+            "APP_DIRS": False,
+            "NAME": "jinja2",
+            "OPTIONS": {"environment": "core.jinja2.environment"},
+        }
+    )
+    django = Template('{% for day in days %}{{ day|date:"M j" }};{% endfor %}')
+
+    printed = engine.env.from_string(source).render({"days": days})
+
+    assert printed == django.render(Context({"days": days}))
+    assert printed.startswith("Jan 1;Jan 9;Jan 10;Jan 28;Feb 1;")

@@ -8,16 +8,13 @@ from django.urls import reverse
 
 from core.urlhelpers import reverse_url
 from sections.calendars import meeting_uid
-from sections.models import SHOWN_FIELDS, Meeting
+from sections.models import SHOWN_COLUMNS, Meeting, ShownMeeting
 from syllabus.models import Reading
 
 # schedule.json's version, and its schema's name (static/schema/schedule-v1.json, served at
 # /schema/schedule-v1.json): see docs/exports.md for what a version keeps.
 SCHEDULE_VERSION = 1
 
-# The columns schedule.json shows (and those its properties read: `is_moved`, `room`,
-# `primary_url`); a field left out here would cost a query per object.
-MEETING_FIELDS = SHOWN_FIELDS
 LEAD_FIELDS = ["username", "first_name", "last_name"]
 
 
@@ -36,16 +33,27 @@ def schedule_data(term, *, absolute_url):
             Prefetch("leads", leads, to_attr="listed_leads")
         )
     )
-    meetings_by_section = {section.pk: [] for section in sections}
-    meetings = Meeting.objects.for_term(term).only(*MEETING_FIELDS).order_by("week__number", "pk")
-    for meeting in meetings:
-        meetings_by_section[meeting.section_id].append(meeting)
     for week in weeks:
         week.term = term
     for section in sections:
         section.term = term
+    week_by_pk = {week.pk: week for week in weeks}
+    section_by_pk = {section.pk: section for section in sections}
+    # Rows rather than model objects, in week order sorted here: ordering by the week's number
+    # would join the weeks table.
+    rows = (
+        Meeting.objects.for_term(term)
+        .order_by()
+        .values_list("pk", "section_id", "week_id", *SHOWN_COLUMNS)
+    )
+    meetings_by_section = {section.pk: [] for section in sections}
+    for pk, section_id, week_id, *shown in sorted(
+        rows, key=lambda row: (week_by_pk[row[2]].number, row[0])
+    ):
+        meetings_by_section[section_id].append(
+            ShownMeeting(pk, section_by_pk[section_id], week_by_pk[week_id], *shown)
+        )
     tz = term.tz
-    week_number = {week.pk: week.number for week in weeks}
 
     def local(moment):
         return moment.astimezone(tz).isoformat() if moment else None
@@ -107,7 +115,7 @@ def schedule_data(term, *, absolute_url):
                     {
                         "id": meeting.pk,
                         "uid": meeting_uid(meeting),
-                        "week": week_number[meeting.week_id],
+                        "week": meeting.week.number,
                         "starts_at": local(meeting.starts_at),
                         "ends_at": local(meeting.ends_at),
                         "room": meeting.room,

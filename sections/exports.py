@@ -3,19 +3,57 @@
 import orjson
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
 from django.urls import reverse
 
 from core.urlhelpers import reverse_url
 from sections.calendars import meeting_uid
-from sections.models import SHOWN_COLUMNS, Meeting, ShownMeeting
-from syllabus.models import Reading
+from sections.models import SHOWN_COLUMNS, Meeting, Section, ShownMeeting
+from syllabus.models import LISTED_READING_COLUMNS, ListedReading, Week
 
 # schedule.json's version, and its schema's name (static/schema/schedule-v1.json, served at
 # /schema/schedule-v1.json): see docs/exports.md for what a version keeps.
 SCHEDULE_VERSION = 1
 
-LEAD_FIELDS = ["username", "first_name", "last_name"]
+WEEK_FIELDS = ["id", "number", "title", "tagline", "starts_on_override"]
+SECTION_FIELDS = ["id", "name", "slug", "weekday", "start_time", "end_time", "room"]
+LEAD_FIELDS = ["id", "username", "first_name", "last_name"]
+
+
+def weeks_with_readings(term):
+    """The term's weeks in order, each with its `listed_readings`: one query of the weeks
+    joined to their readings and papers (a week without readings is one row of nulls), where
+    `listed_by_week` would take a second. Ordered as the models are without their first key,
+    the term: all the rows share it, and ordering by it would join the terms table."""
+    rows = term.weeks.order_by("number", "readings__order", "readings__pk").values_list(
+        *WEEK_FIELDS, *(f"readings__{column}" for column in LISTED_READING_COLUMNS)
+    )
+    weeks, size = {}, len(WEEK_FIELDS)
+    for row in rows:
+        week = weeks.get(row[0])
+        if week is None:
+            week = weeks[row[0]] = Week.from_db(rows.db, WEEK_FIELDS, row[:size])
+            week.term, week.listed_readings = term, []
+        if row[size] is not None:  # the reading's kind: a week without readings has none
+            week.listed_readings.append(ListedReading.of_columns(row[0], *row[size:]))
+    return list(weeks.values())
+
+
+def sections_with_leads(term):
+    """The term's sections in order, each with its `listed_leads` (by primary key): one
+    query of the sections joined to their leads (a section without leads is one row)."""
+    rows = term.sections.order_by("weekday", "start_time", "name", "pk", "leads__pk").values_list(
+        *SECTION_FIELDS, *(f"leads__{field}" for field in LEAD_FIELDS)
+    )
+    user_model = get_user_model()
+    sections, size = {}, len(SECTION_FIELDS)
+    for row in rows:
+        section = sections.get(row[0])
+        if section is None:
+            section = sections[row[0]] = Section.from_db(rows.db, SECTION_FIELDS, row[:size])
+            section.term, section.listed_leads = term, []
+        if row[size] is not None:
+            section.listed_leads.append(user_model.from_db(rows.db, LEAD_FIELDS, row[size:]))
+    return list(sections.values())
 
 
 def schedule_data(term, *, absolute_url):
@@ -23,20 +61,8 @@ def schedule_data(term, *, absolute_url):
     dict of JSON types. `absolute_url(path)` makes a link absolute (the request's scheme and
     host: `request.build_absolute_uri`); times are local to the term's time zone, with their
     offset."""
-    # In the models' orders without their first key, the term: all the rows share it, and
-    # ordering by it would join the terms table.
-    weeks = Reading.objects.listed_by_week(list(term.weeks.defer("summary").order_by("number")))
-    # A list (`to_attr`) rather than a manager: each `.all()` would clone a queryset.
-    leads = get_user_model().objects.only(*LEAD_FIELDS).order_by("pk")
-    sections = list(
-        term.sections.order_by("weekday", "start_time", "name").prefetch_related(
-            Prefetch("leads", leads, to_attr="listed_leads")
-        )
-    )
-    for week in weeks:
-        week.term = term
-    for section in sections:
-        section.term = term
+    weeks = weeks_with_readings(term)
+    sections = sections_with_leads(term)
     week_by_pk = {week.pk: week for week in weeks}
     section_by_pk = {section.pk: section for section in sections}
     # Rows rather than model objects, in week order sorted here: ordering by the week's number

@@ -111,6 +111,7 @@ def meeting_lines(meeting):
 REFRESH_ICAL = vDuration(REFRESH).to_ical().decode()
 
 
+@functools.lru_cache(maxsize=4096)
 def ical_text(value):
     """A TEXT value, escaped as icalendar's `vText.to_ical()` escapes it (RFC 5545 3.3.11;
     a literal `\\N` is read as a line break, as icalendar reads it)."""
@@ -166,19 +167,13 @@ def _vtimezone_lines(time_zones, first_date, last_date):
 
 def meetings_calendar(*, name, uid, term, meetings, request) -> bytes:
     """The .ics text of `meetings` (dated ones; undated meetings have no event yet)."""
+
     # Most lines are short ASCII, which needs no folding; a long line (a week's DESCRIPTION
     # and URL in every section's event) is folded once per feed. Only lines that hold stored
     # text or a time zone's go through `fold`: the others (BEGIN, DTSTAMP, UID, SEQUENCE,
     # STATUS, …) are short ASCII by their form.
-    folded = {}
-
     def fold(line):
-        if len(line) <= _FOLD_OCTETS and line.isascii():
-            return line
-        text = folded.get(line)
-        if text is None:
-            text = folded[line] = fold_line(line).decode()
-        return text
+        return line if len(line) <= _FOLD_OCTETS and line.isascii() else _folded(line)
 
     # icalendar writes NAME, X-WR-CALNAME and X-WR-TIMEZONE as it writes a property of a type
     # it does not know: as they are, unescaped.
@@ -297,6 +292,13 @@ def fold_line(line):
         start = end
     parts.append(data[start:])
     return b"\r\n ".join(parts)
+
+
+@functools.lru_cache(maxsize=1024)
+def _folded(line):
+    """`fold_line(line)` as text, remembered: the long lines of a feed (each week's
+    DESCRIPTION and URL, in every section's event) come back in every request for it."""
+    return fold_line(line).decode()
 
 
 def ical_bytes(component):

@@ -1,6 +1,7 @@
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -215,14 +216,15 @@ class MeetingQuerySet(models.QuerySet):
         )
 
     def for_term_calendar(self, term):
-        """These meetings, all of `term`, as a list in feed order (start, then pk) of
-        `ShownMeeting`s with what a calendar event shows (`sections.calendars.meetings_calendar`):
-        two queries, the meetings' rows with their sections' and weeks' columns (only those an
-        event shows), then the weeks' `listed_readings`. Unlike `for_calendar`, no meeting is a
-        model object (building them was a fifth of a term feed's render), each section and
-        week is one object, shared by its meetings, and has `term` as its term (no term is
-        loaded)."""
-        rows = self.order_by("starts_at", "pk").values_list(
+        """These meetings, all of `term`, that have a date, as a list in feed order (start, then
+        pk) of `ShownMeeting`s with what a calendar event shows
+        (`sections.calendars.meetings_calendar`; an undated meeting has no event yet): two
+        queries, the meetings' rows with their sections' and weeks' columns (only those an event
+        shows), then the weeks' `listed_readings`. Unlike `for_calendar`, no meeting is a model
+        object (building them was a fifth of a term feed's render), each section and week is
+        one object, shared by its meetings, and has `term` as its term (no term is loaded).
+        Sorted here: ORDER BY cost more to compile than the sort of a term's meetings."""
+        rows = self.order_by().values_list(
             "pk",
             "section_id",
             "week_id",
@@ -247,6 +249,8 @@ class MeetingQuerySet(models.QuerySet):
             tagline,
             *shown,
         ) in rows:
+            if shown[0] is None:  # starts_at
+                continue
             section = sections.get(section_id)
             if section is None:
                 section = sections[section_id] = Section.from_db(
@@ -262,6 +266,7 @@ class MeetingQuerySet(models.QuerySet):
             meeting = ShownMeeting(pk, section, week, *shown)
             meeting.updated_at = updated_at
             meetings.append(meeting)
+        meetings.sort(key=attrgetter("starts_at", "pk"))
         Reading.objects.listed_by_week(list(weeks.values()))
         return meetings
 

@@ -56,6 +56,10 @@ def sections_with_leads(term):
     return list(sections.values())
 
 
+def iso_date(day):
+    return day.isoformat() if day else None
+
+
 def schedule_data(term, *, absolute_url):
     """The term, its weeks with their readings and its sections with their meetings, as a
     dict of JSON types. `absolute_url(path)` makes a link absolute (the request's scheme and
@@ -96,7 +100,7 @@ def schedule_data(term, *, absolute_url):
             "institution": term.institution,
             "place": term.place,
             "time_zone": term.time_zone,
-            "first_monday": term.first_monday.isoformat() if term.first_monday else None,
+            "first_monday": iso_date(term.first_monday),
             "url": absolute_url(term.get_absolute_url()),
             "calendar": absolute_url(reverse_url("sections:term-calendar", term=term.slug)),
         },
@@ -105,8 +109,8 @@ def schedule_data(term, *, absolute_url):
                 "number": week.number,
                 "title": week.title,
                 "tagline": week.tagline,
-                "starts_on": week.starts_on.isoformat() if week.starts_on else None,
-                "ends_on": week.ends_on.isoformat() if week.ends_on else None,
+                "starts_on": iso_date(week.starts_on),
+                "ends_on": iso_date(week.ends_on),
                 "url": absolute_url(week.get_absolute_url()),
                 "readings": [
                     {

@@ -614,6 +614,27 @@ def test_feed_skips_meetings_without_a_date(client):
     assert (len(calendar.events), str(calendar["X-WR-TIMEZONE"])) == (0, "America/New_York")
 
 
+def test_term_feed_lists_meetings_by_start_then_by_primary_key(client):
+    term = build_term(weeks=2, readings_per_week=1, sections=0, slug="ties")
+    for _ in range(3):
+        SectionFactory(term=term)  # all on Wednesdays, 6–8 pm
+    sync_meetings(term=term)
+    week_1, week_2 = (
+        sorted(Meeting.objects.for_term(term).filter(week__number=n).values_list("pk", flat=True))
+        for n in (1, 2)
+    )
+    # The newest meeting moved to before all the others: the start decides first.
+    Meeting.objects.filter(pk=week_2[-1]).update(
+        starts_at=datetime.datetime(2022, 9, 14, 21, 30, tzinfo=datetime.UTC)
+    )
+
+    calendar = parse(client.get("/terms/ties/calendar.ics"))
+
+    assert [str(event["UID"]) for event in calendar.events] == [
+        f"meeting-{pk}@readinggroup.calendar" for pk in [week_2[-1], *week_1, *week_2[:-1]]
+    ]
+
+
 # --- Any stored text ---------------------------------------------------------------------------
 
 

@@ -3,22 +3,61 @@
 import orjson
 from django.contrib.auth import get_user_model
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Prefetch
 from django.urls import reverse
 
 from core.urlhelpers import reverse_url
 from sections.calendars import meeting_uid
-from sections.models import SHOWN_FIELDS, Meeting
-from syllabus.models import Reading
+from sections.models import SHOWN_COLUMNS, Meeting, Section, ShownMeeting
+from syllabus.models import LISTED_READING_COLUMNS, ListedReading, Week
 
 # schedule.json's version, and its schema's name (static/schema/schedule-v1.json, served at
 # /schema/schedule-v1.json): see docs/exports.md for what a version keeps.
 SCHEDULE_VERSION = 1
 
-# The columns schedule.json shows (and those its properties read: `is_moved`, `room`,
-# `primary_url`); a field left out here would cost a query per object.
-MEETING_FIELDS = SHOWN_FIELDS
-LEAD_FIELDS = ["username", "first_name", "last_name"]
+WEEK_FIELDS = ["id", "number", "title", "tagline", "starts_on_override"]
+SECTION_FIELDS = ["id", "name", "slug", "weekday", "start_time", "end_time", "room"]
+LEAD_FIELDS = ["id", "username", "first_name", "last_name"]
+
+
+def weeks_with_readings(term):
+    """The term's weeks in order, each with its `listed_readings`: one query of the weeks
+    joined to their readings and papers (a week without readings is one row of nulls), where
+    `listed_by_week` would take a second. Ordered as the models are without their first key,
+    the term: all the rows share it, and ordering by it would join the terms table."""
+    rows = term.weeks.order_by("number", "readings__order", "readings__pk").values_list(
+        *WEEK_FIELDS, *(f"readings__{column}" for column in LISTED_READING_COLUMNS)
+    )
+    weeks, size = {}, len(WEEK_FIELDS)
+    for row in rows:
+        week = weeks.get(row[0])
+        if week is None:
+            week = weeks[row[0]] = Week.from_db(rows.db, WEEK_FIELDS, row[:size])
+            week.term, week.listed_readings = term, []
+        if row[size] is not None:  # the reading's kind: a week without readings has none
+            week.listed_readings.append(ListedReading.of_columns(row[0], *row[size:]))
+    return list(weeks.values())
+
+
+def sections_with_leads(term):
+    """The term's sections in order, each with its `listed_leads` (by primary key): one
+    query of the sections joined to their leads (a section without leads is one row)."""
+    rows = term.sections.order_by("weekday", "start_time", "name", "pk", "leads__pk").values_list(
+        *SECTION_FIELDS, *(f"leads__{field}" for field in LEAD_FIELDS)
+    )
+    user_model = get_user_model()
+    sections, size = {}, len(SECTION_FIELDS)
+    for row in rows:
+        section = sections.get(row[0])
+        if section is None:
+            section = sections[row[0]] = Section.from_db(rows.db, SECTION_FIELDS, row[:size])
+            section.term, section.listed_leads = term, []
+        if row[size] is not None:
+            section.listed_leads.append(user_model.from_db(rows.db, LEAD_FIELDS, row[size:]))
+    return list(sections.values())
+
+
+def iso_date(day):
+    return day.isoformat() if day else None
 
 
 def schedule_data(term, *, absolute_url):
@@ -26,26 +65,25 @@ def schedule_data(term, *, absolute_url):
     dict of JSON types. `absolute_url(path)` makes a link absolute (the request's scheme and
     host: `request.build_absolute_uri`); times are local to the term's time zone, with their
     offset."""
-    # In the models' orders without their first key, the term: all the rows share it, and
-    # ordering by it would join the terms table.
-    weeks = Reading.objects.listed_by_week(list(term.weeks.defer("summary").order_by("number")))
-    # A list (`to_attr`) rather than a manager: each `.all()` would clone a queryset.
-    leads = get_user_model().objects.only(*LEAD_FIELDS).order_by("pk")
-    sections = list(
-        term.sections.order_by("weekday", "start_time", "name").prefetch_related(
-            Prefetch("leads", leads, to_attr="listed_leads")
-        )
+    weeks = weeks_with_readings(term)
+    sections = sections_with_leads(term)
+    week_by_pk = {week.pk: week for week in weeks}
+    section_by_pk = {section.pk: section for section in sections}
+    # Rows rather than model objects, in week order sorted here: ordering by the week's number
+    # would join the weeks table.
+    rows = (
+        Meeting.objects.for_term(term)
+        .order_by()
+        .values_list("pk", "section_id", "week_id", *SHOWN_COLUMNS)
     )
     meetings_by_section = {section.pk: [] for section in sections}
-    meetings = Meeting.objects.for_term(term).only(*MEETING_FIELDS).order_by("week__number", "pk")
-    for meeting in meetings:
-        meetings_by_section[meeting.section_id].append(meeting)
-    for week in weeks:
-        week.term = term
-    for section in sections:
-        section.term = term
+    for pk, section_id, week_id, *shown in sorted(
+        rows, key=lambda row: (week_by_pk[row[2]].number, row[0])
+    ):
+        meetings_by_section[section_id].append(
+            ShownMeeting(pk, section_by_pk[section_id], week_by_pk[week_id], *shown)
+        )
     tz = term.tz
-    week_number = {week.pk: week.number for week in weeks}
 
     def local(moment):
         return moment.astimezone(tz).isoformat() if moment else None
@@ -62,7 +100,7 @@ def schedule_data(term, *, absolute_url):
             "institution": term.institution,
             "place": term.place,
             "time_zone": term.time_zone,
-            "first_monday": term.first_monday.isoformat() if term.first_monday else None,
+            "first_monday": iso_date(term.first_monday),
             "url": absolute_url(term.get_absolute_url()),
             "calendar": absolute_url(reverse_url("sections:term-calendar", term=term.slug)),
         },
@@ -71,8 +109,8 @@ def schedule_data(term, *, absolute_url):
                 "number": week.number,
                 "title": week.title,
                 "tagline": week.tagline,
-                "starts_on": week.starts_on.isoformat() if week.starts_on else None,
-                "ends_on": week.ends_on.isoformat() if week.ends_on else None,
+                "starts_on": iso_date(week.starts_on),
+                "ends_on": iso_date(week.ends_on),
                 "url": absolute_url(week.get_absolute_url()),
                 "readings": [
                     {
@@ -107,7 +145,7 @@ def schedule_data(term, *, absolute_url):
                     {
                         "id": meeting.pk,
                         "uid": meeting_uid(meeting),
-                        "week": week_number[meeting.week_id],
+                        "week": meeting.week.number,
                         "starts_at": local(meeting.starts_at),
                         "ends_at": local(meeting.ends_at),
                         "room": meeting.room,

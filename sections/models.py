@@ -1,6 +1,7 @@
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass
+from operator import attrgetter
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -215,49 +216,57 @@ class MeetingQuerySet(models.QuerySet):
         )
 
     def for_term_calendar(self, term):
-        """These meetings, all of `term`, as a list in feed order (start, then pk), with what
-        a calendar event shows (`sections.calendars.meetings_calendar`): two queries, the
-        meetings with their sections' and weeks' columns (only those an event shows), then the
-        weeks' `listed_readings`. Unlike `for_calendar`, each section and week is one object,
-        shared by its meetings, and has `term` as its term (no term is loaded)."""
-        # The sections' and weeks' columns come as annotations and make one object for each
-        # section and week (`from_db`: a field left out is deferred, and reading it would cost
-        # a query): select_related would build a section and a week for every meeting.
-        meetings = list(
-            self.only(*CALENDAR_FIELDS)
-            .annotate(
-                section_name=F("section__name"),
-                section_weekday=F("section__weekday"),
-                week_number=F("week__number"),
-                week_title=F("week__title"),
-                week_tagline=F("week__tagline"),
-            )
-            .order_by("starts_at", "pk")
+        """These meetings, all of `term`, that have a date, as a list in feed order (start, then
+        pk) of `ShownMeeting`s with what a calendar event shows
+        (`sections.calendars.meetings_calendar`; an undated meeting has no event yet): two
+        queries, the meetings' rows with their sections' and weeks' columns (only those an event
+        shows), then the weeks' `listed_readings`. Unlike `for_calendar`, no meeting is a model
+        object (building them was a fifth of a term feed's render), each section and week is
+        one object, shared by its meetings, and has `term` as its term (no term is loaded).
+        Sorted here: ORDER BY cost more to compile than the sort of a term's meetings."""
+        rows = self.order_by().values_list(
+            "pk",
+            "section_id",
+            "week_id",
+            "updated_at",
+            "section__name",
+            "section__weekday",
+            "week__number",
+            "week__title",
+            "week__tagline",
+            *SHOWN_COLUMNS,
         )
-        sections, weeks = {}, {}
-        for meeting in meetings:
-            section = sections.get(meeting.section_id)
+        sections, weeks, meetings = {}, {}, []
+        for (
+            pk,
+            section_id,
+            week_id,
+            updated_at,
+            name,
+            weekday,
+            number,
+            title,
+            tagline,
+            *shown,
+        ) in rows:
+            if shown[0] is None:  # starts_at
+                continue
+            section = sections.get(section_id)
             if section is None:
-                section = sections[meeting.section_id] = Section.from_db(
-                    self.db,
-                    ["id", "name", "weekday"],
-                    [meeting.section_id, meeting.section_name, meeting.section_weekday],
+                section = sections[section_id] = Section.from_db(
+                    self.db, ["id", "name", "weekday"], [section_id, name, weekday]
                 )
                 section.term = term
-            week = weeks.get(meeting.week_id)
+            week = weeks.get(week_id)
             if week is None:
-                week = weeks[meeting.week_id] = Week.from_db(
-                    self.db,
-                    ["id", "number", "title", "tagline"],
-                    [
-                        meeting.week_id,
-                        meeting.week_number,
-                        meeting.week_title,
-                        meeting.week_tagline,
-                    ],
+                week = weeks[week_id] = Week.from_db(
+                    self.db, ["id", "number", "title", "tagline"], [week_id, number, title, tagline]
                 )
                 week.term = term
-            meeting.section, meeting.week = section, week
+            meeting = ShownMeeting(pk, section, week, *shown)
+            meeting.updated_at = updated_at
+            meetings.append(meeting)
+        meetings.sort(key=attrgetter("starts_at", "pk"))
         Reading.objects.listed_by_week(list(weeks.values()))
         return meetings
 
@@ -270,26 +279,6 @@ class MeetingQuerySet(models.QuerySet):
         if not ids:
             return 0
         return Meeting.objects.filter(pk__in=ids).update(updated_at=timezone.now())
-
-
-# What members are shown of a meeting (schedule.json; the properties `is_moved` and `room` read
-# these), and what a calendar event adds (`MeetingQuerySet.for_term_calendar`): a field left out
-# of a query that loads only these would cost a query per meeting.
-SHOWN_FIELDS = [
-    "section",
-    "week",
-    "scheduled_starts_at",
-    "scheduled_ends_at",
-    "scheduled_room",
-    "starts_at",
-    "ends_at",
-    "is_rescheduled",
-    "room_override",
-    "status",
-    "public_note",
-    "sequence",
-]
-CALENDAR_FIELDS = [*SHOWN_FIELDS, "updated_at"]
 
 
 def next_meeting(meetings, now=None):
@@ -522,6 +511,72 @@ class Meeting(models.Model):
             raise ValidationError(
                 "That is when and where it already meets: nothing to change.", code="unchanged"
             )
+
+
+# The columns of a meeting that members are shown (schedule.json; a calendar event adds
+# `updated_at`): `ShownMeeting`'s, after its primary key, section and week.
+SHOWN_COLUMNS = (
+    "starts_at",
+    "ends_at",
+    "scheduled_starts_at",
+    "scheduled_ends_at",
+    "scheduled_room",
+    "room_override",
+    "is_rescheduled",
+    "status",
+    "public_note",
+    "sequence",
+)
+
+
+class ShownMeeting:
+    """A meeting as feeds and exports show it (`MeetingQuerySet.for_term_calendar`,
+    `sections.exports`): its `SHOWN_COLUMNS` read as values rather than as a model object, with
+    `Meeting`'s own properties over them (`room`, `location`, `is_cancelled`, `is_moved`,
+    `scheduled_when_display`). `updated_at` is set when the calendar reads it."""
+
+    __slots__ = ("pk", "section", "week", *SHOWN_COLUMNS, "updated_at")
+
+    Status = Meeting.Status
+    room = Meeting.room
+    location = Meeting.location
+    is_cancelled = Meeting.is_cancelled
+    is_time_moved = Meeting.is_time_moved
+    is_room_moved = Meeting.is_room_moved
+    is_moved = Meeting.is_moved
+    _when = Meeting._when
+    scheduled_when_display = Meeting.scheduled_when_display
+
+    def __init__(
+        self,
+        pk,
+        section,
+        week,
+        starts_at,
+        ends_at,
+        scheduled_starts_at,
+        scheduled_ends_at,
+        scheduled_room,
+        room_override,
+        is_rescheduled,
+        status,
+        public_note,
+        sequence,
+    ):
+        self.pk, self.section, self.week = pk, section, week
+        self.starts_at, self.ends_at = starts_at, ends_at
+        self.scheduled_starts_at, self.scheduled_ends_at = scheduled_starts_at, scheduled_ends_at
+        self.scheduled_room, self.room_override = scheduled_room, room_override
+        self.is_rescheduled, self.status = is_rescheduled, status
+        self.public_note, self.sequence = public_note, sequence
+
+    @property
+    def section_id(self):
+        return self.section.pk
+
+    @property
+    def week_id(self):
+        return self.week.pk
 
 
 class DiscussionNote(models.Model):

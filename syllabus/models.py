@@ -730,22 +730,12 @@ class ReadingQuerySet(models.QuerySet):
         time of prefetching the readings with their papers."""
         by_week = {week.pk: [] for week in weeks}
         rows = (
-            self.filter(week__in=list(by_week))
+            self.filter(week_id__in=list(by_week))
             .order_by("order", "pk")
-            .values_list(
-                "week_id",
-                "kind",
-                "note",
-                "paper__title",
-                "paper__authors",
-                "paper__year",
-                "paper__arxiv_id",
-                "paper__doi",
-                "paper__url",
-            )
+            .values_list("week_id", *LISTED_READING_COLUMNS)
         )
-        for *fields, url in rows:
-            by_week[fields[0]].append(ListedReading(*fields, paper_primary_url(url, *fields[6:8])))
+        for row in rows:
+            by_week[row[0]].append(ListedReading.of_columns(*row))
         for week in weeks:
             week.listed_readings = by_week[week.pk]
         return weeks
@@ -775,6 +765,19 @@ class ReadingQuerySet(models.QuerySet):
         )
 
 
+# A reading's columns (its own, then its paper's) that make its `ListedReading`, after its week.
+LISTED_READING_COLUMNS = (
+    "kind",
+    "note",
+    "paper__title",
+    "paper__authors",
+    "paper__year",
+    "paper__arxiv_id",
+    "paper__doi",
+    "paper__url",
+)
+
+
 class ListedReading(NamedTuple):
     """A reading as feeds and exports list it (`ReadingQuerySet.listed`): no model objects."""
 
@@ -787,6 +790,12 @@ class ListedReading(NamedTuple):
     arxiv_id: str
     doi: str
     primary_url: str
+
+    @classmethod
+    def of_columns(cls, week_id, kind, note, title, authors, year, arxiv_id, doi, url):
+        """The listing of a reading read as its week and `LISTED_READING_COLUMNS`."""
+        primary_url = paper_primary_url(url, arxiv_id, doi)
+        return cls(week_id, kind, note, title, authors, year, arxiv_id, doi, primary_url)
 
     @classmethod
     def of(cls, reading):

@@ -20,8 +20,8 @@ from icalendar.parser import Contentline
 from sections import calendars
 from sections.calendars import fold_line, ical_bytes
 from sections.exports import json_indented
-from sections.models import Meeting
-from sections.services import cancel_meeting, move_meeting
+from sections.models import Meeting, Weekday
+from sections.services import cancel_meeting, move_meeting, sync_meetings
 from tests.factories import (
     EnrollmentFactory,
     PaperFactory,
@@ -448,6 +448,28 @@ def test_schedule_json_shows_cancelled_and_moved_meetings(client, fall2022):
     assert meetings[10]["moved"] is True
 
 
+def test_schedule_json_lists_weeks_without_readings_and_sections_without_leads(client):
+    term = TermFactory(slug="sparse")
+    first, _ = WeekFactory(term=term, number=1), WeekFactory(term=term, number=2)
+    ReadingFactory(week=first, paper=PaperFactory(title="Second, by order"), order=2)
+    ReadingFactory(week=first, paper=PaperFactory(title="First, by order"), order=1)
+    zoe = UserFactory(username="zoe", first_name="Zoe", last_name="Zed")
+    nameless = UserFactory(username="nameless", first_name="", last_name="")
+    SectionFactory(term=term, slug="led", weekday=Weekday.MONDAY, leads=[nameless, zoe])
+    SectionFactory(term=term, slug="unled", weekday=Weekday.FRIDAY)
+    sync_meetings(term=term)
+
+    data = client.get("/terms/sparse/schedule.json").json()
+
+    assert [(w["number"], [r["title"] for r in w["readings"]]) for w in data["weeks"]] == [
+        (1, ["First, by order", "Second, by order"]),
+        (2, []),
+    ]
+    assert [
+        (s["slug"], s["leads"], [m["week"] for m in s["meetings"]]) for s in data["sections"]
+    ] == [("led", ["Zoe Zed", "nameless"], [1, 2]), ("unled", [], [1, 2])]
+
+
 def test_schedule_json_names_its_version_and_schema_and_each_meetings_calendar_uid(
     client, fall2022
 ):
@@ -553,7 +575,8 @@ FEEDS = [
     ("/terms/{term}/calendar.ics", 4),
     ("/terms/{term}/sections/{section}/calendar.ics", 4),
     ("/terms/{term}/sections/{section}/meetings/1.ics", 3),
-    ("/terms/{term}/schedule.json", 7),
+    # The term, its weeks with their readings, its sections with their leads, the meetings.
+    ("/terms/{term}/schedule.json", 5),
 ]
 
 
@@ -589,6 +612,27 @@ def test_feed_skips_meetings_without_a_date(client):
     calendar = parse(client.get("/terms/undated/calendar.ics"))
 
     assert (len(calendar.events), str(calendar["X-WR-TIMEZONE"])) == (0, "America/New_York")
+
+
+def test_term_feed_lists_meetings_by_start_then_by_primary_key(client):
+    term = build_term(weeks=2, readings_per_week=1, sections=0, slug="ties")
+    for _ in range(3):
+        SectionFactory(term=term)  # all on Wednesdays, 6–8 pm
+    sync_meetings(term=term)
+    week_1, week_2 = (
+        sorted(Meeting.objects.for_term(term).filter(week__number=n).values_list("pk", flat=True))
+        for n in (1, 2)
+    )
+    # The newest meeting moved to before all the others: the start decides first.
+    Meeting.objects.filter(pk=week_2[-1]).update(
+        starts_at=datetime.datetime(2022, 9, 14, 21, 30, tzinfo=datetime.UTC)
+    )
+
+    calendar = parse(client.get("/terms/ties/calendar.ics"))
+
+    assert [str(event["UID"]) for event in calendar.events] == [
+        f"meeting-{pk}@readinggroup.calendar" for pk in [week_2[-1], *week_1, *week_2[:-1]]
+    ]
 
 
 # --- Any stored text ---------------------------------------------------------------------------

@@ -61,7 +61,7 @@ def expected_queries(url):
     cache's read of the data version included; the member's feed is not in the page cache)."""
     if "/meetings/" in url or url.startswith("/me/"):
         return 3
-    return {"ics": 4, "json": 7, "bib": 3}[url.rpartition(".")[2]]
+    return {"ics": 4, "json": 5, "bib": 3}[url.rpartition(".")[2]]
 
 
 def golden_name(url):

@@ -145,12 +145,9 @@ def roster(request, pk):
         request,
         pk=pk,
     )
-    members = (
-        Member.objects.on_roster_of(meeting.section)
-        .with_record_for(meeting)
-        .with_apology_for(meeting)  # "I can't come": pre-marked excused (RosterForm)
-        .with_preparation_for(meeting)  # "I've read it" and questions (roster_preparations)
-    )
+    # With each member's record, "I can't come" (pre-marked excused: RosterForm) and "I've
+    # read it" and question (roster_preparations) for this meeting.
+    members = Member.objects.roster_for(meeting)
     form, walk_in_form = RosterForm(roster=members), WalkInForm()
     conflict, status = None, 200  # conflict: the RosterConflict of a stale save
     if request.method == "POST":
@@ -233,7 +230,7 @@ def checkin_display(request, pk):
 
 def _preparations(roster):
     """The roster's questions (in roster order, with their authors) and who has read it, from
-    the roster's own annotations (`with_preparation_for`): no query of their own."""
+    the roster's own annotations (`roster_for`): no query of their own."""
     return {
         "questions": [{"member": m, "question": m.question} for m in roster if m.question],
         "readers": [m for m in roster if m.read_at],

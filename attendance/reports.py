@@ -78,7 +78,7 @@ class SectionReport:
     @classmethod
     def build(cls, section):
         meetings = list(section.meetings.select_related("week").order_by("week__number"))
-        members = list(Member.objects.on_roster_of(section).with_enrolled_at(section))
+        members = Member.objects.report_roster(section)
         status_of = {
             (member_id, meeting_id): status
             for member_id, meeting_id, status in AttendanceRecord.objects.for_section(

@@ -6,7 +6,12 @@ from django.db import IntegrityError
 
 from attendance.models import Apology, AttendanceRecord, Member, Preparation
 from sections.models import Meeting
-from tests.factories import AttendanceRecordFactory, EnrollmentFactory, MemberFactory
+from tests.factories import (
+    AttendanceRecordFactory,
+    EnrollmentFactory,
+    MemberFactory,
+    SectionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +126,30 @@ def test_roster_for_is_the_roster_with_the_meetings_marks_apologies_and_preparat
     assert shown["Aardvark"][8:] == [None] * 7
     other = Meeting.objects.get(section=other_section, week__number=1)
     assert [m.name for m in Member.objects.roster_for(other)] == ["Cy"]
+
+
+def test_report_roster_is_the_roster_with_when_each_member_enrolled(
+    section, other_section, meeting
+):
+    ada = EnrollmentFactory(section=section, member__name="ada").member
+    EnrollmentFactory(section=other_section, member=ada)
+    bea = EnrollmentFactory(section=section, member__name="Bea", display_name="Aa").member
+    AttendanceRecordFactory(meeting=meeting, member=bea)
+    AttendanceRecordFactory(meeting=meeting, member__name="Walk In")
+    EnrollmentFactory(section=other_section, member__name="Cy")
+    orm = Member.objects.on_roster_of(section).with_enrolled_at(section)
+    columns = [*ROSTER_COLUMNS[:8], "enrolled_at"]
+
+    rows = [[getattr(m, name) for name in columns] for m in Member.objects.report_roster(section)]
+
+    assert rows == [[getattr(m, name) for name in columns] for m in orm]
+    enrolled = {e.member_id: e.created_at for e in section.enrollments.all()}
+    assert [(row[7], row[8]) for row in rows] == [
+        ("Aa", enrolled[bea.pk]),
+        ("ada", enrolled[ada.pk]),
+        ("Walk In", None),
+    ]
+    assert Member.objects.report_roster(SectionFactory(term=section.term, leads=[])) == []
 
 
 def test_roster_for_an_empty_section_is_empty(empty_section):

@@ -40,8 +40,10 @@ PAST_PER_PAGE = 20
 def managed_or_denied(queryset, request, **lookup):
     """The object `request.user` manages (`queryset` is scoped with `manageable_by`), else 403
     for users who lead no section and organize nothing, 404 for other leads. The role check
-    runs only when the lookup fails, so a lead's own pages pay no query for it."""
-    obj = queryset.filter(**lookup).first()
+    runs only when the lookup fails, so a lead's own pages pay no query for it. The lookup
+    names one object: no ORDER BY (first() would sort by the model's ordering, which cost the
+    section's lookup a fifth of its time)."""
+    obj = next(iter(queryset.filter(**lookup).order_by()[:1]), None)
     if obj is None:
         if not can_take_attendance(request.user):
             raise PermissionDenied

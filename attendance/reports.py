@@ -46,6 +46,12 @@ class MemberRow:
         template (templates/jinja2/attendance/report_rows.html) draws once per pair."""
         return list(enumerate(self.cells))
 
+    def joined_cells(self, drawn):
+        """This row's cells: the markup `drawn` (by the matrix's template) for each of its
+        (column, status) keys, joined. One value for the template to print per member rather
+        than one per cell (450 prints at N=50, 0.6 ms)."""
+        return "".join([drawn[key] for key in self.column_cells])
+
 
 @dataclass
 class SectionReport:

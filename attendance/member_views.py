@@ -69,7 +69,7 @@ def _client(request):
     return (get_client_ip_address(request) or "")[:45]
 
 
-MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+MODEL_BACKEND = "attendance.backends.ModelBackend"  # see settings.AUTHENTICATION_BACKENDS
 
 
 def _sign_in(request, user, backend=None):

@@ -46,6 +46,12 @@ class MemberRow:
         template (templates/jinja2/attendance/report_rows.html) draws once per pair."""
         return list(enumerate(self.cells))
 
+    def joined_cells(self, drawn):
+        """This row's cells: the markup `drawn` (by the matrix's template) for each of its
+        (column, status) keys, joined. One value for the template to print per member rather
+        than one per cell (450 prints at N=50, 0.6 ms)."""
+        return "".join([drawn[key] for key in self.column_cells])
+
 
 @dataclass
 class SectionReport:
@@ -78,12 +84,15 @@ class SectionReport:
     @classmethod
     def build(cls, section):
         meetings = list(section.meetings.select_related("week").order_by("week__number"))
-        members = list(Member.objects.on_roster_of(section).with_enrolled_at(section))
+        members = Member.objects.report_roster(section)
+        # Unordered (a dict of them): the records' default order joined the meetings and the
+        # members only to sort them, half of this query's cost.
+        records = AttendanceRecord.objects.for_section(section).order_by()
         status_of = {
             (member_id, meeting_id): status
-            for member_id, meeting_id, status in AttendanceRecord.objects.for_section(
-                section
-            ).values_list("member_id", "meeting_id", "status")
+            for member_id, meeting_id, status in records.values_list(
+                "member_id", "meeting_id", "status"
+            )
         }
         marked = {meeting_id for _, meeting_id in status_of}
         taken = [m.pk in marked and not m.is_cancelled for m in meetings]

@@ -40,8 +40,10 @@ PAST_PER_PAGE = 20
 def managed_or_denied(queryset, request, **lookup):
     """The object `request.user` manages (`queryset` is scoped with `manageable_by`), else 403
     for users who lead no section and organize nothing, 404 for other leads. The role check
-    runs only when the lookup fails, so a lead's own pages pay no query for it."""
-    obj = queryset.filter(**lookup).first()
+    runs only when the lookup fails, so a lead's own pages pay no query for it. The lookup
+    names one object: no ORDER BY (first() would sort by the model's ordering, which cost the
+    section's lookup a fifth of its time)."""
+    obj = next(iter(queryset.filter(**lookup).order_by()[:1]), None)
     if obj is None:
         if not can_take_attendance(request.user):
             raise PermissionDenied
@@ -145,12 +147,9 @@ def roster(request, pk):
         request,
         pk=pk,
     )
-    members = (
-        Member.objects.on_roster_of(meeting.section)
-        .with_record_for(meeting)
-        .with_apology_for(meeting)  # "I can't come": pre-marked excused (RosterForm)
-        .with_preparation_for(meeting)  # "I've read it" and questions (roster_preparations)
-    )
+    # With each member's record, "I can't come" (pre-marked excused: RosterForm) and "I've
+    # read it" and question (roster_preparations) for this meeting.
+    members = Member.objects.roster_for(meeting)
     form, walk_in_form = RosterForm(roster=members), WalkInForm()
     conflict, status = None, 200  # conflict: the RosterConflict of a stale save
     if request.method == "POST":
@@ -233,7 +232,7 @@ def checkin_display(request, pk):
 
 def _preparations(roster):
     """The roster's questions (in roster order, with their authors) and who has read it, from
-    the roster's own annotations (`with_preparation_for`): no query of their own."""
+    the roster's own annotations (`roster_for`): no query of their own."""
     return {
         "questions": [{"member": m, "question": m.question} for m in roster if m.question],
         "readers": [m for m in roster if m.read_at],

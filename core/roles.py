@@ -5,6 +5,8 @@ ORGANIZERS_GROUP = "Organizers"
 
 
 def is_organizer(user) -> bool:
+    """Asks the database once per user object, unless the user was loaded with its roles
+    (`_is_organizer`, see attendance.backends): then not at all."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:

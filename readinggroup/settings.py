@@ -391,8 +391,14 @@ CONTENT_SECURITY_POLICY = {
 # success resets the count.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # Django's ModelBackend, loading the user with its roles (the header's menu) in one query.
+    "attendance.backends.ModelBackend",
+    # Members sign in with a link sent by email (django-sesame, see docs/members.md); the same.
+    "attendance.backends.SesameBackend",
+    # The two those replace: sessions made with them before stay valid (the session names the
+    # backend that loads its user). They are asked after the others, so they log no one in
+    # (only a failed password is checked twice); drop them once MEMBER_SESSION_AGE has gone by.
     "django.contrib.auth.backends.ModelBackend",
-    # Members sign in with a link sent by email (django-sesame, see docs/members.md).
     "sesame.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)

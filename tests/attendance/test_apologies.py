@@ -235,7 +235,7 @@ def test_my_page_with_cant_come_keeps_its_query_count(
             AttendanceRecordFactory(meeting=meeting, member=ada)
     client.force_login(people["member of this section"])
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         response = client.get("/me/")
 
     assert "I can come after all" in response.content.decode()

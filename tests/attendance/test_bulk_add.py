@@ -306,8 +306,8 @@ def test_preview_query_count_does_not_grow_with_the_paste(
     paste = people_paste(size, known=3, section=section)
     client.force_login(lead)
 
-    # session, user, section, existing members, known ones, roster ones
-    with django_assert_num_queries(7):
+    # session, user (with its roles), section, existing members, known ones, roster ones
+    with django_assert_num_queries(6):
         response = client.post(url(section), {"people": paste, "action": "preview"})
 
     assert len(response.context["preview"].added) == size - 3
@@ -323,7 +323,7 @@ def test_confirm_query_count_does_not_grow_with_the_paste(
     started = time.perf_counter()
     # 14: the new members read back by email (another request may have added some meanwhile)
     # and the enrolled taken off the section's waiting list.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         response = client.post(
             url(section, meeting=meeting.pk), {"people": paste, "action": "confirm"}
         )

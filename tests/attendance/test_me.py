@@ -163,7 +163,7 @@ def test_my_page_runs_a_fixed_number_of_queries_whatever_the_history(
             AttendanceRecordFactory(meeting=meeting, member=ada)
     client.force_login(people["member of this section"])
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         response = client.get("/me/")
 
     assert list(response.context["sections"]) == [here]
@@ -252,7 +252,7 @@ def test_my_page_with_every_coming_meeting_keeps_its_query_count(
         Preparation.objects.create(member=ada, meeting=meeting, question="Why?")
     client.force_login(people["member of this section"])
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         response = client.get("/me/")
 
     meetings = Meeting.objects.filter(section__in=mine)

@@ -200,7 +200,7 @@ def test_questions_page_runs_a_fixed_number_of_queries(
         )
     client.force_login(people["lead"])
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(f"/meetings/{past.pk}/questions/")
 
     assert len(response.context["questions"]) == questions
@@ -219,7 +219,7 @@ def test_my_page_with_questions_keeps_its_query_count(
             Preparation.objects.create(member=ada, meeting=meeting, question="Old")
     client.force_login(people["member of this section"])
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         response = client.get("/me/")
 
     assert '<span class="my-question">Why?</span>' in response.content.decode()

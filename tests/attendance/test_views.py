@@ -708,7 +708,7 @@ def test_roster_get_queries_do_not_grow_with_the_roster(
     lead, _, meeting, _ = fifteen_weeks(size)
     client.force_login(lead)
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = client.get(f"/attendance/meetings/{meeting.pk}/")
 
     assert len(response.context["form"].roster) == size
@@ -722,7 +722,7 @@ def test_roster_post_queries_do_not_grow_with_the_roster(
     client.force_login(lead)
     data = roster_post(meeting, members, ["late"] * size)
 
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         response = client.post(f"/attendance/meetings/{meeting.pk}/", data)
 
     assert response.status_code == 302
@@ -736,11 +736,11 @@ def test_report_queries_do_not_grow_with_members_or_weeks(
     lead, section, _, _ = fifteen_weeks(size)
     client.force_login(lead)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = client.get(f"/attendance/sections/{section.pk}/report/")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(f"/attendance/sections/{section.pk}/report.csv")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(f"/attendance/sections/{section.pk}/report.xlsx")
 
     report = response.context["report"]
@@ -753,11 +753,11 @@ def test_dashboard_and_term_overview_queries_are_constant(
 ):
     lead, section, _, _ = fifteen_weeks(size)
     client.force_login(lead)
-    # session, user, organizer group, sections, current term, upcoming, past count, past page
-    with django_assert_num_queries(8):
+    # session, user (with its roles), sections, current term, upcoming, past count, past page
+    with django_assert_num_queries(7):
         client.get("/attendance/")
     client.force_login(organizer)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(f"/attendance/terms/{section.term.slug}/")
 
 

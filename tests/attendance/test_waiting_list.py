@@ -702,7 +702,7 @@ def test_my_page_runs_a_fixed_number_of_queries_whatever_my_lines(
         WaitingListEntry.objects.create(section=section, member=people["ada"])
     client.force_login(people["member of this section"])
 
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         response = client.get("/me/")
 
     assert [e.in_line for e in response.context["waiting"]] == [
@@ -719,8 +719,8 @@ def test_the_leave_page_runs_a_fixed_number_of_queries(
     WaitingListEntry.objects.create(section=there, member=people["ada"])
     client.force_login(people["member of this section"])
 
-    # session, user, member, the place in line (with its position), the header's two roles
-    with django_assert_num_queries(6):
+    # session, user (with the header's two roles), member, the place in line (with its position)
+    with django_assert_num_queries(4):
         response = client.get(f"/me/sections/{there.pk}/waiting-list/leave/")
 
     assert f"You are {ahead + 1}" in response.content.decode()

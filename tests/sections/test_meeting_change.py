@@ -200,8 +200,8 @@ def test_lead_restores_a_cancelled_meeting(setup):
 def test_meeting_change_page_query_count_is_constant(setup, django_assert_num_queries):
     client = client_for(setup["users"]["lead"])
 
-    # session, user, organizer group, meeting, how many members a change emails, "My meetings"
-    with django_assert_num_queries(6):
+    # session, user (with its roles: "My meetings"), meeting, how many members a change emails
+    with django_assert_num_queries(4):
         response = client.get(setup["url"])
 
     assert response.context["meeting"] == setup["meeting"]

@@ -57,9 +57,7 @@ class TermSchedule:
     @cached_property
     def weeks(self):
         weeks = Reading.objects.shown_by_week(list(self.term.weeks.all()))
-        Meeting.objects.for_term(self.term).with_published_note_flag().attach_to_weeks(
-            weeks, self.sections
-        )
+        Meeting.objects.for_term(self.term).shown_by_week(weeks, self.sections)
         for week in weeks:
             week.has_published_notes = any(m.has_published_note for m in week.section_meetings)
         return weeks

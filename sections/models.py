@@ -191,6 +191,25 @@ class MeetingQuerySet(models.QuerySet):
     def in_section_order(self):
         return self.select_related("section__term").order_by(*SECTION_ORDER)
 
+    def for_week_page(self, week):
+        """The meetings of `week` (loaded with its term) in section order, as a list: each with
+        its section and the section's leads, its discussion note and the note's authors (two
+        queries, three with notes). Each meeting's week is `week` and its section's term is
+        `week.term`, rather than copies of them loaded with every meeting."""
+        meetings = list(
+            self.filter(week=week)
+            .select_related("section")
+            .with_notes()
+            .prefetch_related(
+                Prefetch("section__leads", queryset=get_user_model().objects.order_by("pk"))
+            )
+            .order_by(*SECTION_ORDER)
+        )
+        for meeting in meetings:
+            meeting.week = week
+            meeting.section.term = week.term
+        return meetings
+
     def attach_to_weeks(self, weeks, sections):
         """Set `week.section_meetings` (in section order) on each of `weeks`: one query.
 

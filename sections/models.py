@@ -56,6 +56,11 @@ class SectionQuerySet(models.QuerySet):
             return self.none()
         return self.filter(leads=user)
 
+    def visible_to(self, user):
+        """Sections of published terms; staff also see those of unpublished ones (to preview
+        them)."""
+        return self if user.is_staff else self.filter(term__is_published=True)
+
     def with_leads(self):
         user_model = get_user_model()
         return self.prefetch_related(Prefetch("leads", queryset=user_model.objects.order_by("pk")))

@@ -120,8 +120,10 @@ def week_detail(request, term, number):
 @cache_public_page
 def section_detail(request, term, section):
     section = get_object_or_404(
-        Section.objects.select_related("term").with_leads().with_term_length(),
-        term__in=Term.objects.visible_to(request.user),
+        Section.objects.visible_to(request.user)
+        .select_related("term")
+        .with_leads()
+        .with_term_length(),
         term__slug=term,
         slug=section,
     )

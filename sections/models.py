@@ -56,6 +56,11 @@ class SectionQuerySet(models.QuerySet):
             return self.none()
         return self.filter(leads=user)
 
+    def visible_to(self, user):
+        """Sections of published terms; staff also see those of unpublished ones (to preview
+        them)."""
+        return self if user.is_staff else self.filter(term__is_published=True)
+
     def with_leads(self):
         user_model = get_user_model()
         return self.prefetch_related(Prefetch("leads", queryset=user_model.objects.order_by("pk")))
@@ -182,6 +187,25 @@ class MeetingQuerySet(models.QuerySet):
 
     def in_section_order(self):
         return self.select_related("section__term").order_by(*SECTION_ORDER)
+
+    def for_week_page(self, week):
+        """The meetings of `week` (loaded with its term) in section order, as a list: each with
+        its section and the section's leads, its discussion note and the note's authors (two
+        queries, three with notes). Each meeting's week is `week` and its section's term is
+        `week.term`, rather than copies of them loaded with every meeting."""
+        meetings = list(
+            self.filter(week=week)
+            .select_related("section")
+            .with_notes()
+            .prefetch_related(
+                Prefetch("section__leads", queryset=get_user_model().objects.order_by("pk"))
+            )
+            .order_by(*SECTION_ORDER)
+        )
+        for meeting in meetings:
+            meeting.week = week
+            meeting.section.term = week.term
+        return meetings
 
     def shown_by_week(self, weeks, sections):
         """Set `week.section_meetings` on each of `weeks`: its meetings, in section order, as

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Max, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models import Case, F, Max, Prefetch, Q, Subquery, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -93,6 +93,9 @@ def validate_bibtex_verbatim(value):
 
 
 CURRENT_TERM_CANDIDATES = 20
+# What a link to another term shows (templates/includes/term_dates.html): its name, its URL,
+# and whether and when it starts (its first Monday, in its time zone); `ends_on` is annotated.
+LINKED_TERM_FIELDS = ["name", "slug", "first_monday", "time_zone"]
 
 
 class TermQuerySet(models.QuerySet):
@@ -131,10 +134,14 @@ class TermQuerySet(models.QuerySet):
 
     def current_after(self, term):
         """The current term, where the pages of `term` send members once it has ended (one
-        query); None while `term` has not ended, or when it is the current term itself."""
+        query); None while `term` has not ended, or when it is the current term itself.
+
+        The term comes with what a link to it shows (`LINKED_TERM_FIELDS`: its name, its URL,
+        when it starts), and any other field costs a query: the candidates' other columns
+        (texts such as the intro) made the query a fifth slower to run and to group by."""
         if not term.has_ended:
             return None
-        current = self.current()
+        current = self.only(*LINKED_TERM_FIELDS).current()
         return current if current is not None and current.pk != term.pk else None
 
 
@@ -392,32 +399,37 @@ def lay_out_weeks(weeks, *, from_monday, to_monday, skipped=()):
 
 
 class WeekQuerySet(models.QuerySet):
-    def with_term_length(self):
-        """Annotate `term_last_week_number`, the number of the term's last week: set as the
-        term's `last_week_number`, it spares `term.ends_on` its query."""
-        return self.annotate(term_last_week_number=last_week_number(OuterRef("term")))
+    def visible_to(self, user):
+        """Weeks of published terms; staff also see those of unpublished ones (to preview them)."""
+        return self if user.is_staff else self.filter(term__is_published=True)
 
-    def with_neighbours(self):
-        """Annotate the number and title of the weeks before and after each in its term
+    def attach_neighbours(self, week):
+        """Set the number and title of the weeks before and after `week` in its term
         (`previous_number`, `previous_title`, `next_number`, `next_title`; None at either end),
-        for links from one week to the next: subqueries of the same query."""
-        same_term = Week.objects.filter(term=OuterRef("term"))
-        before = same_term.filter(number__lt=OuterRef("number")).order_by("-number")
-        after = same_term.filter(number__gt=OuterRef("number")).order_by("number")
-        return self.annotate(
-            previous_number=Subquery(before.values("number")[:1]),
-            previous_title=Subquery(before.values("title")[:1]),
-            next_number=Subquery(after.values("number")[:1]),
-            next_title=Subquery(after.values("title")[:1]),
+        for links from one week to the next, and its term's `last_week_number` (which spares
+        `term.ends_on` its query). One query of the term's week numbers and titles: the
+        subqueries that annotated them cost five times as much to compile as this to run."""
+        outline = list(
+            self.filter(term=week.term_id).order_by("number").values_list("number", "title")
         )
+        before = [row for row in outline if row[0] < week.number]
+        after = [row for row in outline if row[0] > week.number]
+        week.previous_number, week.previous_title = before[-1] if before else (None, None)
+        week.next_number, week.next_title = after[0] if after else (None, None)
+        week.term.last_week_number = outline[-1][0] if outline else None
+        return week
 
     def with_readings(self):
         """The weeks' readings and their papers, without the columns no page of readings shows
-        (a paper's abstract and timestamps)."""
+        (a paper's abstract and timestamps). Ordered here rather than by Reading's Meta.ordering,
+        which starts with the week and so joins the week and its term to every query (the same
+        order within a week)."""
         return self.prefetch_related(
             Prefetch(
                 "readings",
-                queryset=Reading.objects.select_related("paper").defer(*UNSHOWN_PAPER_FIELDS),
+                queryset=Reading.objects.select_related("paper")
+                .defer(*UNSHOWN_PAPER_FIELDS)
+                .order_by("order", "pk"),
             )
         )
 

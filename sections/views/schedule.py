@@ -2,8 +2,6 @@
 
 from functools import cached_property
 
-from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
@@ -11,8 +9,6 @@ from core.caching import PAGE_TIMEOUT, cache_public_page, fragment_key
 from sections.calendars import subscribe_links
 from sections.models import Meeting, Section, next_meeting
 from syllabus.models import Reading, Term, Week
-
-User = get_user_model()
 
 
 @cache_public_page
@@ -97,20 +93,13 @@ class TermSchedule:
 @cache_public_page
 def week_detail(request, term, number):
     week = get_object_or_404(
-        Week.objects.with_readings().with_term_length().with_neighbours().select_related("term"),
-        term__in=Term.objects.visible_to(request.user),
+        Week.objects.visible_to(request.user).select_related("term").with_readings(),
         term__slug=term,
         number=number,
     )
-    week.term.last_week_number = week.term_last_week_number
-    meetings = list(
-        Meeting.objects.for_week(week)
-        .in_section_order()
-        .with_notes()
-        .prefetch_related(Prefetch("section__leads", queryset=User.objects.order_by("pk")))
-    )
+    Week.objects.attach_neighbours(week)
+    meetings = Meeting.objects.for_week_page(week)
     for meeting in meetings:
-        meeting.week = week
         meeting.may_manage = meeting.section.is_managed_by(request.user)
         meeting.shown_note = meeting.note_for(may_manage=meeting.may_manage)
     context = {
@@ -126,8 +115,10 @@ def week_detail(request, term, number):
 @cache_public_page
 def section_detail(request, term, section):
     section = get_object_or_404(
-        Section.objects.select_related("term").with_leads().with_term_length(),
-        term__in=Term.objects.visible_to(request.user),
+        Section.objects.visible_to(request.user)
+        .select_related("term")
+        .with_leads()
+        .with_term_length(),
         term__slug=term,
         slug=section,
     )

@@ -559,7 +559,7 @@ def _joinable_section(request, term, section):
         term__slug=term,
         slug=section,
     )
-    section.term.last_week_number = section.term_last_week_number
+    section.give_term_its_length()
     return section
 
 

@@ -146,9 +146,16 @@ class TermQuerySet(models.QuerySet):
 
 
 def last_week_number(term):
-    """The number of the last week of `term` (an `OuterRef` to a term), as a subquery: what
-    `Term.ends_on` needs, annotated on a row that selects its term."""
+    """The number of the last week of `term` (an `OuterRef` to a term), as a subquery: with
+    `latest_week_override`, what `Term.ends_on` needs, annotated on a row that selects its term."""
     return Subquery(Week.objects.filter(term=term).order_by("-number").values("number")[:1])
+
+
+def latest_week_override(term):
+    """The latest start set by hand of a week of `term` (an `OuterRef` to a term), as a
+    subquery (None when no week was moved)."""
+    moved = Week.objects.filter(term=term, starts_on_override__isnull=False)
+    return Subquery(moved.order_by("-starts_on_override").values("starts_on_override")[:1])
 
 
 class Term(models.Model):
@@ -270,6 +277,12 @@ class Term(models.Model):
             last, latest = found["last"], found["latest"]
         ends_on = self.first_monday + datetime.timedelta(weeks=last or 1, days=-1)
         return max(ends_on, latest + datetime.timedelta(days=6)) if latest else ends_on
+
+    def set_week_count(self, weeks):
+        """Set what `with_week_count()` annotates (which spares `ends_on` its query) from the
+        (number, starts_on_override) of each of the term's weeks."""
+        self.last_week_number = max((number for number, _ in weeks), default=None)
+        self.latest_override = max((moved for _, moved in weeks if moved), default=None)
 
     def today(self):
         return timezone.localdate(timezone=self.tz)
@@ -410,13 +423,15 @@ class WeekQuerySet(models.QuerySet):
         `term.ends_on` its query). One query of the term's week numbers and titles: the
         subqueries that annotated them cost five times as much to compile as this to run."""
         outline = list(
-            self.filter(term=week.term_id).order_by("number").values_list("number", "title")
+            self.filter(term=week.term_id)
+            .order_by("number")
+            .values_list("number", "title", "starts_on_override")
         )
-        before = [row for row in outline if row[0] < week.number]
-        after = [row for row in outline if row[0] > week.number]
+        before = [row[:2] for row in outline if row[0] < week.number]
+        after = [row[:2] for row in outline if row[0] > week.number]
         week.previous_number, week.previous_title = before[-1] if before else (None, None)
         week.next_number, week.next_title = after[0] if after else (None, None)
-        week.term.last_week_number = outline[-1][0] if outline else None
+        week.term.set_week_count([(number, moved) for number, _, moved in outline])
         return week
 
     def with_readings(self):

@@ -21,7 +21,7 @@ def term_list(request):
 def reading_list(request, term):
     term = get_object_or_404(Term.objects.visible_to(request.user), slug=term)
     weeks = Reading.objects.shown_by_week(list(term.weeks.all()))
-    term.last_week_number = max((week.number for week in weeks), default=None)
+    term.set_week_count([(week.number, week.starts_on_override) for week in weeks])
     context = {"term": term, "current_term": Term.objects.current_after(term), "weeks": weeks}
     return render(request, "syllabus/reading_list.html", context)
 

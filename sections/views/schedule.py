@@ -122,7 +122,7 @@ def section_detail(request, term, section):
         term__slug=term,
         slug=section,
     )
-    section.term.last_week_number = section.term_last_week_number
+    section.give_term_its_length()
     meetings = list(section.meetings.select_related("week").with_notes().order_by("week__number"))
     may_manage = section.is_managed_by(request.user)
     for meeting in meetings:

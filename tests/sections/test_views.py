@@ -238,3 +238,41 @@ def test_public_page_queries_on_the_fixture(
 ):
     with django_assert_num_queries(expected):
         client.get(url.format(term="fall-2022", section="wednesday"))
+
+
+def test_a_term_whose_last_week_was_moved_later_runs_on_every_page_until_that_week_ends(
+    client, settings
+):
+    """A week moved by hand (a skipped holiday week) moves the term's end: every page of the
+    term tells the same, not only the schedule (the week, section, reading-list and join pages
+    once took the end from the laid-out weeks alone, and said “ended” a week early)."""
+    settings.EMAIL_CONFIGURED = True  # the join page's form, or why it cannot take members
+    term = TermFactory(first_monday=datetime.date(2022, 1, 3))
+    today = term.today()
+    this_monday = today - datetime.timedelta(days=today.weekday())
+    term.first_monday = this_monday - datetime.timedelta(weeks=2)
+    term.save()
+    WeekFactory(term=term, number=1)
+    # Week 2 would have been last week; it was moved to this one.
+    WeekFactory(term=term, number=2, starts_on_override=this_monday)
+    section = SectionFactory(term=term, slug="monday", weekday=0)
+    pages = [
+        term.get_absolute_url(),
+        f"/terms/{term.slug}/weeks/1/",
+        f"/terms/{term.slug}/weeks/2/",
+        section.get_absolute_url(),
+        f"/terms/{term.slug}/readings/",
+        f"/terms/{term.slug}/sections/monday/join/",
+    ]
+
+    def says_ended(url):
+        page = client.get(url).content.decode()
+        return "This term ended" in page or "its sections take no new members" in page
+
+    ended = {url: says_ended(url) for url in pages}
+    term.weeks.filter(number=2).update(starts_on_override=None)
+    ended_laid_out = {url: says_ended(url) for url in pages}
+
+    assert ended == dict.fromkeys(pages, False)
+    # Without the move, it ended last Sunday, and every page says so.
+    assert ended_laid_out == dict.fromkeys(pages, True)

@@ -101,7 +101,7 @@ def create_members(*, meeting, signed_in, by_email):
         user = user_for_member(member=member)
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "sesame.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = "attendance.backends.SesameBackend"
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         sessions.append(session.session_key)

@@ -554,12 +554,12 @@ JOIN_SALT = "attendance.join"
 
 def _joinable_section(request, term, section):
     section = get_object_or_404(
-        Section.objects.select_related("term").with_term_length(),
+        Section.objects.select_related("term"),
         term__in=Term.objects.visible_to(request.user),
         term__slug=term,
         slug=section,
     )
-    section.give_term_its_length()
+    section.term.load_week_count()
     return section
 
 

@@ -16,8 +16,6 @@ from syllabus.models import (
     Term,
     Week,
     check_date_in_range,
-    last_week_number,
-    latest_week_override,
     validate_one_line,
 )
 
@@ -66,16 +64,6 @@ class SectionQuerySet(models.QuerySet):
         user_model = get_user_model()
         return self.prefetch_related(Prefetch("leads", queryset=user_model.objects.order_by("pk")))
 
-    def with_term_length(self):
-        """Annotate `term_last_week_number` and `term_latest_override` (the number of the
-        term's last week, the latest week start set by hand): `Section.give_term_its_length`
-        gives them to the
-        term, which spares `term.ends_on` its query."""
-        return self.annotate(
-            term_last_week_number=last_week_number(OuterRef("term")),
-            term_latest_override=latest_week_override(OuterRef("term")),
-        )
-
 
 class Section(models.Model):
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="sections")
@@ -111,11 +99,6 @@ class Section(models.Model):
 
     def get_absolute_url(self):
         return reverse_url("sections:section-detail", term=self.term.slug, section=self.slug)
-
-    def give_term_its_length(self):
-        """Set on `term` what `SectionQuerySet.with_term_length` annotated on this section."""
-        self.term.last_week_number = self.term_last_week_number
-        self.term.latest_override = self.term_latest_override
 
     def clean(self):
         if self.start_time and self.end_time and self.end_time <= self.start_time:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Case, F, Max, Prefetch, Q, Subquery, When
+from django.db.models import Case, F, Max, Prefetch, Q, When
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -145,19 +145,6 @@ class TermQuerySet(models.QuerySet):
         return current if current is not None and current.pk != term.pk else None
 
 
-def last_week_number(term):
-    """The number of the last week of `term` (an `OuterRef` to a term), as a subquery: with
-    `latest_week_override`, what `Term.ends_on` needs, annotated on a row that selects its term."""
-    return Subquery(Week.objects.filter(term=term).order_by("-number").values("number")[:1])
-
-
-def latest_week_override(term):
-    """The latest start set by hand of a week of `term` (an `OuterRef` to a term), as a
-    subquery (None when no week was moved)."""
-    moved = Week.objects.filter(term=term, starts_on_override__isnull=False)
-    return Subquery(moved.order_by("-starts_on_override").values("starts_on_override")[:1])
-
-
 class Term(models.Model):
     name = models.CharField(
         max_length=100, validators=[validate_one_line], help_text="For example “Fall 2022”."
@@ -277,6 +264,11 @@ class Term(models.Model):
             last, latest = found["last"], found["latest"]
         ends_on = self.first_monday + datetime.timedelta(weeks=last or 1, days=-1)
         return max(ends_on, latest + datetime.timedelta(days=6)) if latest else ends_on
+
+    def load_week_count(self):
+        """What `with_week_count()` annotates, in one query of the term's week numbers and
+        moved starts (cheaper than a subquery of each in the query that loads the term)."""
+        self.set_week_count(self.weeks.values_list("number", "starts_on_override"))
 
     def set_week_count(self, weeks):
         """Set what `with_week_count()` annotates (which spares `ends_on` its query) from the

@@ -115,14 +115,11 @@ def week_detail(request, term, number):
 @cache_public_page
 def section_detail(request, term, section):
     section = get_object_or_404(
-        Section.objects.visible_to(request.user)
-        .select_related("term")
-        .with_leads()
-        .with_term_length(),
+        Section.objects.visible_to(request.user).select_related("term").with_leads(),
         term__slug=term,
         slug=section,
     )
-    section.give_term_its_length()
+    section.term.load_week_count()  # its end, for "This term ended on …"
     meetings = list(section.meetings.select_related("week").with_notes().order_by("week__number"))
     may_manage = section.is_managed_by(request.user)
     for meeting in meetings:

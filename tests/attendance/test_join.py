@@ -195,7 +195,7 @@ def test_a_term_that_has_ended_takes_no_one(client, section, django_assert_num_q
     )
 
     refused = confirm(Client(), confirm_link(delivered()[0]))
-    with django_assert_num_queries(2):  # the section and its term's length; the current term
+    with django_assert_num_queries(3):  # the section; its term's weeks (its end); the current term
         page = client.get(join_url(section))
     posted = ask_to_join(client, section, email="bea@example.edu")
     section_page = client.get(section.get_absolute_url()).content.decode()
@@ -328,6 +328,6 @@ def test_the_join_page_runs_a_fixed_number_of_queries(
         build_term(weeks=2, sections=1, slug=f"earlier-{n}")
     MemberFactory()
 
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the section; its term's weeks (has it ended?)
         response = client.get(join_url(section))
     assert response.status_code == 200

@@ -554,8 +554,7 @@ JOIN_SALT = "attendance.join"
 
 def _joinable_section(request, term, section):
     section = get_object_or_404(
-        Section.objects.select_related("term"),
-        term__in=Term.objects.visible_to(request.user),
+        Section.objects.visible_to(request.user).select_related("term"),
         term__slug=term,
         slug=section,
     )
